@@ -1,0 +1,170 @@
+//! Every status, vendor, kind and role, defined once: the same enum is the database column
+//! (`DeriveActiveEnum`, stored as its SCREAMING_SNAKE_CASE name), the GraphQL enum and the
+//! job payload field.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum,
+            Serialize, Deserialize, async_graphql::Enum,
+        )]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum $name {
+            $($(#[$vmeta])* #[sea_orm(string_value = $value)] $variant),+
+        }
+
+        impl $name {
+            /// The stored and wire name, e.g. `DRAFT`.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $value),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($value => Ok($name::$variant),)+
+                    other => Err(format!("unknown {} `{other}`", stringify!($name))),
+                }
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// A SaaS vendor Seatkeeper has a connector for.
+    Vendor {
+        /// Zoom (regular accounts): Meetings licenses and the Webinar add-on.
+        Zoom = "ZOOM",
+        /// GoTo: GoToMeeting, GoToWebinar, GoToConnect, GoToTraining, GoToAssist, OpenVoice.
+        GoTo = "GOTO",
+        /// Aha! Roadmaps paid seats.
+        Aha = "AHA",
+    }
+}
+
+string_enum! {
+    /// Lifecycle of an integration profile.
+    ProfileStatus {
+        /// Being configured; no scheduled jobs run.
+        Draft = "DRAFT",
+        /// Validated and live: its scheduled jobs run.
+        Published = "PUBLISHED",
+    }
+}
+
+string_enum! {
+    /// What an API token may do.
+    Role {
+        /// Read everything except secrets.
+        Viewer = "VIEWER",
+        /// Viewer, plus act on removal candidates.
+        Reclaimer = "RECLAIMER",
+        /// Viewer and reclaimer, plus rules, exclusions, entitlements, reconciliation and tokens.
+        Admin = "ADMIN",
+        /// Viewer, plus integration profiles, connection aliases and credentials.
+        Integrator = "INTEGRATOR",
+    }
+}
+
+string_enum! {
+    /// State of a removal candidate.
+    CandidateState {
+        /// Needs a person: a failed reclaim, or a notice that cannot be sent.
+        AttentionRequired = "ATTENTION_REQUIRED",
+        /// May be reclaimed.
+        Ready = "READY",
+        /// The user was notified; waiting for the notice period to pass.
+        AwaitingUser = "AWAITING_USER",
+        /// Waiting for an approver.
+        AwaitingApproval = "AWAITING_APPROVAL",
+        /// The reclaim was sent to the vendor and is being confirmed.
+        AwaitingRevocation = "AWAITING_REVOCATION",
+        /// Reclaimed.
+        ClosedComplete = "CLOSED_COMPLETE",
+        /// Not reclaimed and no longer pursued.
+        ClosedSkipped = "CLOSED_SKIPPED",
+        /// Activity came back before the reclaim ran.
+        ClosedCanceled = "CLOSED_CANCELED",
+    }
+}
+
+impl CandidateState {
+    /// Closed states are final.
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            CandidateState::ClosedComplete
+                | CandidateState::ClosedSkipped
+                | CandidateState::ClosedCanceled
+        )
+    }
+}
+
+string_enum! {
+    /// Kind of background work.
+    JobKind {
+        /// Download who holds which license.
+        DownloadSubscriptions = "DOWNLOAD_SUBSCRIPTIONS",
+        /// Pull user activity.
+        PullActivity = "PULL_ACTIVITY",
+        /// Reclaim removal candidates through the vendor.
+        Reclaim = "RECLAIM",
+        /// Reconcile usage against entitlements.
+        Reconcile = "RECONCILE",
+    }
+}
+
+string_enum! {
+    /// State of a job run.
+    JobState {
+        /// Waiting for a worker.
+        Queued = "QUEUED",
+        /// A worker is on it.
+        Running = "RUNNING",
+        /// Finished without error.
+        Succeeded = "SUCCEEDED",
+        /// Finished with an error.
+        Failed = "FAILED",
+        /// Stopped before it finished.
+        Canceled = "CANCELED",
+    }
+}
+
+string_enum! {
+    /// What a user did that counts as activity.
+    ActivityKind {
+        /// Hosted a meeting.
+        MeetingHosted = "MEETING_HOSTED",
+        /// Hosted a webinar.
+        WebinarHosted = "WEBINAR_HOSTED",
+        /// Made or took a call.
+        CallMade = "CALL_MADE",
+        /// Signed in or accessed the product.
+        Login = "LOGIN",
+    }
+}
+
+string_enum! {
+    /// Compliance position of a software model after reconciliation.
+    ComplianceStatus {
+        /// Usage is within the rights owned.
+        Compliant = "COMPLIANT",
+        /// More is used than owned.
+        NotCompliant = "NOT_COMPLIANT",
+        /// Used, but no entitlement is recorded.
+        NoEntitlement = "NO_ENTITLEMENT",
+    }
+}
