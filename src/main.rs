@@ -1,1 +1,103 @@
-fn main() {}
+#![forbid(unsafe_code)]
+//! The `seatkeeper` binary: parse the command line, load settings, run.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use seatkeeper::config::Settings;
+use seatkeeper::startup::Application;
+
+#[derive(Parser)]
+#[command(
+    name = "seatkeeper",
+    version,
+    about = "SaaS license management: find and reclaim unused seats"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API server (and, in later versions, the job workers).
+    Serve {
+        /// Which part of the system this process runs.
+        #[arg(long, value_enum, default_value_t = ServeRole::All)]
+        role: ServeRole,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL), or write it to a file.
+    ExportSchema {
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ServeRole {
+    Api,
+    Worker,
+    All,
+}
+
+fn load_settings() -> Settings {
+    match Settings::load() {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("seatkeeper: {err}");
+            std::process::exit(2);
+        }
+    }
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::ExportSchema { output } => {
+            let sdl = seatkeeper::graphql::sdl();
+            match output {
+                Some(path) => std::fs::write(&path, sdl)?,
+                None => print!("{sdl}"),
+            }
+        }
+        Command::Migrate => {
+            let settings = load_settings();
+            seatkeeper::telemetry::init(settings.log_format);
+            let db = seatkeeper::db::connect(&settings).await?;
+            seatkeeper::db::migrate(&db).await?;
+            tracing::info!("migrations applied");
+        }
+        Command::Serve { role } => {
+            let settings = load_settings();
+            seatkeeper::telemetry::init(settings.log_format);
+            if matches!(role, ServeRole::Worker) {
+                tracing::warn!(
+                    "--role worker: no job kinds are registered yet; serving health routes only"
+                );
+            }
+            let app = match Application::build(settings).await {
+                Ok(app) => app,
+                Err(err) => {
+                    eprintln!("seatkeeper: {err:#}");
+                    std::process::exit(1);
+                }
+            };
+            let addr = app.state.settings.listen;
+            if let Some(token) = &app.generated_token {
+                // Printed once, on stdout, never logged: the only copy the operator gets.
+                println!("Admin API token (shown once, store it now): {token}");
+            }
+            println!(
+                "Seatkeeper listening on http://{}:{} (GraphiQL at /graphql)",
+                addr.ip(),
+                app.port
+            );
+            app.run().await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,293 @@
+//! Settings: defaults, then an optional `seatkeeper.toml`, then `SEATKEEPER_*` environment
+//! variables. A bad value stops the server with one line naming the setting.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::secret::Secret;
+
+/// Where the data lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    /// The embedded default.
+    Sqlite,
+    /// Production and multi-node.
+    Postgres,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Everything the server reads at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `SEATKEEPER_LISTEN`.
+    pub listen: SocketAddr,
+    /// `SEATKEEPER_DATABASE_URL`.
+    pub database_url: Secret,
+    /// `SEATKEEPER_ADMIN_TOKEN`.
+    pub admin_token: Option<Secret>,
+    /// `SEATKEEPER_MASTER_KEY`, base64 of 32 bytes.
+    pub master_key: Option<Secret>,
+    /// `SEATKEEPER_LOG_FORMAT`.
+    pub log_format: LogFormat,
+    /// `SEATKEEPER_DB_MAX_CONNECTIONS`.
+    pub db_max_connections: u32,
+    /// `SEATKEEPER_MAX_PAGE_SIZE`.
+    pub max_page_size: usize,
+}
+
+/// The setting that could not be used, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {name}: {reason}")]
+pub struct ConfigError {
+    /// The public name of the setting, e.g. `SEATKEEPER_LISTEN`.
+    pub name: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+fn invalid(name: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        name: name.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// The optional `seatkeeper.toml`: the same settings, lower-case without the prefix.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    database_url: Option<String>,
+    admin_token: Option<String>,
+    master_key: Option<String>,
+    log_format: Option<String>,
+    db_max_connections: Option<String>,
+    max_page_size: Option<String>,
+}
+
+impl Settings {
+    pub const DEFAULT_LISTEN: &'static str = "127.0.0.1:8080";
+    pub const DEFAULT_DATABASE_URL: &'static str = "sqlite://seatkeeper.db?mode=rwc";
+
+    /// Reads `seatkeeper.toml` (or the file named by `SEATKEEPER_CONFIG`) and the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let path = std::env::var("SEATKEEPER_CONFIG").ok().map(PathBuf::from);
+        let explicit = path.is_some();
+        let path = path.unwrap_or_else(|| PathBuf::from("seatkeeper.toml"));
+        let file = if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| invalid("SEATKEEPER_CONFIG", format!("{}: {e}", path.display())))?;
+            toml::from_str::<FileSettings>(&text)
+                .map_err(|e| invalid("SEATKEEPER_CONFIG", format!("{}: {e}", path.display())))?
+        } else if explicit {
+            return Err(invalid(
+                "SEATKEEPER_CONFIG",
+                format!("{} does not exist", path.display()),
+            ));
+        } else {
+            FileSettings::default()
+        };
+        Self::from_sources(file, |name| std::env::var(name).ok())
+    }
+
+    /// Settings from the defaults and the environment only (no file).
+    pub fn from_env_fn(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Self::from_sources(FileSettings::default(), env)
+    }
+
+    fn from_sources(
+        file: FileSettings,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let pick = |name: &str, from_file: Option<String>| {
+            env(name).filter(|v| !v.is_empty()).or(from_file)
+        };
+        let listen_raw = pick("SEATKEEPER_LISTEN", file.listen)
+            .unwrap_or_else(|| Self::DEFAULT_LISTEN.to_owned());
+        let listen = listen_raw.parse().map_err(|_| {
+            invalid(
+                "SEATKEEPER_LISTEN",
+                format!("`{listen_raw}` is not an address like 127.0.0.1:8080"),
+            )
+        })?;
+        let database_url = pick("SEATKEEPER_DATABASE_URL", file.database_url)
+            .unwrap_or_else(|| Self::DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "SEATKEEPER_DATABASE_URL",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+        let log_format = match pick("SEATKEEPER_LOG_FORMAT", file.log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "SEATKEEPER_LOG_FORMAT",
+                    format!("`{other}` is not text or json"),
+                ));
+            }
+        };
+        let db_max_connections = parse_number(
+            "SEATKEEPER_DB_MAX_CONNECTIONS",
+            pick("SEATKEEPER_DB_MAX_CONNECTIONS", file.db_max_connections),
+            8,
+            1..=1000,
+        )?;
+        let max_page_size = parse_number(
+            "SEATKEEPER_MAX_PAGE_SIZE",
+            pick("SEATKEEPER_MAX_PAGE_SIZE", file.max_page_size),
+            500,
+            1..=10_000,
+        )?;
+        let master_key = pick("SEATKEEPER_MASTER_KEY", file.master_key).map(Secret::new);
+        if let Some(key) = &master_key {
+            crate::secret::Cipher::from_base64(key.expose())
+                .map_err(|reason| invalid("SEATKEEPER_MASTER_KEY", reason))?;
+        }
+        let settings = Settings {
+            listen,
+            database_url: Secret::new(database_url),
+            admin_token: pick("SEATKEEPER_ADMIN_TOKEN", file.admin_token).map(Secret::new),
+            master_key,
+            log_format,
+            db_max_connections: db_max_connections as u32,
+            max_page_size,
+        };
+        if settings.database_kind() == DatabaseKind::Postgres && settings.master_key.is_none() {
+            return Err(invalid(
+                "SEATKEEPER_MASTER_KEY",
+                "is required with PostgreSQL (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)",
+            ));
+        }
+        if let Some(token) = &settings.admin_token
+            && token.expose().len() < 16
+        {
+            return Err(invalid(
+                "SEATKEEPER_ADMIN_TOKEN",
+                "must be at least 16 characters",
+            ));
+        }
+        Ok(settings)
+    }
+
+    /// Which database the URL selects.
+    pub fn database_kind(&self) -> DatabaseKind {
+        if self.database_url.expose().starts_with("sqlite:") {
+            DatabaseKind::Sqlite
+        } else {
+            DatabaseKind::Postgres
+        }
+    }
+
+    /// The SQLite file, when the database is a SQLite file (not `:memory:`).
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let url = self.database_url.expose().strip_prefix("sqlite:")?;
+        let path = url.trim_start_matches("//");
+        let path = path.split('?').next().unwrap_or_default();
+        if path.is_empty() || path.contains(":memory:") {
+            return None;
+        }
+        Some(PathBuf::from(path))
+    }
+
+    /// Where the generated master key lives when none is configured: beside the database.
+    pub fn key_file_path(&self) -> PathBuf {
+        match self.sqlite_path() {
+            Some(db) => {
+                let dir = db
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let stem = db
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                dir.join(format!("{stem}.key"))
+            }
+            None => PathBuf::from("seatkeeper.key"),
+        }
+    }
+}
+
+fn parse_number(
+    name: &str,
+    raw: Option<String>,
+    default: usize,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<usize, ConfigError> {
+    let Some(raw) = raw else { return Ok(default) };
+    let value: usize = raw
+        .trim()
+        .parse()
+        .map_err(|_| invalid(name, format!("`{raw}` is not a whole number")))?;
+    if !range.contains(&value) {
+        return Err(invalid(
+            name,
+            format!("{value} is outside {}..={}", range.start(), range.end()),
+        ));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_env_fn(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_sqlite_on_localhost() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database_kind(), DatabaseKind::Sqlite);
+        assert_eq!(s.sqlite_path().unwrap(), PathBuf::from("seatkeeper.db"));
+        assert_eq!(s.key_file_path(), PathBuf::from("./seatkeeper.db.key"));
+    }
+
+    #[test]
+    fn a_bad_listen_address_names_the_setting() {
+        let err = settings(&[("SEATKEEPER_LISTEN", "nope")]).unwrap_err();
+        assert_eq!(err.name, "SEATKEEPER_LISTEN");
+    }
+
+    #[test]
+    fn postgres_requires_a_master_key() {
+        let err =
+            settings(&[("SEATKEEPER_DATABASE_URL", "postgres://x@localhost/db")]).unwrap_err();
+        assert_eq!(err.name, "SEATKEEPER_MASTER_KEY");
+    }
+
+    #[test]
+    fn a_short_master_key_is_refused() {
+        let err = settings(&[("SEATKEEPER_MASTER_KEY", "c2hvcnQ=")]).unwrap_err();
+        assert_eq!(err.name, "SEATKEEPER_MASTER_KEY");
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused() {
+        let err = settings(&[("SEATKEEPER_DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(err.name, "SEATKEEPER_DATABASE_URL");
+    }
+}

@@ -1,0 +1,49 @@
+//! Database connection and migrations, for SQLite and PostgreSQL alike.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    TransactionTrait,
+};
+
+use crate::config::Settings;
+
+/// Opens the pool. SQLite gets WAL, NORMAL sync, a busy timeout and foreign keys on every
+/// pooled connection (a one-off PRAGMA would reach only one of them).
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(settings.database_url.expose().to_owned());
+    opts.max_connections(settings.db_max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(opts).await
+}
+
+/// Applies pending migrations. On PostgreSQL several replicas may start at once: an advisory
+/// lock held by the migrating transaction makes them take turns.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let txn = db.begin().await?;
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7274917)")
+                .await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await
+        }
+        _ => Migrator::up(db, None).await,
+    }
+}
+
+/// True when a trivial query answers.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}

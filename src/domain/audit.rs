@@ -1,0 +1,33 @@
+//! The audit log: every mutation records who did what to which object, in the same
+//! transaction as the change itself.
+
+use chrono::Utc;
+use entity::audit_log;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+
+use crate::domain::tokens::Principal;
+use crate::error::Result;
+
+/// One audit entry. `details` must not carry secrets: callers pass field names, not values.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Principal,
+    operation: &str,
+    target_type: &str,
+    target_id: Option<i64>,
+    details: serde_json::Value,
+) -> Result<()> {
+    audit_log::ActiveModel {
+        token_id: Set(Some(actor.token_id)),
+        actor: Set(actor.name.clone()),
+        operation: Set(operation.to_owned()),
+        target_type: Set(Some(target_type.to_owned())),
+        target_id: Set(target_id.map(|id| id.to_string())),
+        details: Set(details),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,5 @@
+//! Every business rule lives here; GraphQL resolvers and job handlers only call in.
+
+pub mod audit;
+pub mod page;
+pub mod tokens;

@@ -1,0 +1,11 @@
+//! The GraphQL API: thin resolvers over the domain, GraphQL types converted from domain rows.
+
+pub mod context;
+pub mod mutation;
+pub mod query;
+pub mod relay;
+pub mod schema;
+pub mod subscription;
+pub mod types;
+
+pub use schema::{AppSchema, build_schema, sdl};

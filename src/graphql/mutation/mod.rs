@@ -1,0 +1,9 @@
+//! Mutation root: one object per area, merged.
+
+mod tokens;
+
+use async_graphql::MergedObject;
+
+/// The root of all mutations.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(tokens::TokenMutation);

@@ -1,0 +1,10 @@
+//! Query root: one object per area, merged.
+
+mod node;
+mod tokens;
+
+use async_graphql::MergedObject;
+
+/// The root of all queries.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(node::NodeQuery, tokens::TokenQuery);

@@ -1,0 +1,36 @@
+//! Building the schema, with its limits; the SDL export that `schema.graphql` must equal.
+
+use async_graphql::{Schema, SchemaBuilder};
+
+use super::mutation::MutationRoot;
+use super::query::QueryRoot;
+use super::subscription::SubscriptionRoot;
+use crate::state::AppState;
+
+/// The schema type every handler shares.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// Deep enough for the introspection query GraphiQL sends; shallow enough to stop abuse.
+pub const MAX_DEPTH: usize = 15;
+/// Lists multiply their children's complexity by the page size they ask for.
+pub const MAX_COMPLEXITY: usize = 50_000;
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+}
+
+/// The schema served by `seatkeeper serve`.
+pub fn build_schema(state: AppState) -> AppSchema {
+    builder().data(state).finish()
+}
+
+/// The SDL printed by `seatkeeper export-schema` and checked in as `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

@@ -1,0 +1,12 @@
+//! The Relay `Node` interface: every object with a global id.
+
+use async_graphql::{ID, Interface};
+
+use super::ApiToken;
+
+/// An object that can be fetched by its global id with `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "&ID", desc = "Global id."))]
+pub enum Node {
+    ApiToken(ApiToken),
+}

@@ -1,0 +1,146 @@
+//! The HTTP surface: `/graphql` (POST, GET, WebSocket), health, readiness and metrics.
+
+pub mod graphql;
+pub mod negotiate;
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::Data;
+use async_graphql_actix_web::GraphQLSubscription;
+use tracing::Instrument;
+
+use crate::domain::tokens;
+use crate::error::AppError;
+use crate::graphql::AppSchema;
+use crate::state::AppState;
+
+/// Mounts every route; `state` and `schema` must be in the app data.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/graphql")
+            .route(web::post().to(graphql::post))
+            .route(web::get().to(get_or_upgrade))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .route("/healthz", web::get().to(healthz))
+    .route("/readyz", web::get().to(readyz))
+    .route("/metrics", web::get().to(metrics));
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "GET, POST"))
+        .finish()
+}
+
+fn is_websocket_upgrade(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("websocket"))
+}
+
+async fn get_or_upgrade(
+    state: web::Data<AppState>,
+    schema: web::Data<AppSchema>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> actix_web::Result<HttpResponse> {
+    if is_websocket_upgrade(&req) {
+        websocket(state, schema, req, payload).await
+    } else {
+        Ok(graphql::get(state, schema, req).await)
+    }
+}
+
+/// The token a `connection_init` payload carries: `{"authorization": "Bearer …"}` or
+/// `{"token": "…"}` (keys in any letter case).
+fn init_token(payload: &serde_json::Value) -> Option<String> {
+    let map = payload.as_object()?;
+    map.iter().find_map(|(k, v)| {
+        let v = v.as_str()?;
+        if k.eq_ignore_ascii_case("authorization") {
+            graphql::bearer(v).map(str::to_owned)
+        } else if k.eq_ignore_ascii_case("token") {
+            Some(v.trim().to_owned()).filter(|t| !t.is_empty())
+        } else {
+            None
+        }
+    })
+}
+
+async fn websocket(
+    state: web::Data<AppState>,
+    schema: web::Data<AppSchema>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> actix_web::Result<HttpResponse> {
+    // A non-browser client may also authenticate the upgrade request itself.
+    let header_token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(graphql::bearer)
+        .map(str::to_owned);
+    let state = state.get_ref().clone();
+    GraphQLSubscription::new(AppSchema::clone(&schema))
+        .on_connection_init(move |init| async move {
+            let raw = init_token(&init)
+                .or(header_token)
+                .ok_or(AppError::Unauthenticated)?;
+            let principal = tokens::authenticate(&state.db, &raw).await?;
+            let mut data = Data::default();
+            data.insert(principal);
+            Ok(data)
+        })
+        .start(&req, payload)
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("ok\n")
+}
+
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if crate::db::ping(&state.db).await {
+        HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body("ready\n")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain; charset=utf-8")
+            .body("database unreachable\n")
+    }
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render(&state.db))
+}
+
+/// A tracing span per request, and its route, status and latency in the metrics.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.metrics.clone());
+    let span = tracing::info_span!("request", method = %req.method(), route = %route);
+    let res = next.call(req).instrument(span).await?;
+    if let Some(metrics) = metrics {
+        metrics.observe_request(&route, res.status().as_u16(), started.elapsed());
+    }
+    Ok(res)
+}

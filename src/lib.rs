@@ -1,0 +1,15 @@
+#![forbid(unsafe_code)]
+//! Seatkeeper: SaaS license management. Downloads who holds which seat, finds the unused
+//! ones, reclaims them and reconciles usage against what was bought.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod metrics;
+pub mod secret;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,18 @@
+//! What every request handler and job shares.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::metrics::Metrics;
+use crate::secret::Cipher;
+
+/// Shared application state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub cipher: Cipher,
+    pub settings: Arc<Settings>,
+    pub metrics: Arc<Metrics>,
+}
