@@ -1,0 +1,91 @@
+//! `connection_alias`: the endpoints and credentials an integration profile connects with.
+
+use sea_orm::entity::prelude::*;
+
+use crate::enums::Vendor;
+
+/// One connection alias; a child alias has a parent of the same vendor.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[sea_orm(table_name = "connection_alias")]
+pub struct Model {
+    /// Primary key.
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Unique name.
+    #[sea_orm(unique)]
+    pub name: String,
+    /// Vendor the credentials are for.
+    pub vendor: Vendor,
+    /// Parent alias, for a child alias.
+    pub parent_id: Option<i64>,
+    /// API base URL, overriding the vendor default (e.g. ZoomGov, a tenant subdomain).
+    pub base_url: Option<String>,
+    /// OAuth token endpoint.
+    pub token_url: Option<String>,
+    /// OAuth authorize endpoint.
+    pub authorize_url: Option<String>,
+    /// OAuth client id.
+    pub client_id: Option<String>,
+    /// OAuth client secret, AEAD-encrypted.
+    #[sea_orm(column_type = "Blob", nullable)]
+    #[serde(skip_serializing)]
+    pub client_secret_enc: Option<Vec<u8>>,
+    /// Vendor account id (Zoom server-to-server OAuth).
+    pub account_id: Option<String>,
+    /// OAuth redirect URL for the authorization-code flow.
+    pub redirect_url: Option<String>,
+    /// Current access token, AEAD-encrypted.
+    #[sea_orm(column_type = "Blob", nullable)]
+    #[serde(skip_serializing)]
+    pub access_token_enc: Option<Vec<u8>>,
+    /// Refresh token, AEAD-encrypted.
+    #[sea_orm(column_type = "Blob", nullable)]
+    #[serde(skip_serializing)]
+    pub refresh_token_enc: Option<Vec<u8>>,
+    /// When the access token expires.
+    pub token_expires_at: Option<DateTimeUtc>,
+    /// OAuth scopes, space separated.
+    pub scopes: Option<String>,
+    /// When the alias was created.
+    pub created_at: DateTimeUtc,
+    /// When the alias last changed.
+    pub updated_at: DateTimeUtc,
+}
+
+/// Relations of `connection_alias`.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    /// The parent alias (self reference); a parent with children cannot be deleted.
+    #[sea_orm(
+        belongs_to = "Entity",
+        from = "Column::ParentId",
+        to = "Column::Id",
+        on_update = "NoAction",
+        on_delete = "Restrict"
+    )]
+    Parent,
+    /// Profiles using this alias.
+    #[sea_orm(has_many = "super::integration_profile::Entity")]
+    IntegrationProfile,
+}
+
+impl Related<super::integration_profile::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::IntegrationProfile.def()
+    }
+}
+
+/// Walks from an alias to its parent: `alias.find_linked(ParentAlias)`.
+#[derive(Debug, Clone, Copy)]
+pub struct ParentAlias;
+
+impl Linked for ParentAlias {
+    type FromEntity = Entity;
+    type ToEntity = Entity;
+
+    fn link(&self) -> Vec<RelationDef> {
+        vec![Relation::Parent.def()]
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
