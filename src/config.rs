@@ -44,6 +44,8 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// `SEATKEEPER_MAX_PAGE_SIZE`.
     pub max_page_size: usize,
+    /// `SEATKEEPER_HTTP_WORKERS`: HTTP worker threads (default: one per core).
+    pub http_workers: usize,
 }
 
 /// The setting that could not be used, and why.
@@ -74,6 +76,7 @@ struct FileSettings {
     log_format: Option<String>,
     db_max_connections: Option<String>,
     max_page_size: Option<String>,
+    http_workers: Option<String>,
 }
 
 impl Settings {
@@ -154,6 +157,15 @@ impl Settings {
             500,
             1..=10_000,
         )?;
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let http_workers = parse_number(
+            "SEATKEEPER_HTTP_WORKERS",
+            pick("SEATKEEPER_HTTP_WORKERS", file.http_workers),
+            cores,
+            1..=256,
+        )?;
         let master_key = pick("SEATKEEPER_MASTER_KEY", file.master_key).map(Secret::new);
         if let Some(key) = &master_key {
             crate::secret::Cipher::from_base64(key.expose())
@@ -167,6 +179,7 @@ impl Settings {
             log_format,
             db_max_connections: db_max_connections as u32,
             max_page_size,
+            http_workers,
         };
         if settings.database_kind() == DatabaseKind::Postgres && settings.master_key.is_none() {
             return Err(invalid(

@@ -86,6 +86,7 @@ fn load_cipher(settings: &Settings) -> anyhow::Result<Cipher> {
 }
 
 fn serve(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
+    let workers = state.settings.http_workers;
     let schema = graphql::build_schema(state.clone());
     let state = web::Data::new(state);
     let schema = web::Data::new(schema);
@@ -96,6 +97,7 @@ fn serve(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
             .wrap(from_fn(http::observe))
             .configure(http::configure)
     })
+    .workers(workers)
     .listen(listener)?
     .run();
     Ok(server)
