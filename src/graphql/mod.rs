@@ -1,6 +1,7 @@
 //! The GraphQL API: thin resolvers over the domain, GraphQL types converted from domain rows.
 
 pub mod context;
+pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod relay;

@@ -27,7 +27,10 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
 
 /// The schema served by `seatkeeper serve`.
 pub fn build_schema(state: AppState) -> AppSchema {
-    builder().data(state).finish()
+    let db = state.db.clone();
+    crate::domain::lookup::register_loaders(builder(), &db)
+        .data(state)
+        .finish()
 }
 
 /// The SDL printed by `seatkeeper export-schema` and checked in as `schema.graphql`.
