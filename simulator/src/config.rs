@@ -1,0 +1,204 @@
+//! What a simulator is asked to be: vendor, tenant size and seed, limits and clock.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::SimError;
+
+/// Which vendor API a simulator serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vendor {
+    Zoom,
+    #[serde(rename = "goto")]
+    GoTo,
+    Aha,
+}
+
+impl Vendor {
+    pub const ALL: [Vendor; 3] = [Vendor::Zoom, Vendor::GoTo, Vendor::Aha];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vendor::Zoom => "zoom",
+            Vendor::GoTo => "goto",
+            Vendor::Aha => "aha",
+        }
+    }
+}
+
+impl FromStr for Vendor {
+    type Err = SimError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "zoom" => Ok(Vendor::Zoom),
+            "goto" => Ok(Vendor::GoTo),
+            "aha" => Ok(Vendor::Aha),
+            other => Err(SimError::InvalidConfig(format!("unknown vendor {other:?}"))),
+        }
+    }
+}
+
+/// Explicit limits applied to every rate-limit bucket of a vendor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    pub per_second: Option<u32>,
+    pub per_minute: Option<u32>,
+    pub per_day: Option<u32>,
+}
+
+/// How requests are throttled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateLimitMode {
+    /// The documented limits: Zoom per label for `SimConfig::zoom_plan`, GoTo 10/s per API,
+    /// Aha! 20/s and 300/min.
+    #[default]
+    Vendor,
+    /// No throttling at all (benchmarks).
+    Off,
+    /// The same per-second limit on every bucket, nothing per minute or day.
+    PerSecond(u32),
+    /// The given limits on every bucket (e.g. a tiny daily cap to see Zoom's daily 429).
+    Custom(Limits),
+}
+
+impl FromStr for RateLimitMode {
+    type Err = SimError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "vendor" => Ok(RateLimitMode::Vendor),
+            "off" => Ok(RateLimitMode::Off),
+            n => n.parse().map(RateLimitMode::PerSecond).map_err(|_| {
+                SimError::InvalidConfig(format!("rate limit {n:?}: use vendor, off or N per second"))
+            }),
+        }
+    }
+}
+
+/// Zoom account plan: decides the per-label limits and whether reports are allowed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoomPlan {
+    /// Free accounts get the lowest limits and no reports (400, code 200).
+    Free,
+    #[default]
+    Pro,
+    Business,
+}
+
+/// Body of Aha! error responses, whose shape the vendor does not document.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AhaErrorStyle {
+    /// `{"error":"…","error_description":"…"}` as a Rails/Doorkeeper app answers.
+    #[default]
+    Doorkeeper,
+    /// `{"message":"…"}`.
+    Message,
+    /// No body at all.
+    Empty,
+}
+
+/// Everything a simulator needs to start. `SimConfig::new(vendor)` gives the defaults.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub vendor: Vendor,
+    /// Tenant size, 10 to 1,000,000.
+    pub users: usize,
+    /// Same seed and `now`, same tenant.
+    pub seed: u64,
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    pub rate_limit: RateLimitMode,
+    /// Access-token lifetime (`expires_in`).
+    pub token_ttl: Duration,
+    /// The tenant's "today": activity is generated up to this instant. Defaults to the
+    /// wall clock at start; pin it to make truth values reproducible across runs.
+    pub now: Option<DateTime<Utc>>,
+    pub zoom_plan: ZoomPlan,
+    /// The registered OAuth redirect URI. `None` accepts any loopback `http` URI, but the
+    /// token exchange must still repeat the one given to `/oauth/authorize`.
+    pub redirect_uri: Option<String>,
+    /// Aha! tenant subdomain; derived from the seed when `None`.
+    pub aha_subdomain: Option<String>,
+    pub aha_error_style: AhaErrorStyle,
+    /// actix worker threads.
+    pub workers: usize,
+    /// How long a `Fault::Timeout` holds a request before answering 504.
+    pub hang: Duration,
+}
+
+impl SimConfig {
+    pub fn new(vendor: Vendor) -> Self {
+        SimConfig {
+            vendor,
+            users: 1_000,
+            seed: 1,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            rate_limit: RateLimitMode::Vendor,
+            token_ttl: Duration::from_secs(3600),
+            now: None,
+            zoom_plan: ZoomPlan::Pro,
+            redirect_uri: None,
+            aha_subdomain: None,
+            aha_error_style: AhaErrorStyle::Doorkeeper,
+            workers: 2,
+            hang: Duration::from_secs(300),
+        }
+    }
+
+    pub fn users(mut self, users: usize) -> Self {
+        self.users = users;
+        self
+    }
+
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    pub fn rate_limit(mut self, mode: RateLimitMode) -> Self {
+        self.rate_limit = mode;
+        self
+    }
+
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    pub fn now(mut self, now: DateTime<Utc>) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), SimError> {
+        if !(10..=1_000_000).contains(&self.users) {
+            return Err(SimError::InvalidConfig(format!(
+                "users must be 10..=1000000, got {}",
+                self.users
+            )));
+        }
+        if self.token_ttl.is_zero() {
+            return Err(SimError::InvalidConfig("token_ttl must be positive".into()));
+        }
+        if let Some(sub) = &self.aha_subdomain {
+            let ok = !sub.is_empty()
+                && sub.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !ok {
+                return Err(SimError::InvalidConfig(format!("bad Aha! subdomain {sub:?}")));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,139 @@
+//! The state every worker thread shares through one `Arc`: the tenant behind a read-write
+//! lock (read for pages, written only by reclaims and reset), never copied per request.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::clock::Clock;
+use crate::config::SimConfig;
+use crate::faults::FaultState;
+use crate::oauth::{Credentials, OAuthStore};
+use crate::paging::ListCache;
+use crate::ratelimit::Limiter;
+use crate::rng::mix;
+use crate::tenant::Tenant;
+use crate::truth::{RequestRecord, Truth};
+
+/// Past this many records the oldest tenth is dropped, so a long run stays bounded.
+const LOG_CAP: usize = 1_000_000;
+
+pub(crate) struct Shared {
+    pub config: SimConfig,
+    pub clock: Clock,
+    pub creds: Credentials,
+    /// Keys page-token MACs.
+    pub secret: u64,
+    pub tenant: RwLock<Tenant>,
+    pub oauth: Mutex<OAuthStore>,
+    pub faults: Mutex<FaultState>,
+    pub limiter: Mutex<Limiter>,
+    log: Mutex<Vec<RequestRecord>>,
+    seq: AtomicU64,
+    /// Computed report rows (`[user, a, b, c]`, meaning per report) keyed by query.
+    pub lists: ListCache<[u32; 4]>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    pub fn new(config: SimConfig) -> Self {
+        let anchor = config.now.unwrap_or_else(Utc::now);
+        let clock = Clock::new(anchor);
+        let tenant = Tenant::generate(config.vendor, config.users, config.seed, clock.anchor_secs());
+        let creds = Credentials::generate(&config, tenant.company);
+        let mut oauth = OAuthStore::default();
+        if let Some(key) = &creds.api_key {
+            oauth.add_api_key(key);
+        }
+        Shared {
+            limiter: Mutex::new(Limiter::new(config.vendor, config.rate_limit, config.zoom_plan)),
+            secret: mix(config.seed ^ 0x5EC2E7),
+            clock,
+            creds,
+            tenant: RwLock::new(tenant),
+            oauth: Mutex::new(oauth),
+            faults: Mutex::new(FaultState::default()),
+            log: Mutex::new(Vec::new()),
+            seq: AtomicU64::new(0),
+            lists: ListCache::default(),
+            config,
+        }
+    }
+
+    pub fn read(&self) -> RwLockReadGuard<'_, Tenant> {
+        self.tenant.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn write(&self) -> RwLockWriteGuard<'_, Tenant> {
+        self.tenant.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn oauth(&self) -> MutexGuard<'_, OAuthStore> {
+        lock(&self.oauth)
+    }
+
+    pub fn faults(&self) -> MutexGuard<'_, FaultState> {
+        lock(&self.faults)
+    }
+
+    pub fn limiter(&self) -> MutexGuard<'_, Limiter> {
+        lock(&self.limiter)
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_secs()
+    }
+
+    pub fn record(&self, method: String, path: String, query: String, status: u16, took: Duration) {
+        let rec = RequestRecord {
+            seq: self.seq.fetch_add(1, Ordering::Relaxed) + 1,
+            at: self.clock.now(),
+            method,
+            path,
+            query,
+            status,
+            server_micros: took.as_micros() as u64,
+        };
+        let mut log = lock(&self.log);
+        if log.len() >= LOG_CAP {
+            log.drain(..LOG_CAP / 10);
+        }
+        log.push(rec);
+    }
+
+    /// Records with `seq > since`.
+    pub fn requests(&self, since: u64) -> Vec<RequestRecord> {
+        let log = lock(&self.log);
+        let start = log.partition_point(|r| r.seq <= since);
+        log[start..].to_vec()
+    }
+
+    pub fn truth(&self) -> Truth {
+        let now = self.now();
+        let t = self.read();
+        Truth {
+            vendor: self.config.vendor,
+            now: self.clock.now(),
+            users: t.truth_users(now),
+            reclaimed: t.reclaims.clone(),
+            requests: self.requests(0),
+        }
+    }
+
+    /// Back to the freshly generated tenant: reclaims undone, faults, counters and log
+    /// cleared. Issued tokens stay valid so that a client can carry on.
+    pub fn reset(&self) {
+        let c = &self.config;
+        let fresh = Tenant::generate(c.vendor, c.users, c.seed, self.clock.anchor_secs());
+        *self.write() = fresh;
+        self.faults().clear();
+        *self.limiter() = Limiter::new(c.vendor, c.rate_limit, c.zoom_plan);
+        lock(&self.log).clear();
+        self.lists.clear();
+    }
+}

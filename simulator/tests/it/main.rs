@@ -1,0 +1,5 @@
+//! One integration binary: each vendor's simulator started in-process on port 0 and driven
+//! with a plain HTTP client.
+
+mod common;
+mod zoom;
