@@ -63,10 +63,6 @@ impl ApiError {
         self.headers.push((name, value.into()));
         self
     }
-
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
 }
 
 impl fmt::Debug for ApiError {

@@ -2,6 +2,8 @@
 
 pub(crate) mod activity;
 mod generate;
+
+pub(crate) use generate::aha_paid;
 pub(crate) mod ids;
 pub(crate) mod names;
 
