@@ -15,7 +15,7 @@ macro_rules! string_enum {
         #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         pub enum $name {
-            $($(#[$vmeta])* #[sea_orm(string_value = $value)] $variant),+
+            $($(#[$vmeta])* #[sea_orm(string_value = $value)] #[graphql(name = $value)] $variant),+
         }
 
         impl $name {

@@ -31,3 +31,17 @@ pub async fn record(
     .await?;
     Ok(())
 }
+
+/// The audit log, oldest first; optionally one operation only.
+pub async fn list(
+    db: &sea_orm::DatabaseConnection,
+    operation: Option<&str>,
+    req: &crate::domain::page::PageRequest,
+) -> Result<crate::domain::page::Page<audit_log::Model>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut select = audit_log::Entity::find();
+    if let Some(op) = operation {
+        select = select.filter(audit_log::Column::Operation.eq(op));
+    }
+    crate::domain::page::keyset(db, select, audit_log::Column::Id, req).await
+}

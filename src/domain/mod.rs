@@ -1,6 +1,19 @@
 //! Every business rule lives here; GraphQL resolvers and job handlers only call in.
 
+pub mod aliases;
 pub mod audit;
+pub mod candidates;
+pub mod db_errors;
+pub mod entitlements;
+pub mod exclusions;
+pub mod jobs;
+pub mod license_positions;
 pub mod lookup;
+pub mod money;
 pub mod page;
+pub mod profiles;
+pub mod reclamation_rules;
+pub mod software_models;
+pub mod subscriptions;
 pub mod tokens;
+pub mod validate;

@@ -297,3 +297,7 @@ pub async fn revoke_audited(
     txn.commit().await?;
     Ok(row)
 }
+
+pub async fn get(db: &DatabaseConnection, id: i64) -> Result<api_token::Model> {
+    crate::domain::page::find::<api_token::Entity>(db, id, "ApiToken").await
+}

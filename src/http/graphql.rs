@@ -220,6 +220,14 @@ fn operation_type(request: &Request) -> Option<OperationType> {
     }
 }
 
+/// The input field a coercion error names (`Invalid value for argument "input.vendor"`
+/// names `vendor`), so clients get `extensions.field` for those errors too.
+fn argument_field(message: &str) -> Option<String> {
+    let rest = message.split_once("argument \"")?.1;
+    let path = rest.split_once('"')?.0;
+    path.rsplit('.').next().filter(|f| !f.is_empty()).map(str::to_owned)
+}
+
 fn not_acceptable() -> HttpResponse {
     HttpResponse::NotAcceptable()
         .content_type("application/json; charset=utf-8")
@@ -252,6 +260,9 @@ async fn execute(
                     "INTERNAL"
                 },
             );
+            if let Some(field) = argument_field(&error.message) {
+                ext.set("field", field);
+            }
         }
         if let Some(async_graphql::Value::String(code)) = ext.get("code") {
             state.metrics.observe_error(code);

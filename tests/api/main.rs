@@ -1,9 +1,12 @@
 //! The integration test binary: the real server, real databases, simulated vendors.
 
+mod fixtures;
 mod helpers;
 
 mod auth;
 mod http_protocol;
+mod integrations;
 mod operations;
 mod schema_file;
+mod subscriptions;
 mod websocket;

@@ -1,9 +1,13 @@
 //! Mutation root: one object per area, merged.
 
+mod integrations;
 mod tokens;
 
 use async_graphql::MergedObject;
 
 /// The root of all mutations.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(tokens::TokenMutation);
+pub struct MutationRoot(
+    tokens::TokenMutation,
+    integrations::IntegrationMutation,
+);

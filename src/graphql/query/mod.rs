@@ -1,5 +1,7 @@
 //! Query root: one object per area, merged.
 
+mod integrations;
+mod inventory;
 mod node;
 mod tokens;
 
@@ -7,4 +9,9 @@ use async_graphql::MergedObject;
 
 /// The root of all queries.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(node::NodeQuery, tokens::TokenQuery);
+pub struct QueryRoot(
+    node::NodeQuery,
+    tokens::TokenQuery,
+    integrations::IntegrationQuery,
+    inventory::InventoryQuery,
+);

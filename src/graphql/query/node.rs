@@ -1,13 +1,22 @@
 //! `node(id:)`: any object by its global id.
 
 use async_graphql::{Context, ID, Object};
-use entity::api_token;
 use entity::enums::Role;
 
-use crate::domain::page::find;
+use crate::domain::{aliases, candidates, jobs, profiles, subscriptions, tokens};
+use crate::error::{AppError, Result};
 use crate::graphql::context::{principal, state};
 use crate::graphql::relay::parse_global_id;
 use crate::graphql::types::Node;
+
+/// `NOT_FOUND` becomes null, as Relay expects; other failures stay errors.
+fn found<M, T: From<M>>(result: Result<M>, wrap: impl FnOnce(T) -> Node) -> Result<Option<Node>> {
+    match result {
+        Ok(row) => Ok(Some(wrap(T::from(row)))),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
 
 #[derive(Default)]
 pub struct NodeQuery;
@@ -19,16 +28,23 @@ impl NodeQuery {
         let who = principal(ctx)?;
         let db = &state(ctx).db;
         let (kind, raw) = parse_global_id(&id)?;
-        let found = match kind.as_str() {
+        let node = match kind.as_str() {
             "ApiToken" => {
                 who.require(Role::Admin)?;
-                find::<api_token::Entity>(db, raw, "ApiToken")
-                    .await
-                    .ok()
-                    .map(|m| Node::ApiToken(m.into()))
+                found(tokens::get(db, raw).await, Node::ApiToken)?
             }
+            "IntegrationProfile" => found(profiles::get(db, raw).await, Node::IntegrationProfile)?,
+            "ConnectionAlias" => found(aliases::get(db, raw).await, Node::ConnectionAlias)?,
+            "SoftwareSubscription" => found(subscriptions::get(db, raw).await, Node::SoftwareSubscription)?,
+            "UnrecognizedSubscriptionIdentifier" => found(
+                subscriptions::get_unrecognized(db, raw).await,
+                Node::UnrecognizedSubscriptionIdentifier,
+            )?,
+            "RemovalCandidate" => found(candidates::get(db, raw).await, Node::RemovalCandidate)?,
+            "JobRun" => found(jobs::get_run(db, raw).await, Node::JobRun)?,
+            "ScheduledJob" => found(jobs::get_scheduled(db, raw).await, Node::ScheduledJob)?,
             _ => None,
         };
-        Ok(found)
+        Ok(node)
     }
 }

@@ -2,11 +2,21 @@
 
 use async_graphql::{ID, Interface};
 
-use super::ApiToken;
+use super::{
+    ApiToken, ConnectionAlias, IntegrationProfile, JobRun, RemovalCandidate, ScheduledJob,
+    SoftwareSubscription, UnrecognizedSubscriptionIdentifier,
+};
 
 /// An object that can be fetched by its global id with `node(id:)`.
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "&ID", desc = "Global id."))]
 pub enum Node {
     ApiToken(ApiToken),
+    IntegrationProfile(IntegrationProfile),
+    ConnectionAlias(ConnectionAlias),
+    SoftwareSubscription(SoftwareSubscription),
+    UnrecognizedSubscriptionIdentifier(UnrecognizedSubscriptionIdentifier),
+    RemovalCandidate(RemovalCandidate),
+    JobRun(JobRun),
+    ScheduledJob(ScheduledJob),
 }

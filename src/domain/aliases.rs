@@ -1,0 +1,252 @@
+//! Connection aliases: the credentials and endpoints a profile uses. A child alias points at
+//! a parent of the same vendor so several tenants of one vendor each have their own.
+//! Secrets are encrypted here and never leave the domain in clear.
+
+use chrono::Utc;
+use entity::enums::Vendor;
+use entity::{connection_alias, integration_profile};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::domain::page::{self, Page, PageRequest};
+use crate::domain::tokens::Principal;
+use crate::domain::db_errors::ConflictOnUnique;
+use crate::domain::{audit, validate};
+use crate::error::{AppError, Result};
+use crate::secret::{Cipher, Secret};
+
+/// What a client may set on an alias. `None` leaves a field as it is; for the optional
+/// text fields an empty string clears it.
+#[derive(Debug, Default)]
+pub struct AliasInput {
+    pub name: Option<String>,
+    pub vendor: Option<Vendor>,
+    pub parent_id: Option<i64>,
+    pub base_url: Option<String>,
+    pub token_url: Option<String>,
+    pub authorize_url: Option<String>,
+    pub redirect_url: Option<String>,
+    pub scopes: Option<String>,
+    pub credentials: CredentialsInput,
+}
+
+/// Credentials; the secret is write-only.
+#[derive(Debug, Default)]
+pub struct CredentialsInput {
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub account_id: Option<String>,
+    /// Forget the stored client secret and tokens.
+    pub clear_secrets: bool,
+}
+
+/// Filters for the alias list.
+#[derive(Debug, Default)]
+pub struct AliasFilter {
+    pub vendor: Option<Vendor>,
+    pub parent_id: Option<i64>,
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<connection_alias::Model> {
+    page::find::<connection_alias::Entity>(db, id, "ConnectionAlias").await
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    filter: &AliasFilter,
+    req: &PageRequest,
+) -> Result<Page<connection_alias::Model>> {
+    let mut select = connection_alias::Entity::find();
+    if let Some(vendor) = filter.vendor {
+        select = select.filter(connection_alias::Column::Vendor.eq(vendor));
+    }
+    if let Some(parent) = filter.parent_id {
+        select = select.filter(connection_alias::Column::ParentId.eq(parent));
+    }
+    page::keyset(db, select, connection_alias::Column::Id, req).await
+}
+
+/// Children of an alias (bounded: a parent has a handful of tenants, not thousands).
+pub async fn children(db: &DatabaseConnection, id: i64) -> Result<Vec<connection_alias::Model>> {
+    Ok(connection_alias::Entity::find()
+        .filter(connection_alias::Column::ParentId.eq(id))
+        .all(db)
+        .await?)
+}
+
+fn url_field(field: &str, value: Option<String>) -> Result<Option<Option<String>>> {
+    value
+        .map(|v| {
+            if v.trim().is_empty() {
+                Ok(None)
+            } else {
+                validate::http_url(field, &v).map(Some)
+            }
+        })
+        .transpose()
+}
+
+fn text_field(field: &str, value: Option<String>, max: usize) -> Result<Option<Option<String>>> {
+    value
+        .map(|v| validate::optional_text(field, Some(v), max))
+        .transpose()
+}
+
+/// Applies the input's fields to `row` (validated); vendor and parent are handled by callers.
+fn apply(row: &mut connection_alias::ActiveModel, input: AliasInput, cipher: &Cipher) -> Result<Vec<&'static str>> {
+    let mut changed = Vec::new();
+    if let Some(name) = input.name {
+        row.name = Set(validate::name("name", &name, 100)?);
+        changed.push("name");
+    }
+    macro_rules! set_opt {
+        ($field:ident, $gql:literal, $value:expr) => {
+            if let Some(v) = $value {
+                row.$field = Set(v);
+                changed.push($gql);
+            }
+        };
+    }
+    set_opt!(base_url, "baseUrl", url_field("baseUrl", input.base_url)?);
+    set_opt!(token_url, "tokenUrl", url_field("tokenUrl", input.token_url)?);
+    set_opt!(authorize_url, "authorizeUrl", url_field("authorizeUrl", input.authorize_url)?);
+    set_opt!(redirect_url, "redirectUrl", url_field("redirectUrl", input.redirect_url)?);
+    set_opt!(scopes, "scopes", text_field("scopes", input.scopes, 2000)?);
+    let creds = input.credentials;
+    set_opt!(client_id, "clientId", text_field("clientId", creds.client_id, 500)?);
+    set_opt!(account_id, "accountId", text_field("accountId", creds.account_id, 200)?);
+    if creds.clear_secrets {
+        row.client_secret_enc = Set(None);
+        row.access_token_enc = Set(None);
+        row.refresh_token_enc = Set(None);
+        row.token_expires_at = Set(None);
+        changed.push("secretsCleared");
+    }
+    if let Some(secret) = creds.client_secret {
+        if secret.expose().trim().is_empty() {
+            return Err(AppError::bad_input("clientSecret", "must not be empty"));
+        }
+        row.client_secret_enc = Set(Some(cipher.encrypt(secret.expose())));
+        // Tokens minted with the old secret are no longer trusted.
+        row.access_token_enc = Set(None);
+        row.refresh_token_enc = Set(None);
+        row.token_expires_at = Set(None);
+        changed.push("clientSecret");
+    }
+    Ok(changed)
+}
+
+async fn check_parent(db: &impl ConnectionTrait, parent_id: i64, vendor: Vendor) -> Result<()> {
+    let parent = connection_alias::Entity::find_by_id(parent_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input("parentId", "no such connection alias"))?;
+    if parent.vendor != vendor {
+        return Err(AppError::bad_input("parentId", "the parent alias is for another vendor"));
+    }
+    if parent.parent_id.is_some() {
+        return Err(AppError::bad_input("parentId", "a child alias cannot be a parent"));
+    }
+    Ok(())
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    cipher: &Cipher,
+    actor: &Principal,
+    mut input: AliasInput,
+) -> Result<connection_alias::Model> {
+    let vendor = input.vendor.take().ok_or_else(|| AppError::bad_input("vendor", "is required"))?;
+    if input.name.is_none() {
+        return Err(AppError::bad_input("name", "is required"));
+    }
+    let parent_id = input.parent_id.take();
+    let txn = db.begin().await?;
+    if let Some(parent) = parent_id {
+        check_parent(&txn, parent, vendor).await?;
+    }
+    let now = Utc::now();
+    let mut row = connection_alias::ActiveModel {
+        vendor: Set(vendor),
+        parent_id: Set(parent_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let changed = apply(&mut row, input, cipher)?;
+    let row = row
+        .insert(&txn)
+        .await
+        .conflict_on_unique("a connection alias with this name exists")?;
+    let details = json!({ "vendor": vendor, "parentId": parent_id, "fields": changed });
+    audit::record(&txn, actor, "createConnectionAlias", "ConnectionAlias", Some(row.id), details).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    cipher: &Cipher,
+    actor: &Principal,
+    id: i64,
+    operation: &str,
+    input: AliasInput,
+) -> Result<connection_alias::Model> {
+    if input.vendor.is_some() {
+        return Err(AppError::bad_input("vendor", "cannot be changed; create another alias"));
+    }
+    let txn = db.begin().await?;
+    let current = get(&txn, id).await?;
+    let mut row: connection_alias::ActiveModel = current.clone().into();
+    if let Some(parent) = input.parent_id {
+        if parent == id {
+            return Err(AppError::bad_input("parentId", "an alias cannot be its own parent"));
+        }
+        check_parent(&txn, parent, current.vendor).await?;
+        let has_children = connection_alias::Entity::find()
+            .filter(connection_alias::Column::ParentId.eq(id))
+            .count(&txn)
+            .await?
+            > 0;
+        if has_children {
+            return Err(AppError::bad_input("parentId", "an alias with children cannot become a child"));
+        }
+        row.parent_id = Set(Some(parent));
+    }
+    let changed = apply(&mut row, input, cipher)?;
+    row.updated_at = Set(Utc::now());
+    let row = row
+        .update(&txn)
+        .await
+        .conflict_on_unique("a connection alias with this name exists")?;
+    audit::record(&txn, actor, operation, "ConnectionAlias", Some(id), json!({ "fields": changed })).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Deletes an alias no profile and no child alias uses.
+pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: i64) -> Result<i64> {
+    let txn = db.begin().await?;
+    get(&txn, id).await?;
+    let users = integration_profile::Entity::find()
+        .filter(integration_profile::Column::AliasId.eq(id))
+        .count(&txn)
+        .await?;
+    if users > 0 {
+        return Err(AppError::Conflict(format!("{users} integration profile(s) use this alias")));
+    }
+    let kids = connection_alias::Entity::find()
+        .filter(connection_alias::Column::ParentId.eq(id))
+        .count(&txn)
+        .await?;
+    if kids > 0 {
+        return Err(AppError::Conflict(format!("{kids} child alias(es) point at this alias")));
+    }
+    connection_alias::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(&txn, actor, "deleteConnectionAlias", "ConnectionAlias", Some(id), json!({})).await?;
+    txn.commit().await?;
+    Ok(id)
+}

@@ -1,0 +1,289 @@
+//! Reclamation rules: one per software model, saying when an idle paid seat becomes a
+//! removal candidate and what happens before it is reclaimed.
+
+use chrono::Utc;
+use entity::{reclamation_rule, software_model};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait,
+    QueryFilter, Set, TransactionTrait,
+};
+
+use crate::domain::audit;
+use crate::domain::db_errors::ConflictOnUnique;
+use crate::domain::page::{Page, PageRequest, find, keyset};
+use crate::domain::software_models::required_text;
+use crate::domain::tokens::Principal;
+use crate::error::{AppError, Result};
+
+/// Days without activity before a seat is flagged, unless the rule says otherwise.
+pub const DEFAULT_THRESHOLD_DAYS: i32 = 60;
+/// Thresholds from a day to ten years.
+pub const THRESHOLD_DAYS: std::ops::RangeInclusive<i32> = 1..=3650;
+/// Notice periods up to a year.
+pub const NOTIFY_WAIT_DAYS: std::ops::RangeInclusive<i32> = 0..=365;
+
+const DUPLICATE: &str = "this software model already has a reclamation rule";
+
+/// A rule to create.
+#[derive(Debug, Clone)]
+pub struct NewRule {
+    pub software_model_id: i64,
+    /// Defaults to the model's display name.
+    pub name: Option<String>,
+    pub inactivity_threshold_days: i32,
+    pub notify_user: bool,
+    pub notify_wait_days: i32,
+    pub require_approval: bool,
+    pub active: bool,
+}
+
+/// Changes to a rule; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct RulePatch {
+    pub name: Option<String>,
+    pub inactivity_threshold_days: Option<i32>,
+    pub notify_user: Option<bool>,
+    pub notify_wait_days: Option<i32>,
+    pub require_approval: Option<bool>,
+    pub active: Option<bool>,
+}
+
+impl RulePatch {
+    fn changed(&self) -> Vec<&'static str> {
+        [
+            ("name", self.name.is_some()),
+            (
+                "inactivityThresholdDays",
+                self.inactivity_threshold_days.is_some(),
+            ),
+            ("notifyUser", self.notify_user.is_some()),
+            ("notifyWaitDays", self.notify_wait_days.is_some()),
+            ("requireApproval", self.require_approval.is_some()),
+            ("active", self.active.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
+    }
+}
+
+/// The timing rules, checked on the values the rule will have after the change.
+fn check_timing(threshold_days: i32, notify_user: bool, notify_wait_days: i32) -> Result<()> {
+    if !THRESHOLD_DAYS.contains(&threshold_days) {
+        return Err(AppError::bad_input(
+            "inactivityThresholdDays",
+            "must be from 1 to 3650 days",
+        ));
+    }
+    if !NOTIFY_WAIT_DAYS.contains(&notify_wait_days) {
+        return Err(AppError::bad_input(
+            "notifyWaitDays",
+            "must be from 0 to 365 days",
+        ));
+    }
+    // A wait without a notice would only delay the reclaim with nobody told why.
+    if notify_wait_days > 0 && !notify_user {
+        return Err(AppError::bad_input(
+            "notifyWaitDays",
+            "a wait needs notifyUser: nobody is told to act during it otherwise",
+        ));
+    }
+    Ok(())
+}
+
+/// The rule with this id; `NOT_FOUND` otherwise.
+pub async fn get(db: &DatabaseConnection, id: i64) -> Result<reclamation_rule::Model> {
+    find::<reclamation_rule::Entity>(db, id, "reclamation rule").await
+}
+
+/// Rules, oldest first, optionally of one model and by whether they run.
+pub async fn list(
+    db: &DatabaseConnection,
+    software_model_id: Option<i64>,
+    active: Option<bool>,
+    req: &PageRequest,
+) -> Result<Page<reclamation_rule::Model>> {
+    let mut select = reclamation_rule::Entity::find();
+    if let Some(id) = software_model_id {
+        select = select.filter(reclamation_rule::Column::SoftwareModelId.eq(id));
+    }
+    if let Some(active) = active {
+        select = select.filter(reclamation_rule::Column::Active.eq(active));
+    }
+    keyset(db, select, reclamation_rule::Column::Id, req).await
+}
+
+/// The rule of one model, if it has one.
+pub async fn for_model(
+    db: &DatabaseConnection,
+    software_model_id: i64,
+) -> Result<Option<reclamation_rule::Model>> {
+    Ok(reclamation_rule::Entity::find()
+        .filter(reclamation_rule::Column::SoftwareModelId.eq(software_model_id))
+        .one(db)
+        .await?)
+}
+
+/// Creates a model's rule; a second rule for the same model is `CONFLICT`.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    input: &NewRule,
+) -> Result<reclamation_rule::Model> {
+    check_timing(
+        input.inactivity_threshold_days,
+        input.notify_user,
+        input.notify_wait_days,
+    )?;
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| required_text("name", n))
+        .transpose()?;
+    let model = software_model::Entity::find_by_id(input.software_model_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::bad_input("softwareModelId", "no software model has this id")
+        })?;
+    let now = Utc::now();
+    reclamation_rule::ActiveModel {
+        software_model_id: Set(model.id),
+        name: Set(name.unwrap_or(model.display_name)),
+        inactivity_threshold_days: Set(input.inactivity_threshold_days),
+        notify_user: Set(input.notify_user),
+        notify_wait_days: Set(input.notify_wait_days),
+        require_approval: Set(input.require_approval),
+        active: Set(input.active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .conflict_on_unique(DUPLICATE)
+}
+
+/// `create`, recorded in the audit log in the same transaction.
+pub async fn create_audited(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    input: &NewRule,
+) -> Result<reclamation_rule::Model> {
+    let txn = db.begin().await?;
+    let row = create(&txn, input).await?;
+    let details = serde_json::json!({
+        "softwareModelId": row.software_model_id,
+        "inactivityThresholdDays": row.inactivity_threshold_days,
+        "notifyUser": row.notify_user,
+        "notifyWaitDays": row.notify_wait_days,
+        "requireApproval": row.require_approval,
+        "active": row.active,
+    });
+    audit::record(
+        &txn,
+        actor,
+        "createReclamationRule",
+        "ReclamationRule",
+        Some(row.id),
+        details,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Changes a rule, with an audit entry in the same transaction.
+pub async fn update_audited(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: i64,
+    patch: &RulePatch,
+) -> Result<reclamation_rule::Model> {
+    let txn = db.begin().await?;
+    let row = find::<reclamation_rule::Entity>(&txn, id, "reclamation rule").await?;
+    let threshold = patch
+        .inactivity_threshold_days
+        .unwrap_or(row.inactivity_threshold_days);
+    let notify_user = patch.notify_user.unwrap_or(row.notify_user);
+    let wait = patch.notify_wait_days.unwrap_or(row.notify_wait_days);
+    check_timing(threshold, notify_user, wait)?;
+    let name = patch
+        .name
+        .as_deref()
+        .map(|n| required_text("name", n))
+        .transpose()?;
+    let mut active: reclamation_rule::ActiveModel = row.into();
+    if let Some(name) = name {
+        active.name = Set(name);
+    }
+    active.inactivity_threshold_days = Set(threshold);
+    active.notify_user = Set(notify_user);
+    active.notify_wait_days = Set(wait);
+    if let Some(v) = patch.require_approval {
+        active.require_approval = Set(v);
+    }
+    if let Some(v) = patch.active {
+        active.active = Set(v);
+    }
+    active.updated_at = Set(Utc::now());
+    let row = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "updateReclamationRule",
+        "ReclamationRule",
+        Some(id),
+        serde_json::json!({ "changed": patch.changed() }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Deletes a rule; its past candidates keep their evidence and lose the link.
+pub async fn delete_audited(db: &DatabaseConnection, actor: &Principal, id: i64) -> Result<()> {
+    let txn = db.begin().await?;
+    let row = find::<reclamation_rule::Entity>(&txn, id, "reclamation rule").await?;
+    let details = serde_json::json!({ "softwareModelId": row.software_model_id });
+    row.delete(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "deleteReclamationRule",
+        "ReclamationRule",
+        Some(id),
+        details,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(r: Result<()>) -> String {
+        match r {
+            Err(AppError::BadUserInput { field, .. }) => field,
+            other => panic!("expected BAD_USER_INPUT, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn thresholds_and_waits_are_bounded() {
+        assert!(check_timing(DEFAULT_THRESHOLD_DAYS, false, 0).is_ok());
+        assert!(check_timing(1, true, 365).is_ok());
+        assert!(check_timing(3650, true, 0).is_ok());
+        assert_eq!(field(check_timing(0, false, 0)), "inactivityThresholdDays");
+        assert_eq!(field(check_timing(3651, false, 0)), "inactivityThresholdDays");
+        assert_eq!(field(check_timing(60, true, 366)), "notifyWaitDays");
+        assert_eq!(field(check_timing(60, true, -1)), "notifyWaitDays");
+    }
+
+    #[test]
+    fn a_wait_needs_a_notice() {
+        assert_eq!(field(check_timing(60, false, 7)), "notifyWaitDays");
+        assert!(check_timing(60, true, 7).is_ok());
+    }
+}

@@ -1,0 +1,16 @@
+//! The catalog and commercial side (admin): software models, entitlements, reclamation
+//! rules and exclusions. Each change is audited by the domain in its own transaction.
+
+mod exclusions;
+mod models;
+mod rules;
+
+use async_graphql::MergedObject;
+
+/// Every catalog mutation.
+#[derive(MergedObject, Default)]
+pub struct CatalogMutation(
+    models::ModelMutation,
+    rules::RuleMutation,
+    exclusions::ExclusionMutation,
+);

@@ -1,0 +1,172 @@
+//! Recording software models and what was bought of them.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::enums::{Role, Vendor};
+
+use crate::domain::entitlements::{self, EntitlementPatch, NewEntitlement};
+use crate::domain::software_models::{self, NewSoftwareModel, SoftwareModelPatch};
+use crate::graphql::context::{RoleGuard, principal, state};
+use crate::graphql::relay::{expect_id, global_id};
+use crate::graphql::types::{Date, Entitlement, SoftwareModel};
+
+/// A software model to record before any download finds it.
+#[derive(InputObject)]
+pub struct CreateSoftwareModelInput {
+    /// Publisher, e.g. "Zoom"; required.
+    pub publisher: String,
+    /// Product, e.g. "Zoom Meetings"; required.
+    pub product: String,
+    /// Edition, e.g. "Licensed"; omit when the product has none.
+    pub edition: Option<String>,
+    /// The vendor whose connector finds its subscriptions.
+    pub vendor: Vendor,
+}
+
+/// Changes to a software model; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateSoftwareModelInput {
+    /// New publisher; must not be empty.
+    pub publisher: Option<String>,
+    /// New product; must not be empty.
+    pub product: Option<String>,
+    /// New edition; empty for none.
+    pub edition: Option<String>,
+    /// New vendor.
+    pub vendor: Option<Vendor>,
+}
+
+/// An entitlement to record.
+#[derive(InputObject)]
+pub struct CreateEntitlementInput {
+    /// The software model the rights are for.
+    pub software_model_id: ID,
+    /// Name shown to people, e.g. a contract or order reference.
+    pub name: String,
+    /// Seats bought; 0 or more.
+    pub purchased_rights: i64,
+    /// Cost of one seat for the period: a non-negative decimal with at most 2 decimals,
+    /// e.g. "12.50".
+    pub unit_cost: String,
+    /// ISO 4217 code: three upper-case letters, e.g. "USD".
+    pub currency: String,
+    /// First day of the period.
+    pub period_start: Date,
+    /// Last day of the period (inclusive); not before `periodStart`.
+    pub period_end: Date,
+}
+
+/// Changes to an entitlement; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateEntitlementInput {
+    /// Move the entitlement to another software model.
+    pub software_model_id: Option<ID>,
+    /// New name.
+    pub name: Option<String>,
+    /// New number of seats; 0 or more.
+    pub purchased_rights: Option<i64>,
+    /// New unit cost, e.g. "12.50".
+    pub unit_cost: Option<String>,
+    /// New ISO 4217 code.
+    pub currency: Option<String>,
+    /// New first day.
+    pub period_start: Option<Date>,
+    /// New last day; not before the (new or stored) first day.
+    pub period_end: Option<Date>,
+}
+
+fn model_id(id: &ID) -> async_graphql::Result<i64> {
+    Ok(expect_id(id, "SoftwareModel", "softwareModelId")?)
+}
+
+#[derive(Default)]
+pub struct ModelMutation;
+
+#[Object]
+impl ModelMutation {
+    /// Records a software model; a duplicate publisher, product and edition is `CONFLICT`.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn create_software_model(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSoftwareModelInput,
+    ) -> async_graphql::Result<SoftwareModel> {
+        let new = NewSoftwareModel {
+            publisher: input.publisher,
+            product: input.product,
+            edition: input.edition,
+            vendor: input.vendor,
+        };
+        let row = software_models::create_audited(&state(ctx).db, principal(ctx)?, &new).await?;
+        Ok(row.into())
+    }
+
+    /// Changes a software model; its display name follows.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn update_software_model(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateSoftwareModelInput,
+    ) -> async_graphql::Result<SoftwareModel> {
+        let id = expect_id(&id, "SoftwareModel", "id")?;
+        let patch = SoftwareModelPatch {
+            publisher: input.publisher,
+            product: input.product,
+            edition: input.edition,
+            vendor: input.vendor,
+        };
+        let row =
+            software_models::update_audited(&state(ctx).db, principal(ctx)?, id, &patch).await?;
+        Ok(row.into())
+    }
+
+    /// Records what was bought of a software model.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn create_entitlement(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateEntitlementInput,
+    ) -> async_graphql::Result<Entitlement> {
+        let new = NewEntitlement {
+            software_model_id: model_id(&input.software_model_id)?,
+            name: input.name,
+            purchased_rights: input.purchased_rights,
+            unit_cost: input.unit_cost,
+            currency: input.currency,
+            period_start: input.period_start.0,
+            period_end: input.period_end.0,
+        };
+        let row = entitlements::create_audited(&state(ctx).db, principal(ctx)?, &new).await?;
+        Ok(row.into())
+    }
+
+    /// Changes an entitlement.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn update_entitlement(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateEntitlementInput,
+    ) -> async_graphql::Result<Entitlement> {
+        let id = expect_id(&id, "Entitlement", "id")?;
+        let patch = EntitlementPatch {
+            software_model_id: input.software_model_id.as_ref().map(model_id).transpose()?,
+            name: input.name,
+            purchased_rights: input.purchased_rights,
+            unit_cost: input.unit_cost,
+            currency: input.currency,
+            period_start: input.period_start.map(|d| d.0),
+            period_end: input.period_end.map(|d| d.0),
+        };
+        let row = entitlements::update_audited(&state(ctx).db, principal(ctx)?, id, &patch).await?;
+        Ok(row.into())
+    }
+
+    /// Deletes an entitlement and returns its id.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn delete_entitlement(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        let row_id = expect_id(&id, "Entitlement", "id")?;
+        entitlements::delete_audited(&state(ctx).db, principal(ctx)?, row_id).await?;
+        Ok(global_id("Entitlement", row_id))
+    }
+}

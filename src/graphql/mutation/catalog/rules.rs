@@ -1,0 +1,110 @@
+//! Reclamation rules, one per software model.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::enums::Role;
+
+use crate::domain::reclamation_rules::{self, NewRule, RulePatch};
+use crate::graphql::context::{RoleGuard, principal, state};
+use crate::graphql::relay::{expect_id, global_id};
+use crate::graphql::types::ReclamationRule;
+
+/// A reclamation rule to create for a software model that has none.
+#[derive(InputObject)]
+pub struct CreateReclamationRuleInput {
+    /// The software model the rule applies to.
+    pub software_model_id: ID,
+    /// Name shown to people; defaults to the model's display name.
+    pub name: Option<String>,
+    /// Days without qualifying activity before a seat is flagged, 1 to 3650.
+    #[graphql(default = 60)]
+    pub inactivity_threshold_days: i32,
+    /// Tell the user before reclaiming.
+    #[graphql(default = false)]
+    pub notify_user: bool,
+    /// Days to wait after the notice, 0 to 365; more than 0 needs `notifyUser`.
+    #[graphql(default = 0)]
+    pub notify_wait_days: i32,
+    /// Each reclaim waits for an approver.
+    #[graphql(default = false)]
+    pub require_approval: bool,
+    /// Whether the rule runs.
+    #[graphql(default = true)]
+    pub active: bool,
+}
+
+/// Changes to a rule; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateReclamationRuleInput {
+    /// New name.
+    pub name: Option<String>,
+    /// New threshold, 1 to 3650 days.
+    pub inactivity_threshold_days: Option<i32>,
+    /// Tell the user before reclaiming.
+    pub notify_user: Option<bool>,
+    /// New wait after the notice, 0 to 365 days; more than 0 needs `notifyUser`.
+    pub notify_wait_days: Option<i32>,
+    /// Each reclaim waits for an approver.
+    pub require_approval: Option<bool>,
+    /// Whether the rule runs.
+    pub active: Option<bool>,
+}
+
+#[derive(Default)]
+pub struct RuleMutation;
+
+#[Object]
+impl RuleMutation {
+    /// Creates a software model's reclamation rule; a second rule for a model is `CONFLICT`.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn create_reclamation_rule(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateReclamationRuleInput,
+    ) -> async_graphql::Result<ReclamationRule> {
+        let new = NewRule {
+            software_model_id: expect_id(
+                &input.software_model_id,
+                "SoftwareModel",
+                "softwareModelId",
+            )?,
+            name: input.name,
+            inactivity_threshold_days: input.inactivity_threshold_days,
+            notify_user: input.notify_user,
+            notify_wait_days: input.notify_wait_days,
+            require_approval: input.require_approval,
+            active: input.active,
+        };
+        let row = reclamation_rules::create_audited(&state(ctx).db, principal(ctx)?, &new).await?;
+        Ok(row.into())
+    }
+
+    /// Changes a reclamation rule.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn update_reclamation_rule(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateReclamationRuleInput,
+    ) -> async_graphql::Result<ReclamationRule> {
+        let id = expect_id(&id, "ReclamationRule", "id")?;
+        let patch = RulePatch {
+            name: input.name,
+            inactivity_threshold_days: input.inactivity_threshold_days,
+            notify_user: input.notify_user,
+            notify_wait_days: input.notify_wait_days,
+            require_approval: input.require_approval,
+            active: input.active,
+        };
+        let row =
+            reclamation_rules::update_audited(&state(ctx).db, principal(ctx)?, id, &patch).await?;
+        Ok(row.into())
+    }
+
+    /// Deletes a reclamation rule and returns its id. Its past candidates are kept.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn delete_reclamation_rule(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        let row_id = expect_id(&id, "ReclamationRule", "id")?;
+        reclamation_rules::delete_audited(&state(ctx).db, principal(ctx)?, row_id).await?;
+        Ok(global_id("ReclamationRule", row_id))
+    }
+}

@@ -1,0 +1,209 @@
+//! Integration profiles and connection aliases (integrator).
+
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::enums::{Role, Vendor};
+
+use crate::domain::aliases::{AliasInput, CredentialsInput};
+use crate::domain::profiles::ProfileInput;
+use crate::domain::{aliases, profiles};
+use crate::graphql::context::{RoleGuard, principal, state};
+use crate::graphql::relay::expect_id;
+use crate::graphql::types::{ConnectionAlias, IntegrationProfile};
+use crate::secret::Secret;
+
+/// A new integration profile; it starts as a draft.
+#[derive(InputObject)]
+pub struct CreateIntegrationProfileInput {
+    /// Name shown to people.
+    pub display_name: String,
+    /// The vendor.
+    pub vendor: Vendor,
+    /// The connection alias to use (same vendor).
+    pub alias_id: Option<ID>,
+    /// Download user activity (default true).
+    pub download_activity: Option<bool>,
+    /// Reclaim through the vendor (default true).
+    pub reclaim: Option<bool>,
+    /// Days of activity to analyse, 1 to 365 (default 60).
+    pub activity_look_back_days: Option<i32>,
+}
+
+/// Changes to a profile; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateIntegrationProfileInput {
+    /// Name shown to people.
+    pub display_name: Option<String>,
+    /// Another alias of the same vendor; a published profile returns to draft.
+    pub alias_id: Option<ID>,
+    /// Turning it off on a published profile returns it to draft.
+    pub download_activity: Option<bool>,
+    /// Reclaim through the vendor.
+    pub reclaim: Option<bool>,
+    /// Days of activity to analyse, 1 to 365.
+    pub activity_look_back_days: Option<i32>,
+}
+
+/// A connection alias. URLs left out use the vendor's defaults.
+#[derive(InputObject)]
+pub struct ConnectionAliasInput {
+    /// Unique name (required on create).
+    pub name: Option<String>,
+    /// The vendor (required on create; cannot change).
+    pub vendor: Option<Vendor>,
+    /// The parent alias, making this a child alias (same vendor).
+    pub parent_id: Option<ID>,
+    /// API base URL (e.g. ZoomGov, an Aha! subdomain, a proxy); empty clears it.
+    pub base_url: Option<String>,
+    /// OAuth token endpoint; empty clears it.
+    pub token_url: Option<String>,
+    /// OAuth authorization endpoint; empty clears it.
+    pub authorize_url: Option<String>,
+    /// OAuth redirect URL; empty clears it.
+    pub redirect_url: Option<String>,
+    /// OAuth scopes, space separated; empty clears them.
+    pub scopes: Option<String>,
+    /// OAuth client id.
+    pub client_id: Option<String>,
+    /// OAuth client secret: write-only, stored encrypted.
+    #[graphql(secret)]
+    pub client_secret: Option<String>,
+    /// Zoom account id.
+    pub account_id: Option<String>,
+}
+
+impl ConnectionAliasInput {
+    fn into_domain(self) -> async_graphql::Result<AliasInput> {
+        Ok(AliasInput {
+            name: self.name,
+            vendor: self.vendor,
+            parent_id: self.parent_id.map(|id| expect_id(&id, "ConnectionAlias", "parentId")).transpose()?,
+            base_url: self.base_url,
+            token_url: self.token_url,
+            authorize_url: self.authorize_url,
+            redirect_url: self.redirect_url,
+            scopes: self.scopes,
+            credentials: CredentialsInput {
+                client_id: self.client_id,
+                client_secret: self.client_secret.map(Secret::new),
+                account_id: self.account_id,
+                clear_secrets: false,
+            },
+        })
+    }
+}
+
+fn alias_id(id: &ID) -> async_graphql::Result<i64> {
+    Ok(expect_id(id, "ConnectionAlias", "id")?)
+}
+
+fn profile_id(id: &ID) -> async_graphql::Result<i64> {
+    Ok(expect_id(id, "IntegrationProfile", "id")?)
+}
+
+#[derive(Default)]
+pub struct IntegrationMutation;
+
+#[Object]
+impl IntegrationMutation {
+    /// Creates a draft integration profile.
+    #[graphql(guard = "RoleGuard(Role::Integrator)")]
+    async fn create_integration_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateIntegrationProfileInput,
+    ) -> async_graphql::Result<IntegrationProfile> {
+        let domain = ProfileInput {
+            display_name: Some(input.display_name),
+            vendor: Some(input.vendor),
+            alias_id: input.alias_id.map(|id| expect_id(&id, "ConnectionAlias", "aliasId")).transpose()?,
+            download_activity: input.download_activity,
+            reclaim: input.reclaim,
+            activity_look_back_days: input.activity_look_back_days,
+        };
+        Ok(profiles::create(&state(ctx).db, principal(ctx)?, domain).await?.into())
+    }
+
+    /// Changes a profile.
+    #[graphql(guard = "RoleGuard(Role::Integrator)")]
+    async fn update_integration_profile(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateIntegrationProfileInput,
+    ) -> async_graphql::Result<IntegrationProfile> {
+        let domain = ProfileInput {
+            display_name: input.display_name,
+            vendor: None,
+            alias_id: input.alias_id.map(|id| expect_id(&id, "ConnectionAlias", "aliasId")).transpose()?,
+            download_activity: input.download_activity,
+            reclaim: input.reclaim,
+            activity_look_back_days: input.activity_look_back_days,
+        };
+        Ok(profiles::update(&state(ctx).db, principal(ctx)?, profile_id(&id)?, domain).await?.into())
+    }
+
+    /// Deletes a profile with its subscriptions and jobs; its open removal candidates are
+    /// closed as skipped; reclamation rules are kept. Returns the deleted id.
+    #[graphql(guard = "RoleGuard(Role::Integrator)")]
+    async fn delete_integration_profile(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        profiles::delete(&state(ctx).db, principal(ctx)?, profile_id(&id)?).await?;
+        Ok(id)
+    }
+
+    /// Creates a connection alias, or a child alias when `parentId` is given.
+    #[graphql(guard = "RoleGuard(Role::Integrator)")]
+    async fn create_connection_alias(
+        &self,
+        ctx: &Context<'_>,
+        input: ConnectionAliasInput,
+    ) -> async_graphql::Result<ConnectionAlias> {
+        let st = state(ctx);
+        Ok(aliases::create(&st.db, &st.cipher, principal(ctx)?, input.into_domain()?).await?.into())
+    }
+
+    /// Changes a connection alias. Setting a new client secret forgets stored tokens.
+    #[graphql(guard = "RoleGuard(Role::Integrator)")]
+    async fn update_connection_alias(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ConnectionAliasInput,
+    ) -> async_graphql::Result<ConnectionAlias> {
+        let st = state(ctx);
+        let row = aliases::update(&st.db, &st.cipher, principal(ctx)?, alias_id(&id)?, "updateConnectionAlias", input.into_domain()?).await?;
+        Ok(row.into())
+    }
+
+    /// Sets an alias's OAuth client credentials (and Zoom account id). The secret is stored
+    /// encrypted and never returned; `clear: true` forgets the secret and any tokens.
+    #[graphql(guard = "RoleGuard(Role::Integrator)")]
+    async fn set_connection_credentials(
+        &self,
+        ctx: &Context<'_>,
+        alias_id: ID,
+        client_id: Option<String>,
+        #[graphql(secret)] client_secret: Option<String>,
+        account_id: Option<String>,
+        #[graphql(default = false)] clear: bool,
+    ) -> async_graphql::Result<ConnectionAlias> {
+        let st = state(ctx);
+        let id = expect_id(&alias_id, "ConnectionAlias", "aliasId")?;
+        let input = AliasInput {
+            credentials: CredentialsInput {
+                client_id,
+                client_secret: client_secret.map(Secret::new),
+                account_id,
+                clear_secrets: clear,
+            },
+            ..Default::default()
+        };
+        Ok(aliases::update(&st.db, &st.cipher, principal(ctx)?, id, "setConnectionCredentials", input).await?.into())
+    }
+
+    /// Deletes an alias that no profile and no child alias uses. Returns the deleted id.
+    #[graphql(guard = "RoleGuard(Role::Integrator)")]
+    async fn delete_connection_alias(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        aliases::delete(&state(ctx).db, principal(ctx)?, alias_id(&id)?).await?;
+        Ok(id)
+    }
+}

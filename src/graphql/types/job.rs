@@ -1,0 +1,177 @@
+//! Scheduled jobs, job runs and the audit log.
+
+use async_graphql::{ComplexObject, Context, ID, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::enums::{JobKind, JobState};
+use entity::{audit_log, integration_profile, job_run, scheduled_job};
+
+use super::IntegrationProfile;
+use crate::graphql::loaders::load;
+use crate::graphql::relay::global_id;
+
+/// A recurring job of a profile.
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct ScheduledJob {
+    /// Global id.
+    pub id: ID,
+    /// What it does.
+    pub kind: JobKind,
+    /// When it runs (cron expression, UTC).
+    pub cron: String,
+    /// Whether it is scheduled.
+    pub active: bool,
+    /// Its next run.
+    pub next_run_at: Option<DateTime<Utc>>,
+    /// Its last run.
+    pub last_run_at: Option<DateTime<Utc>>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub profile_id: i64,
+}
+
+#[ComplexObject]
+impl ScheduledJob {
+    /// The profile it belongs to.
+    async fn profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<IntegrationProfile>> {
+        Ok(load::<integration_profile::Entity>(ctx, self.profile_id).await?.map(Into::into))
+    }
+}
+
+impl From<scheduled_job::Model> for ScheduledJob {
+    fn from(m: scheduled_job::Model) -> Self {
+        ScheduledJob {
+            id: global_id("ScheduledJob", m.id),
+            kind: m.kind,
+            cron: m.cron,
+            active: m.active,
+            next_run_at: m.next_run_at,
+            last_run_at: m.last_run_at,
+            created_at: m.created_at,
+            profile_id: m.profile_id,
+        }
+    }
+}
+
+/// Counts a job run reports.
+#[derive(SimpleObject, Clone)]
+pub struct JobRunCounts {
+    /// Rows received from the vendor.
+    pub fetched: i64,
+    /// Rows created.
+    pub created: i64,
+    /// Rows changed.
+    pub updated: i64,
+    /// Rows closed because the vendor stopped returning them.
+    pub closed: i64,
+    /// Rows seen again without change (not rewritten).
+    pub unchanged: i64,
+    /// Rows whose identifier no model knows.
+    pub unrecognized: i64,
+    /// Rows that failed.
+    pub errors: i64,
+    /// Vendor API calls spent.
+    pub requests_made: i64,
+}
+
+/// One execution of a job.
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct JobRun {
+    /// Global id.
+    pub id: ID,
+    /// What it does.
+    pub kind: JobKind,
+    /// Where it is.
+    pub state: JobState,
+    /// Units done (pages, users).
+    pub progress_done: i64,
+    /// Units in all, when known.
+    pub progress_total: Option<i64>,
+    /// What it counted.
+    pub counts: JobRunCounts,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// When it was queued.
+    pub queued_at: DateTime<Utc>,
+    /// When a worker started it.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    #[graphql(skip)]
+    pub profile_id: Option<i64>,
+}
+
+#[ComplexObject]
+impl JobRun {
+    /// The profile it ran for.
+    async fn profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<IntegrationProfile>> {
+        let Some(id) = self.profile_id else { return Ok(None) };
+        Ok(load::<integration_profile::Entity>(ctx, id).await?.map(Into::into))
+    }
+}
+
+impl From<job_run::Model> for JobRun {
+    fn from(m: job_run::Model) -> Self {
+        JobRun {
+            id: global_id("JobRun", m.id),
+            kind: m.kind,
+            state: m.state,
+            progress_done: m.progress_done,
+            progress_total: m.progress_total,
+            counts: JobRunCounts {
+                fetched: m.fetched,
+                created: m.created,
+                updated: m.updated,
+                closed: m.closed,
+                unchanged: m.unchanged,
+                unrecognized: m.unrecognized,
+                errors: m.errors,
+                requests_made: m.requests_made,
+            },
+            error: m.error,
+            queued_at: m.queued_at,
+            started_at: m.started_at,
+            finished_at: m.finished_at,
+            profile_id: m.profile_id,
+        }
+    }
+}
+
+/// Who changed what, and when.
+#[derive(SimpleObject, Clone)]
+pub struct AuditLogEntry {
+    /// Global id.
+    pub id: ID,
+    /// The name of the API token that made the change.
+    pub actor: String,
+    /// The mutation, e.g. `createEntitlement`.
+    pub operation: String,
+    /// The type of the object changed.
+    pub target_type: Option<String>,
+    /// The global id of the object changed.
+    pub target_id: Option<ID>,
+    /// What changed (field names and flags, never secret values).
+    pub details: async_graphql::Json<serde_json::Value>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<audit_log::Model> for AuditLogEntry {
+    fn from(m: audit_log::Model) -> Self {
+        let target_id = match (&m.target_type, m.target_id.as_deref().and_then(|s| s.parse().ok())) {
+            (Some(kind), Some(id)) => Some(global_id(kind, id)),
+            _ => None,
+        };
+        AuditLogEntry {
+            id: global_id("AuditLogEntry", m.id),
+            actor: m.actor,
+            operation: m.operation,
+            target_type: m.target_type,
+            target_id,
+            details: async_graphql::Json(m.details),
+            created_at: m.created_at,
+        }
+    }
+}

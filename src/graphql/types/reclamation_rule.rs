@@ -1,0 +1,61 @@
+//! Reclamation rules.
+
+use async_graphql::{ComplexObject, Context, ID, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::reclamation_rule;
+
+use super::SoftwareModel;
+use super::software_model::load_model;
+use crate::graphql::relay::global_id;
+
+/// When an idle paid seat of a software model becomes a removal candidate, and what happens
+/// before it is reclaimed. One per model.
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct ReclamationRule {
+    /// Global id.
+    pub id: ID,
+    /// Name shown to people.
+    pub name: String,
+    /// Days without qualifying activity before a subscription is flagged.
+    pub inactivity_threshold_days: i32,
+    /// Whether the user is told before the seat is reclaimed.
+    pub notify_user: bool,
+    /// Days to wait after the notice before reclaiming.
+    pub notify_wait_days: i32,
+    /// Whether an approver must approve each reclaim.
+    pub require_approval: bool,
+    /// Whether the rule runs.
+    pub active: bool,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub software_model_id: i64,
+}
+
+#[ComplexObject]
+impl ReclamationRule {
+    /// The model the rule applies to.
+    async fn software_model(&self, ctx: &Context<'_>) -> async_graphql::Result<SoftwareModel> {
+        load_model(ctx, self.software_model_id).await
+    }
+}
+
+impl From<reclamation_rule::Model> for ReclamationRule {
+    fn from(m: reclamation_rule::Model) -> Self {
+        ReclamationRule {
+            id: global_id("ReclamationRule", m.id),
+            name: m.name,
+            inactivity_threshold_days: m.inactivity_threshold_days,
+            notify_user: m.notify_user,
+            notify_wait_days: m.notify_wait_days,
+            require_approval: m.require_approval,
+            active: m.active,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            software_model_id: m.software_model_id,
+        }
+    }
+}
