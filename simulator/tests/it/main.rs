@@ -1,5 +1,7 @@
 //! One integration binary: each vendor's simulator started in-process on port 0 and driven
 //! with a plain HTTP client.
 
+mod aha;
 mod common;
+mod goto;
 mod zoom;
