@@ -10,8 +10,9 @@ use sea_orm::{
 use crate::domain::audit;
 use crate::domain::money;
 use crate::domain::page::{Page, PageRequest, find, keyset};
-use crate::domain::software_models::required_text;
+use crate::domain::software_models::MAX_NAME_LEN;
 use crate::domain::tokens::Principal;
+use crate::domain::validate;
 use crate::error::{AppError, Result};
 
 /// An entitlement to record. Money comes in as a decimal string, as the client sent it.
@@ -89,7 +90,7 @@ fn check(
     period_start: NaiveDate,
     period_end: NaiveDate,
 ) -> Result<Checked> {
-    let name = required_text("name", name)?;
+    let name = validate::name("name", name, MAX_NAME_LEN)?;
     if purchased_rights < 0 {
         return Err(AppError::bad_input(
             "purchasedRights",
@@ -317,15 +318,15 @@ mod tests {
         assert!(ok("Zoom 2026", 10, "12.50", "USD", start, end).is_ok());
         let field = |r: Result<Checked>| field_of(r.err().expect("rejected"));
         assert_eq!(field(ok(" ", 10, "1", "USD", start, end)), "name");
-        assert_eq!(field(ok("x", -1, "1", "USD", start, end)), "purchasedRights");
+        assert_eq!(
+            field(ok("x", -1, "1", "USD", start, end)),
+            "purchasedRights"
+        );
         assert_eq!(field(ok("x", 1, "1.234", "USD", start, end)), "unitCost");
         assert_eq!(field(ok("x", 1, "-1", "USD", start, end)), "unitCost");
         assert_eq!(field(ok("x", 1, "1", "usd", start, end)), "currency");
         assert_eq!(field(ok("x", 1, "1", "USD", end, start)), "periodEnd");
-        assert_eq!(
-            field(ok("x", i64::MAX, "2", "USD", start, end)),
-            "unitCost"
-        );
+        assert_eq!(field(ok("x", i64::MAX, "2", "USD", start, end)), "unitCost");
     }
 
     #[test]

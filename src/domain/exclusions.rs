@@ -128,10 +128,7 @@ fn check_reason(reason: Option<&str>) -> Result<Option<String>> {
 
 fn check_expiry(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<()> {
     match expires_at {
-        Some(at) if at <= now => Err(AppError::bad_input(
-            "expiresAt",
-            "must be in the future",
-        )),
+        Some(at) if at <= now => Err(AppError::bad_input("expiresAt", "must be in the future")),
         _ => Ok(()),
     }
 }
@@ -221,8 +218,14 @@ mod tests {
     fn an_email_matches_only_itself_ignoring_case() {
         assert!(user_exclusion_matches("ann@example.com", "ann@example.com"));
         assert!(user_exclusion_matches("ann@example.com", "Ann@Example.COM"));
-        assert!(!user_exclusion_matches("ann@example.com", "anna@example.com"));
-        assert!(!user_exclusion_matches("ann@example.com", "ann@example.org"));
+        assert!(!user_exclusion_matches(
+            "ann@example.com",
+            "anna@example.com"
+        ));
+        assert!(!user_exclusion_matches(
+            "ann@example.com",
+            "ann@example.org"
+        ));
     }
 
     #[test]
@@ -287,9 +290,15 @@ mod tests {
         };
         let ok = check_terms(&terms(true, false, None), now).unwrap();
         assert_eq!(ok.reason, None);
-        assert_eq!(field(check_terms(&terms(false, false, None), now)), "excludeFromCost");
+        assert_eq!(
+            field(check_terms(&terms(false, false, None), now)),
+            "excludeFromCost"
+        );
         let past = Some(now - Duration::seconds(1));
-        assert_eq!(field(check_terms(&terms(true, true, past), now)), "expiresAt");
+        assert_eq!(
+            field(check_terms(&terms(true, true, past), now)),
+            "expiresAt"
+        );
         // A stored expiry that has passed does not block other edits.
         let stored = CheckedTerms {
             expires_at: past,

@@ -11,8 +11,9 @@ use sea_orm::{
 use crate::domain::audit;
 use crate::domain::db_errors::ConflictOnUnique;
 use crate::domain::page::{Page, PageRequest, find, keyset};
-use crate::domain::software_models::required_text;
+use crate::domain::software_models::MAX_NAME_LEN;
 use crate::domain::tokens::Principal;
+use crate::domain::validate;
 use crate::error::{AppError, Result};
 
 /// Days without activity before a seat is flagged, unless the rule says otherwise.
@@ -69,18 +70,8 @@ impl RulePatch {
 
 /// The timing rules, checked on the values the rule will have after the change.
 fn check_timing(threshold_days: i32, notify_user: bool, notify_wait_days: i32) -> Result<()> {
-    if !THRESHOLD_DAYS.contains(&threshold_days) {
-        return Err(AppError::bad_input(
-            "inactivityThresholdDays",
-            "must be from 1 to 3650 days",
-        ));
-    }
-    if !NOTIFY_WAIT_DAYS.contains(&notify_wait_days) {
-        return Err(AppError::bad_input(
-            "notifyWaitDays",
-            "must be from 0 to 365 days",
-        ));
-    }
+    validate::in_range("inactivityThresholdDays", threshold_days, THRESHOLD_DAYS)?;
+    validate::in_range("notifyWaitDays", notify_wait_days, NOTIFY_WAIT_DAYS)?;
     // A wait without a notice would only delay the reclaim with nobody told why.
     if notify_wait_days > 0 && !notify_user {
         return Err(AppError::bad_input(
@@ -125,10 +116,7 @@ pub async fn for_model(
 }
 
 /// Creates a model's rule; a second rule for the same model is `CONFLICT`.
-pub async fn create(
-    db: &impl ConnectionTrait,
-    input: &NewRule,
-) -> Result<reclamation_rule::Model> {
+pub async fn create(db: &impl ConnectionTrait, input: &NewRule) -> Result<reclamation_rule::Model> {
     check_timing(
         input.inactivity_threshold_days,
         input.notify_user,
@@ -137,14 +125,12 @@ pub async fn create(
     let name = input
         .name
         .as_deref()
-        .map(|n| required_text("name", n))
+        .map(|n| validate::name("name", n, MAX_NAME_LEN))
         .transpose()?;
     let model = software_model::Entity::find_by_id(input.software_model_id)
         .one(db)
         .await?
-        .ok_or_else(|| {
-            AppError::bad_input("softwareModelId", "no software model has this id")
-        })?;
+        .ok_or_else(|| AppError::bad_input("softwareModelId", "no software model has this id"))?;
     let now = Utc::now();
     reclamation_rule::ActiveModel {
         software_model_id: Set(model.id),
@@ -210,7 +196,7 @@ pub async fn update_audited(
     let name = patch
         .name
         .as_deref()
-        .map(|n| required_text("name", n))
+        .map(|n| validate::name("name", n, MAX_NAME_LEN))
         .transpose()?;
     let mut active: reclamation_rule::ActiveModel = row.into();
     if let Some(name) = name {
@@ -276,7 +262,10 @@ mod tests {
         assert!(check_timing(1, true, 365).is_ok());
         assert!(check_timing(3650, true, 0).is_ok());
         assert_eq!(field(check_timing(0, false, 0)), "inactivityThresholdDays");
-        assert_eq!(field(check_timing(3651, false, 0)), "inactivityThresholdDays");
+        assert_eq!(
+            field(check_timing(3651, false, 0)),
+            "inactivityThresholdDays"
+        );
         assert_eq!(field(check_timing(60, true, 366)), "notifyWaitDays");
         assert_eq!(field(check_timing(60, true, -1)), "notifyWaitDays");
     }

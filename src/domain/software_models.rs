@@ -14,6 +14,7 @@ use crate::domain::audit;
 use crate::domain::db_errors::ConflictOnUnique;
 use crate::domain::page::{Page, PageRequest, find, keyset};
 use crate::domain::tokens::Principal;
+use crate::domain::validate;
 use crate::error::{AppError, Result};
 
 /// Longest publisher, product, edition or name accepted.
@@ -58,17 +59,9 @@ pub fn display_name(publisher: &str, product: &str, edition: &str) -> String {
     name
 }
 
-/// Trims `value` and checks it is 1 to `MAX_NAME_LEN` characters.
-pub(crate) fn required_text(field: &str, value: &str) -> Result<String> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(AppError::bad_input(field, "must not be empty"));
-    }
-    optional_text(field, value)
-}
-
-/// Trims `value` and checks it is at most `MAX_NAME_LEN` characters.
-pub(crate) fn optional_text(field: &str, value: &str) -> Result<String> {
+/// Trims `value` and checks it is at most `MAX_NAME_LEN` characters; blank stays `""`
+/// (an edition that does not exist), unlike `validate::optional_text`.
+fn optional_text(field: &str, value: &str) -> Result<String> {
     let value = value.trim();
     if value.chars().count() > MAX_NAME_LEN {
         return Err(AppError::bad_input(
@@ -127,8 +120,8 @@ pub async fn create(
     db: &impl ConnectionTrait,
     input: &NewSoftwareModel,
 ) -> Result<software_model::Model> {
-    let publisher = required_text("publisher", &input.publisher)?;
-    let product = required_text("product", &input.product)?;
+    let publisher = validate::name("publisher", &input.publisher, MAX_NAME_LEN)?;
+    let product = validate::name("product", &input.product, MAX_NAME_LEN)?;
     let edition = optional_text("edition", input.edition.as_deref().unwrap_or_default())?;
     software_model::ActiveModel {
         display_name: Set(display_name(&publisher, &product, &edition)),
@@ -152,11 +145,11 @@ pub async fn update(
 ) -> Result<software_model::Model> {
     let row = find::<software_model::Entity>(db, id, "software model").await?;
     let publisher = match &patch.publisher {
-        Some(p) => required_text("publisher", p)?,
+        Some(p) => validate::name("publisher", p, MAX_NAME_LEN)?,
         None => row.publisher.clone(),
     };
     let product = match &patch.product {
-        Some(p) => required_text("product", p)?,
+        Some(p) => validate::name("product", p, MAX_NAME_LEN)?,
         None => row.product.clone(),
     };
     let edition = match &patch.edition {
@@ -241,10 +234,9 @@ mod tests {
     }
 
     #[test]
-    fn names_are_trimmed_and_bounded() {
-        assert_eq!(required_text("product", "  Webinar ").unwrap(), "Webinar");
-        assert!(required_text("product", "   ").is_err());
-        assert!(optional_text("edition", &"x".repeat(MAX_NAME_LEN + 1)).is_err());
+    fn a_blank_edition_means_none_and_a_long_one_is_refused() {
         assert_eq!(optional_text("edition", " ").unwrap(), "");
+        assert_eq!(optional_text("edition", " Pro ").unwrap(), "Pro");
+        assert!(optional_text("edition", &"x".repeat(MAX_NAME_LEN + 1)).is_err());
     }
 }

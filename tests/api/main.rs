@@ -4,6 +4,9 @@ mod fixtures;
 mod helpers;
 
 mod auth;
+mod catalog;
+mod catalog_access;
+mod catalog_rules;
 mod http_protocol;
 mod integrations;
 mod operations;

@@ -102,7 +102,11 @@ pub async fn update_audited(
     id: i64,
     patch: &IdentifierExclusionPatch,
 ) -> Result<exclusion::Model> {
-    let identifier = patch.identifier.as_deref().map(check_identifier).transpose()?;
+    let identifier = patch
+        .identifier
+        .as_deref()
+        .map(check_identifier)
+        .transpose()?;
     let txn = db.begin().await?;
     let row = find::<exclusion::Entity>(&txn, id, "subscription identifier exclusion").await?;
     let stored = CheckedTerms {

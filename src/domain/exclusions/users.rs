@@ -129,7 +129,12 @@ pub async fn update_audited(
     active.updated_at = Set(Utc::now());
     let row = active.update(&txn).await.conflict_on_unique(DUPLICATE)?;
     let mut changed = patch.terms.changed();
-    changed.extend(patch.user_principal_name.as_ref().map(|_| "userPrincipalName"));
+    changed.extend(
+        patch
+            .user_principal_name
+            .as_ref()
+            .map(|_| "userPrincipalName"),
+    );
     audit::record(
         &txn,
         actor,

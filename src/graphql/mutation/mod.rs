@@ -1,5 +1,6 @@
 //! Mutation root: one object per area, merged.
 
+mod catalog;
 mod integrations;
 mod tokens;
 
@@ -10,4 +11,5 @@ use async_graphql::MergedObject;
 pub struct MutationRoot(
     tokens::TokenMutation,
     integrations::IntegrationMutation,
+    catalog::CatalogMutation,
 );

@@ -39,8 +39,10 @@ impl CatalogQuery {
         first: Option<i32>,
         last: Option<i32>,
         #[graphql(desc = "Only this vendor's models.")] vendor: Option<Vendor>,
-        #[graphql(desc = "Case-insensitive substring of the publisher, product, edition or \
-                          display name.")]
+        #[graphql(
+            desc = "Case-insensitive substring of the publisher, product, edition or \
+                          display name."
+        )]
         search: Option<String>,
     ) -> async_graphql::Result<Conn<SoftwareModel>> {
         let st = state(ctx);

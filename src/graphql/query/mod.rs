@@ -1,5 +1,6 @@
 //! Query root: one object per area, merged.
 
+mod catalog;
 mod integrations;
 mod inventory;
 mod node;
@@ -14,4 +15,5 @@ pub struct QueryRoot(
     tokens::TokenQuery,
     integrations::IntegrationQuery,
     inventory::InventoryQuery,
+    catalog::CatalogQuery,
 );

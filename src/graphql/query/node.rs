@@ -3,7 +3,9 @@
 use async_graphql::{Context, ID, Object};
 use entity::enums::Role;
 
+use crate::domain::exclusions::{identifiers, users};
 use crate::domain::{aliases, candidates, jobs, profiles, subscriptions, tokens};
+use crate::domain::{entitlements, license_positions, reclamation_rules, software_models};
 use crate::error::{AppError, Result};
 use crate::graphql::context::{principal, state};
 use crate::graphql::relay::parse_global_id;
@@ -43,6 +45,21 @@ impl NodeQuery {
             "RemovalCandidate" => found(candidates::get(db, raw).await, Node::RemovalCandidate)?,
             "JobRun" => found(jobs::get_run(db, raw).await, Node::JobRun)?,
             "ScheduledJob" => found(jobs::get_scheduled(db, raw).await, Node::ScheduledJob)?,
+            "SoftwareModel" => found(software_models::get(db, raw).await, Node::SoftwareModel)?,
+            "Entitlement" => found(entitlements::get(db, raw).await, Node::Entitlement)?,
+            "ReclamationRule" => {
+                found(reclamation_rules::get(db, raw).await, Node::ReclamationRule)?
+            }
+            "SubscriptionIdentifierExclusion" => found(
+                identifiers::get(db, raw).await,
+                Node::SubscriptionIdentifierExclusion,
+            )?,
+            "SubscriptionUserExclusion" => {
+                found(users::get(db, raw).await, Node::SubscriptionUserExclusion)?
+            }
+            "LicensePosition" => {
+                found(license_positions::get(db, raw).await, Node::LicensePosition)?
+            }
             _ => None,
         };
         Ok(node)

@@ -6,6 +6,10 @@ use super::{
     ApiToken, ConnectionAlias, IntegrationProfile, JobRun, RemovalCandidate, ScheduledJob,
     SoftwareSubscription, UnrecognizedSubscriptionIdentifier,
 };
+use super::{
+    Entitlement, LicensePosition, ReclamationRule, SoftwareModel, SubscriptionIdentifierExclusion,
+    SubscriptionUserExclusion,
+};
 
 /// An object that can be fetched by its global id with `node(id:)`.
 #[derive(Interface)]
@@ -19,4 +23,10 @@ pub enum Node {
     RemovalCandidate(RemovalCandidate),
     JobRun(JobRun),
     ScheduledJob(ScheduledJob),
+    SoftwareModel(SoftwareModel),
+    Entitlement(Entitlement),
+    ReclamationRule(ReclamationRule),
+    SubscriptionIdentifierExclusion(SubscriptionIdentifierExclusion),
+    SubscriptionUserExclusion(SubscriptionUserExclusion),
+    LicensePosition(LicensePosition),
 }

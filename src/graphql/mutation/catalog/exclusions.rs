@@ -156,7 +156,8 @@ impl ExclusionMutation {
                 input.active,
             ),
         };
-        let row = identifiers::update_audited(&state(ctx).db, principal(ctx)?, id, &changes).await?;
+        let row =
+            identifiers::update_audited(&state(ctx).db, principal(ctx)?, id, &changes).await?;
         Ok(row.into())
     }
 

@@ -102,7 +102,11 @@ impl RuleMutation {
 
     /// Deletes a reclamation rule and returns its id. Its past candidates are kept.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
-    async fn delete_reclamation_rule(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+    async fn delete_reclamation_rule(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ID> {
         let row_id = expect_id(&id, "ReclamationRule", "id")?;
         reclamation_rules::delete_audited(&state(ctx).db, principal(ctx)?, row_id).await?;
         Ok(global_id("ReclamationRule", row_id))
