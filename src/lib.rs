@@ -3,6 +3,7 @@
 //! ones, reclaims them and reconciles usage against what was bought.
 
 pub mod config;
+pub mod connectors;
 pub mod db;
 pub mod domain;
 pub mod error;

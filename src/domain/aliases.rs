@@ -6,14 +6,14 @@ use chrono::Utc;
 use entity::enums::Vendor;
 use entity::{connection_alias, integration_profile};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 use serde_json::json;
 
+use crate::domain::db_errors::ConflictOnUnique;
 use crate::domain::page::{self, Page, PageRequest};
 use crate::domain::tokens::Principal;
-use crate::domain::db_errors::ConflictOnUnique;
 use crate::domain::{audit, validate};
 use crate::error::{AppError, Result};
 use crate::secret::{Cipher, Secret};
@@ -96,7 +96,11 @@ fn text_field(field: &str, value: Option<String>, max: usize) -> Result<Option<O
 }
 
 /// Applies the input's fields to `row` (validated); vendor and parent are handled by callers.
-fn apply(row: &mut connection_alias::ActiveModel, input: AliasInput, cipher: &Cipher) -> Result<Vec<&'static str>> {
+fn apply(
+    row: &mut connection_alias::ActiveModel,
+    input: AliasInput,
+    cipher: &Cipher,
+) -> Result<Vec<&'static str>> {
     let mut changed = Vec::new();
     if let Some(name) = input.name {
         row.name = Set(validate::name("name", &name, 100)?);
@@ -111,13 +115,33 @@ fn apply(row: &mut connection_alias::ActiveModel, input: AliasInput, cipher: &Ci
         };
     }
     set_opt!(base_url, "baseUrl", url_field("baseUrl", input.base_url)?);
-    set_opt!(token_url, "tokenUrl", url_field("tokenUrl", input.token_url)?);
-    set_opt!(authorize_url, "authorizeUrl", url_field("authorizeUrl", input.authorize_url)?);
-    set_opt!(redirect_url, "redirectUrl", url_field("redirectUrl", input.redirect_url)?);
+    set_opt!(
+        token_url,
+        "tokenUrl",
+        url_field("tokenUrl", input.token_url)?
+    );
+    set_opt!(
+        authorize_url,
+        "authorizeUrl",
+        url_field("authorizeUrl", input.authorize_url)?
+    );
+    set_opt!(
+        redirect_url,
+        "redirectUrl",
+        url_field("redirectUrl", input.redirect_url)?
+    );
     set_opt!(scopes, "scopes", text_field("scopes", input.scopes, 2000)?);
     let creds = input.credentials;
-    set_opt!(client_id, "clientId", text_field("clientId", creds.client_id, 500)?);
-    set_opt!(account_id, "accountId", text_field("accountId", creds.account_id, 200)?);
+    set_opt!(
+        client_id,
+        "clientId",
+        text_field("clientId", creds.client_id, 500)?
+    );
+    set_opt!(
+        account_id,
+        "accountId",
+        text_field("accountId", creds.account_id, 200)?
+    );
     if creds.clear_secrets {
         row.client_secret_enc = Set(None);
         row.access_token_enc = Set(None);
@@ -145,10 +169,16 @@ async fn check_parent(db: &impl ConnectionTrait, parent_id: i64, vendor: Vendor)
         .await?
         .ok_or_else(|| AppError::bad_input("parentId", "no such connection alias"))?;
     if parent.vendor != vendor {
-        return Err(AppError::bad_input("parentId", "the parent alias is for another vendor"));
+        return Err(AppError::bad_input(
+            "parentId",
+            "the parent alias is for another vendor",
+        ));
     }
     if parent.parent_id.is_some() {
-        return Err(AppError::bad_input("parentId", "a child alias cannot be a parent"));
+        return Err(AppError::bad_input(
+            "parentId",
+            "a child alias cannot be a parent",
+        ));
     }
     Ok(())
 }
@@ -159,7 +189,10 @@ pub async fn create(
     actor: &Principal,
     mut input: AliasInput,
 ) -> Result<connection_alias::Model> {
-    let vendor = input.vendor.take().ok_or_else(|| AppError::bad_input("vendor", "is required"))?;
+    let vendor = input
+        .vendor
+        .take()
+        .ok_or_else(|| AppError::bad_input("vendor", "is required"))?;
     if input.name.is_none() {
         return Err(AppError::bad_input("name", "is required"));
     }
@@ -182,7 +215,15 @@ pub async fn create(
         .await
         .conflict_on_unique("a connection alias with this name exists")?;
     let details = json!({ "vendor": vendor, "parentId": parent_id, "fields": changed });
-    audit::record(&txn, actor, "createConnectionAlias", "ConnectionAlias", Some(row.id), details).await?;
+    audit::record(
+        &txn,
+        actor,
+        "createConnectionAlias",
+        "ConnectionAlias",
+        Some(row.id),
+        details,
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -196,14 +237,20 @@ pub async fn update(
     input: AliasInput,
 ) -> Result<connection_alias::Model> {
     if input.vendor.is_some() {
-        return Err(AppError::bad_input("vendor", "cannot be changed; create another alias"));
+        return Err(AppError::bad_input(
+            "vendor",
+            "cannot be changed; create another alias",
+        ));
     }
     let txn = db.begin().await?;
     let current = get(&txn, id).await?;
     let mut row: connection_alias::ActiveModel = current.clone().into();
     if let Some(parent) = input.parent_id {
         if parent == id {
-            return Err(AppError::bad_input("parentId", "an alias cannot be its own parent"));
+            return Err(AppError::bad_input(
+                "parentId",
+                "an alias cannot be its own parent",
+            ));
         }
         check_parent(&txn, parent, current.vendor).await?;
         let has_children = connection_alias::Entity::find()
@@ -212,7 +259,10 @@ pub async fn update(
             .await?
             > 0;
         if has_children {
-            return Err(AppError::bad_input("parentId", "an alias with children cannot become a child"));
+            return Err(AppError::bad_input(
+                "parentId",
+                "an alias with children cannot become a child",
+            ));
         }
         row.parent_id = Set(Some(parent));
     }
@@ -222,7 +272,15 @@ pub async fn update(
         .update(&txn)
         .await
         .conflict_on_unique("a connection alias with this name exists")?;
-    audit::record(&txn, actor, operation, "ConnectionAlias", Some(id), json!({ "fields": changed })).await?;
+    audit::record(
+        &txn,
+        actor,
+        operation,
+        "ConnectionAlias",
+        Some(id),
+        json!({ "fields": changed }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -236,17 +294,31 @@ pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: i64) -> Resu
         .count(&txn)
         .await?;
     if users > 0 {
-        return Err(AppError::Conflict(format!("{users} integration profile(s) use this alias")));
+        return Err(AppError::Conflict(format!(
+            "{users} integration profile(s) use this alias"
+        )));
     }
     let kids = connection_alias::Entity::find()
         .filter(connection_alias::Column::ParentId.eq(id))
         .count(&txn)
         .await?;
     if kids > 0 {
-        return Err(AppError::Conflict(format!("{kids} child alias(es) point at this alias")));
+        return Err(AppError::Conflict(format!(
+            "{kids} child alias(es) point at this alias"
+        )));
     }
-    connection_alias::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(&txn, actor, "deleteConnectionAlias", "ConnectionAlias", Some(id), json!({})).await?;
+    connection_alias::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "deleteConnectionAlias",
+        "ConnectionAlias",
+        Some(id),
+        json!({}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(id)
 }

@@ -14,7 +14,11 @@ pub struct JobRunFilter {
     pub state: Option<JobState>,
 }
 
-pub async fn list_runs(db: &DatabaseConnection, filter: &JobRunFilter, req: &PageRequest) -> Result<Page<job_run::Model>> {
+pub async fn list_runs(
+    db: &DatabaseConnection,
+    filter: &JobRunFilter,
+    req: &PageRequest,
+) -> Result<Page<job_run::Model>> {
     use job_run::Column as C;
     let mut select = job_run::Entity::find();
     if let Some(id) = filter.profile_id {

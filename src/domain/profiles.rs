@@ -6,8 +6,8 @@ use entity::enums::{CandidateState, JobKind, ProfileStatus, Vendor};
 use entity::{connection_alias, integration_profile, removal_candidate, scheduled_job};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -63,17 +63,32 @@ async fn check_alias(db: &impl ConnectionTrait, alias_id: i64, vendor: Vendor) -
         .await?
         .ok_or_else(|| AppError::bad_input("aliasId", "no such connection alias"))?;
     if alias.vendor != vendor {
-        return Err(AppError::bad_input("aliasId", "the alias is for another vendor"));
+        return Err(AppError::bad_input(
+            "aliasId",
+            "the alias is for another vendor",
+        ));
     }
     Ok(())
 }
 
-pub async fn create(db: &DatabaseConnection, actor: &Principal, input: ProfileInput) -> Result<integration_profile::Model> {
-    let vendor = input.vendor.ok_or_else(|| AppError::bad_input("vendor", "is required"))?;
-    let display_name = validate::name("displayName", input.display_name.as_deref().unwrap_or_default(), 200)?;
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    input: ProfileInput,
+) -> Result<integration_profile::Model> {
+    let vendor = input
+        .vendor
+        .ok_or_else(|| AppError::bad_input("vendor", "is required"))?;
+    let display_name = validate::name(
+        "displayName",
+        input.display_name.as_deref().unwrap_or_default(),
+        200,
+    )?;
     let look_back = validate::in_range(
         "activityLookBackDays",
-        input.activity_look_back_days.unwrap_or(DEFAULT_LOOK_BACK_DAYS),
+        input
+            .activity_look_back_days
+            .unwrap_or(DEFAULT_LOOK_BACK_DAYS),
         1..=MAX_LOOK_BACK_DAYS,
     )?;
     let txn = db.begin().await?;
@@ -98,7 +113,15 @@ pub async fn create(db: &DatabaseConnection, actor: &Principal, input: ProfileIn
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, actor, "createIntegrationProfile", "IntegrationProfile", Some(row.id), json!({ "vendor": vendor })).await?;
+    audit::record(
+        &txn,
+        actor,
+        "createIntegrationProfile",
+        "IntegrationProfile",
+        Some(row.id),
+        json!({ "vendor": vendor }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -114,7 +137,10 @@ pub async fn update(
     let txn = db.begin().await?;
     let current = get(&txn, id).await?;
     if input.vendor.is_some_and(|v| v != current.vendor) {
-        return Err(AppError::bad_input("vendor", "cannot be changed; create another profile"));
+        return Err(AppError::bad_input(
+            "vendor",
+            "cannot be changed; create another profile",
+        ));
     }
     let mut row: integration_profile::ActiveModel = current.clone().into();
     let mut back_to_draft = false;
@@ -122,7 +148,11 @@ pub async fn update(
         row.display_name = Set(validate::name("displayName", name, 200)?);
     }
     if let Some(days) = input.activity_look_back_days {
-        row.activity_look_back_days = Set(validate::in_range("activityLookBackDays", days, 1..=MAX_LOOK_BACK_DAYS)?);
+        row.activity_look_back_days = Set(validate::in_range(
+            "activityLookBackDays",
+            days,
+            1..=MAX_LOOK_BACK_DAYS,
+        )?);
     }
     if let Some(alias) = input.alias_id
         && current.alias_id != Some(alias)
@@ -152,8 +182,17 @@ pub async fn update(
     }
     row.updated_at = Set(Utc::now());
     let row = row.update(&txn).await?;
-    let details = json!({ "backToDraft": back_to_draft && current.status == ProfileStatus::Published });
-    audit::record(&txn, actor, "updateIntegrationProfile", "IntegrationProfile", Some(id), details).await?;
+    let details =
+        json!({ "backToDraft": back_to_draft && current.status == ProfileStatus::Published });
+    audit::record(
+        &txn,
+        actor,
+        "updateIntegrationProfile",
+        "IntegrationProfile",
+        Some(id),
+        details,
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -172,17 +211,33 @@ pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: i64) -> Resu
     ];
     let now = Utc::now();
     let closed = removal_candidate::Entity::update_many()
-        .col_expr(removal_candidate::Column::State, Expr::value(CandidateState::ClosedSkipped))
+        .col_expr(
+            removal_candidate::Column::State,
+            Expr::value(CandidateState::ClosedSkipped),
+        )
         .col_expr(removal_candidate::Column::ClosedAt, Expr::value(now))
-        .col_expr(removal_candidate::Column::CloseReason, Expr::value("integration profile deleted"))
+        .col_expr(
+            removal_candidate::Column::CloseReason,
+            Expr::value("integration profile deleted"),
+        )
         .col_expr(removal_candidate::Column::UpdatedAt, Expr::value(now))
         .filter(removal_candidate::Column::ProfileId.eq(id))
         .filter(removal_candidate::Column::State.is_in(open_states))
         .exec(&txn)
         .await?
         .rows_affected;
-    integration_profile::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(&txn, actor, "deleteIntegrationProfile", "IntegrationProfile", Some(id), json!({ "candidatesClosed": closed })).await?;
+    integration_profile::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "deleteIntegrationProfile",
+        "IntegrationProfile",
+        Some(id),
+        json!({ "candidatesClosed": closed }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(id)
 }

@@ -3,10 +3,10 @@
 use chrono::{Duration, Utc};
 use entity::enums::Vendor;
 use entity::{software_subscription, unrecognized_identifier};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::domain::page::{self, Page, PageRequest};
+use crate::domain::software_models::contains_ci;
 use crate::error::{AppError, Result};
 
 /// Filters for the subscription list; all optional, combined with AND.
@@ -25,16 +25,6 @@ pub struct SubscriptionFilter {
     pub include_closed: bool,
 }
 
-/// `%` and `_` in a search string match themselves.
-fn like_pattern(needle: &str) -> LikeExpr {
-    let escaped = needle
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
-}
-
 pub async fn list(
     db: &DatabaseConnection,
     filter: &SubscriptionFilter,
@@ -48,25 +38,46 @@ pub async fn list(
     if let Some(id) = filter.software_model_id {
         select = select.filter(C::SoftwareModelId.eq(id));
     }
-    if let Some(needle) = filter.user_principal_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(needle) = filter
+        .user_principal_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         if needle.len() > 320 {
-            return Err(AppError::bad_input("userPrincipalName", "at most 320 characters"));
+            return Err(AppError::bad_input(
+                "userPrincipalName",
+                "at most 320 characters",
+            ));
         }
-        select = select.filter(Expr::expr(Func::lower(Expr::col(C::UserPrincipalName))).like(like_pattern(needle)));
+        select = select.filter(contains_ci(C::UserPrincipalName, needle));
     }
     if let Some(active) = filter.active {
         select = select.filter(C::Active.eq(active));
     }
     if let Some(days) = filter.inactive_for_days {
         if !(0..=36_500).contains(&days) {
-            return Err(AppError::bad_input("inactiveForDays", "must be between 0 and 36500"));
+            return Err(AppError::bad_input(
+                "inactiveForDays",
+                "must be between 0 and 36500",
+            ));
         }
         let cutoff = Utc::now() - Duration::days(i64::from(days));
-        select = select.filter(Condition::any().add(C::LastActivityAt.is_null()).add(C::LastActivityAt.lte(cutoff)));
+        select = select.filter(
+            Condition::any()
+                .add(C::LastActivityAt.is_null())
+                .add(C::LastActivityAt.lte(cutoff)),
+        );
     }
     if let Some(excluded) = filter.excluded {
-        let any_exclusion = Condition::any().add(C::ExcludedFromCost.eq(true)).add(C::ExcludedFromReclaim.eq(true));
-        select = select.filter(if excluded { any_exclusion } else { any_exclusion.not() });
+        let any_exclusion = Condition::any()
+            .add(C::ExcludedFromCost.eq(true))
+            .add(C::ExcludedFromReclaim.eq(true));
+        select = select.filter(if excluded {
+            any_exclusion
+        } else {
+            any_exclusion.not()
+        });
     }
     if !filter.include_closed {
         select = select.filter(C::ClosedAt.is_null());
@@ -97,20 +108,10 @@ pub async fn list_unrecognized(
     page::keyset(db, select, C::Id, req).await
 }
 
-pub async fn get_unrecognized(db: &DatabaseConnection, id: i64) -> Result<unrecognized_identifier::Model> {
-    page::find::<unrecognized_identifier::Entity>(db, id, "UnrecognizedSubscriptionIdentifier").await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_wildcards_match_literally() {
-        let sql = sea_orm::sea_query::Query::select()
-            .expr(Expr::val(1))
-            .and_where(Expr::col(software_subscription::Column::UserPrincipalName).like(like_pattern("A_b%")))
-            .to_string(sea_orm::sea_query::SqliteQueryBuilder);
-        assert!(sql.contains(r"'%a\_b\%%' ESCAPE '\'"), "{sql}");
-    }
+pub async fn get_unrecognized(
+    db: &DatabaseConnection,
+    id: i64,
+) -> Result<unrecognized_identifier::Model> {
+    page::find::<unrecognized_identifier::Entity>(db, id, "UnrecognizedSubscriptionIdentifier")
+        .await
 }

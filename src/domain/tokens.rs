@@ -204,42 +204,6 @@ pub async fn ensure_bootstrap_token(
     Ok(Some(raw))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn principal(roles: &[Role]) -> Principal {
-        Principal {
-            token_id: 1,
-            name: "t".into(),
-            roles: roles.to_vec(),
-        }
-    }
-
-    #[test]
-    fn admin_implies_reclaimer_and_viewer_but_not_integrator() {
-        let p = principal(&[Role::Admin]);
-        assert!(p.has(Role::Viewer) && p.has(Role::Reclaimer) && p.has(Role::Admin));
-        assert!(!p.has(Role::Integrator));
-    }
-
-    #[test]
-    fn integrator_and_reclaimer_imply_only_viewer() {
-        let p = principal(&[Role::Integrator]);
-        assert!(p.has(Role::Viewer) && !p.has(Role::Reclaimer) && !p.has(Role::Admin));
-        let p = principal(&[Role::Reclaimer]);
-        assert!(p.has(Role::Viewer) && !p.has(Role::Admin) && !p.has(Role::Integrator));
-        assert!(!principal(&[Role::Viewer]).has(Role::Reclaimer));
-    }
-
-    #[test]
-    fn tokens_are_hashed_and_unpredictable() {
-        let (a, b) = (mint(), mint());
-        assert_ne!(a, b);
-        assert_eq!(hash_token(&a).len(), 64);
-        assert_ne!(hash_token(&a), a);
-    }
-}
 
 /// Tokens, oldest first.
 pub async fn list(
@@ -300,4 +264,41 @@ pub async fn revoke_audited(
 
 pub async fn get(db: &DatabaseConnection, id: i64) -> Result<api_token::Model> {
     crate::domain::page::find::<api_token::Entity>(db, id, "ApiToken").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(roles: &[Role]) -> Principal {
+        Principal {
+            token_id: 1,
+            name: "t".into(),
+            roles: roles.to_vec(),
+        }
+    }
+
+    #[test]
+    fn admin_implies_reclaimer_and_viewer_but_not_integrator() {
+        let p = principal(&[Role::Admin]);
+        assert!(p.has(Role::Viewer) && p.has(Role::Reclaimer) && p.has(Role::Admin));
+        assert!(!p.has(Role::Integrator));
+    }
+
+    #[test]
+    fn integrator_and_reclaimer_imply_only_viewer() {
+        let p = principal(&[Role::Integrator]);
+        assert!(p.has(Role::Viewer) && !p.has(Role::Reclaimer) && !p.has(Role::Admin));
+        let p = principal(&[Role::Reclaimer]);
+        assert!(p.has(Role::Viewer) && !p.has(Role::Admin) && !p.has(Role::Integrator));
+        assert!(!principal(&[Role::Viewer]).has(Role::Reclaimer));
+    }
+
+    #[test]
+    fn tokens_are_hashed_and_unpredictable() {
+        let (a, b) = (mint(), mint());
+        assert_ne!(a, b);
+        assert_eq!(hash_token(&a).len(), 64);
+        assert_ne!(hash_token(&a), a);
+    }
 }

@@ -9,7 +9,10 @@ pub fn name(field: &str, value: &str, max: usize) -> Result<String> {
         return Err(AppError::bad_input(field, "must not be empty"));
     }
     if trimmed.chars().count() > max {
-        return Err(AppError::bad_input(field, format!("must be at most {max} characters")));
+        return Err(AppError::bad_input(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -54,7 +57,10 @@ mod tests {
 
     #[test]
     fn urls_must_be_http_and_free_of_credentials() {
-        assert_eq!(http_url("baseUrl", "https://api.zoom.us/").unwrap(), "https://api.zoom.us");
+        assert_eq!(
+            http_url("baseUrl", "https://api.zoom.us/").unwrap(),
+            "https://api.zoom.us"
+        );
         assert!(http_url("baseUrl", "ftp://x").is_err());
         assert!(http_url("baseUrl", "https://u:p@x.test").is_err());
         assert!(http_url("baseUrl", "not a url").is_err());

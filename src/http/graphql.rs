@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::graphql::AppSchema;
 use crate::state::AppState;
 
-fn header_str<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -225,7 +225,10 @@ fn operation_type(request: &Request) -> Option<OperationType> {
 fn argument_field(message: &str) -> Option<String> {
     let rest = message.split_once("argument \"")?.1;
     let path = rest.split_once('"')?.0;
-    path.rsplit('.').next().filter(|f| !f.is_empty()).map(str::to_owned)
+    path.rsplit('.')
+        .next()
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned)
 }
 
 fn not_acceptable() -> HttpResponse {
@@ -252,14 +255,9 @@ async fn execute(
             .extensions
             .get_or_insert_with(ErrorExtensionValues::default);
         if ext.get("code").is_none() {
-            ext.set(
-                "code",
-                if request_failed {
-                    "BAD_USER_INPUT"
-                } else {
-                    "INTERNAL"
-                },
-            );
+            // Our own errors always carry a code; the uncoded ones are async-graphql's
+            // parse, validation and input-coercion errors: the client's input.
+            ext.set("code", "BAD_USER_INPUT");
             if let Some(field) = argument_field(&error.message) {
                 ext.set("field", field);
             }

@@ -6,7 +6,11 @@ use entity::enums::{CandidateState, JobKind, ProfileStatus, Vendor};
 use entity::{integration_profile, removal_candidate, scheduled_job, software_subscription};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 
-pub async fn profile(db: &DatabaseConnection, vendor: Vendor, status: ProfileStatus) -> integration_profile::Model {
+pub async fn profile(
+    db: &DatabaseConnection,
+    vendor: Vendor,
+    status: ProfileStatus,
+) -> integration_profile::Model {
     let now = Utc::now();
     integration_profile::ActiveModel {
         display_name: Set(format!("{vendor} tenant")),
@@ -35,7 +39,11 @@ pub struct Sub<'a> {
     pub closed: bool,
 }
 
-pub async fn subscription(db: &DatabaseConnection, profile_id: i64, sub: Sub<'_>) -> software_subscription::Model {
+pub async fn subscription(
+    db: &DatabaseConnection,
+    profile_id: i64,
+    sub: Sub<'_>,
+) -> software_subscription::Model {
     let now = Utc::now();
     let days_ago = |d: i64| -> DateTime<Utc> { now - Duration::days(d) };
     software_subscription::ActiveModel {
@@ -95,7 +103,11 @@ pub async fn candidate(
     .unwrap()
 }
 
-pub async fn scheduled(db: &DatabaseConnection, profile_id: i64, kind: JobKind) -> scheduled_job::Model {
+pub async fn scheduled(
+    db: &DatabaseConnection,
+    profile_id: i64,
+    kind: JobKind,
+) -> scheduled_job::Model {
     scheduled_job::ActiveModel {
         profile_id: Set(profile_id),
         kind: Set(kind),

@@ -29,10 +29,16 @@ async fn secrets_are_write_only_and_encrypted_at_rest(app: TestApp) {
         .gql("{ connectionAliases { edges { node { id name clientId hasClientSecret accountId } } } auditLog { edges { node { details } } } }", json!({}))
         .await;
     assert!(!everything.body.to_string().contains("very-secret-value"));
-    let rows = entity::connection_alias::Entity::find().all(&app.state.db).await.unwrap();
+    let rows = entity::connection_alias::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
     let stored = rows[0].client_secret_enc.clone().unwrap();
     assert!(!stored.windows(17).any(|w| w == b"very-secret-value"));
-    assert_eq!(app.state.cipher.decrypt(&stored).unwrap().expose(), "very-secret-value");
+    assert_eq!(
+        app.state.cipher.decrypt(&stored).unwrap().expose(),
+        "very-secret-value"
+    );
 
     let cleared = app
         .gql(
@@ -40,40 +46,85 @@ async fn secrets_are_write_only_and_encrypted_at_rest(app: TestApp) {
             json!({ "id": alias["id"] }),
         )
         .await;
-    assert_eq!(cleared.data()["setConnectionCredentials"]["hasClientSecret"], false);
-    assert_eq!(cleared.data()["setConnectionCredentials"]["clientId"], "cid");
+    assert_eq!(
+        cleared.data()["setConnectionCredentials"]["hasClientSecret"],
+        false
+    );
+    assert_eq!(
+        cleared.data()["setConnectionCredentials"]["clientId"],
+        "cid"
+    );
 }
 db_test!(secrets_are_write_only_and_encrypted_at_rest);
 
 async fn child_aliases_belong_to_a_parent_of_the_same_vendor(app: TestApp) {
     let parent = create_alias(&app, json!({ "name": "goto", "vendor": "GOTO" })).await;
-    let child = create_alias(&app, json!({ "name": "goto-emea", "vendor": "GOTO", "parentId": parent["id"] })).await;
+    let child = create_alias(
+        &app,
+        json!({ "name": "goto-emea", "vendor": "GOTO", "parentId": parent["id"] }),
+    )
+    .await;
     assert_eq!(child["isChild"], true);
     assert_eq!(child["parent"]["name"], "goto");
 
     let wrong_vendor = app
-        .gql(CREATE_ALIAS, json!({ "input": { "name": "aha-x", "vendor": "AHA", "parentId": parent["id"] } }))
+        .gql(
+            CREATE_ALIAS,
+            json!({ "input": { "name": "aha-x", "vendor": "AHA", "parentId": parent["id"] } }),
+        )
         .await;
-    assert_eq!((wrong_vendor.error_code(), wrong_vendor.error_field()), ("BAD_USER_INPUT", "parentId"));
+    assert_eq!(
+        (wrong_vendor.error_code(), wrong_vendor.error_field()),
+        ("BAD_USER_INPUT", "parentId")
+    );
     let grandchild = app
-        .gql(CREATE_ALIAS, json!({ "input": { "name": "goto-x", "vendor": "GOTO", "parentId": child["id"] } }))
+        .gql(
+            CREATE_ALIAS,
+            json!({ "input": { "name": "goto-x", "vendor": "GOTO", "parentId": child["id"] } }),
+        )
         .await;
     assert_eq!(grandchild.error_field(), "parentId");
-    let duplicate = app.gql(CREATE_ALIAS, json!({ "input": { "name": "goto", "vendor": "GOTO" } })).await;
+    let duplicate = app
+        .gql(
+            CREATE_ALIAS,
+            json!({ "input": { "name": "goto", "vendor": "GOTO" } }),
+        )
+        .await;
     assert_eq!(duplicate.error_code(), "CONFLICT");
     let bad_url = app
-        .gql(CREATE_ALIAS, json!({ "input": { "name": "z", "vendor": "ZOOM", "baseUrl": "ftp://zoom" } }))
+        .gql(
+            CREATE_ALIAS,
+            json!({ "input": { "name": "z", "vendor": "ZOOM", "baseUrl": "ftp://zoom" } }),
+        )
         .await;
-    assert_eq!((bad_url.error_code(), bad_url.error_field()), ("BAD_USER_INPUT", "baseUrl"));
+    assert_eq!(
+        (bad_url.error_code(), bad_url.error_field()),
+        ("BAD_USER_INPUT", "baseUrl")
+    );
 
-    let children = app.gql(
-        "query($id: ID!) { node(id: $id) { ... on ConnectionAlias { children { name } } } }",
-        json!({ "id": parent["id"] }),
-    ).await;
-    assert_eq!(children.data()["node"]["children"], json!([{ "name": "goto-emea" }]));
-    let in_use = app.gql("mutation($id: ID!) { deleteConnectionAlias(id: $id) }", json!({ "id": parent["id"] })).await;
+    let children = app
+        .gql(
+            "query($id: ID!) { node(id: $id) { ... on ConnectionAlias { children { name } } } }",
+            json!({ "id": parent["id"] }),
+        )
+        .await;
+    assert_eq!(
+        children.data()["node"]["children"],
+        json!([{ "name": "goto-emea" }])
+    );
+    let in_use = app
+        .gql(
+            "mutation($id: ID!) { deleteConnectionAlias(id: $id) }",
+            json!({ "id": parent["id"] }),
+        )
+        .await;
     assert_eq!(in_use.error_code(), "CONFLICT");
-    let gone = app.gql("mutation($id: ID!) { deleteConnectionAlias(id: $id) }", json!({ "id": child["id"] })).await;
+    let gone = app
+        .gql(
+            "mutation($id: ID!) { deleteConnectionAlias(id: $id) }",
+            json!({ "id": child["id"] }),
+        )
+        .await;
     assert_eq!(gone.data()["deleteConnectionAlias"], child["id"]);
 }
 db_test!(child_aliases_belong_to_a_parent_of_the_same_vendor);
@@ -92,17 +143,36 @@ async fn a_new_profile_is_a_draft_with_the_documented_defaults(app: TestApp) {
     assert_eq!(profile["alias"]["name"], "aha");
 
     let other_vendor = app
-        .gql(CREATE_PROFILE, json!({ "input": { "displayName": "x", "vendor": "ZOOM", "aliasId": alias["id"] } }))
+        .gql(
+            CREATE_PROFILE,
+            json!({ "input": { "displayName": "x", "vendor": "ZOOM", "aliasId": alias["id"] } }),
+        )
         .await;
     assert_eq!(other_vendor.error_field(), "aliasId");
     let too_far = app
         .gql(CREATE_PROFILE, json!({ "input": { "displayName": "x", "vendor": "ZOOM", "activityLookBackDays": 1000 } }))
         .await;
-    assert_eq!((too_far.error_code(), too_far.error_field()), ("BAD_USER_INPUT", "activityLookBackDays"));
-    let blank = app.gql(CREATE_PROFILE, json!({ "input": { "displayName": "  ", "vendor": "ZOOM" } })).await;
+    assert_eq!(
+        (too_far.error_code(), too_far.error_field()),
+        ("BAD_USER_INPUT", "activityLookBackDays")
+    );
+    let blank = app
+        .gql(
+            CREATE_PROFILE,
+            json!({ "input": { "displayName": "  ", "vendor": "ZOOM" } }),
+        )
+        .await;
     assert_eq!(blank.error_field(), "displayName");
-    let unknown_vendor = app.gql(CREATE_PROFILE, json!({ "input": { "displayName": "x", "vendor": "ACME" } })).await;
-    assert_eq!((unknown_vendor.error_code(), unknown_vendor.error_field()), ("BAD_USER_INPUT", "vendor"));
+    let unknown_vendor = app
+        .gql(
+            CREATE_PROFILE,
+            json!({ "input": { "displayName": "x", "vendor": "ACME" } }),
+        )
+        .await;
+    assert_eq!(
+        (unknown_vendor.error_code(), unknown_vendor.error_field()),
+        ("BAD_USER_INPUT", "vendor")
+    );
 }
 db_test!(a_new_profile_is_a_draft_with_the_documented_defaults);
 
@@ -118,9 +188,20 @@ async fn turning_activity_off_sends_a_published_profile_back_to_draft(app: TestA
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(resp.data()["updateIntegrationProfile"], json!({ "status": "DRAFT", "downloadActivity": false }));
-    let jobs = app.gql("query($id: ID!) { scheduledJobs(profileId: $id) { edges { node { kind } } } }", json!({ "id": id })).await;
-    assert_eq!(jobs.data()["scheduledJobs"]["edges"], json!([{ "node": { "kind": "DOWNLOAD_SUBSCRIPTIONS" } }]));
+    assert_eq!(
+        resp.data()["updateIntegrationProfile"],
+        json!({ "status": "DRAFT", "downloadActivity": false })
+    );
+    let jobs = app
+        .gql(
+            "query($id: ID!) { scheduledJobs(profileId: $id) { edges { node { kind } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        jobs.data()["scheduledJobs"]["edges"],
+        json!([{ "node": { "kind": "DOWNLOAD_SUBSCRIPTIONS" } }])
+    );
 }
 db_test!(turning_activity_off_sends_a_published_profile_back_to_draft);
 
@@ -128,25 +209,59 @@ async fn deleting_a_profile_removes_its_data_and_skips_its_open_candidates(app: 
     let db = &app.state.db;
     let profile = fixtures::profile(db, Vendor::GoTo, ProfileStatus::Published).await;
     let keep = fixtures::profile(db, Vendor::GoTo, ProfileStatus::Draft).await;
-    let sub = fixtures::subscription(db, profile.id, fixtures::Sub { upn: "a@x.test", last_activity_days_ago: None, excluded: false, closed: false }).await;
-    fixtures::subscription(db, keep.id, fixtures::Sub { upn: "b@x.test", last_activity_days_ago: None, excluded: false, closed: false }).await;
+    let sub = fixtures::subscription(
+        db,
+        profile.id,
+        fixtures::Sub {
+            upn: "a@x.test",
+            last_activity_days_ago: None,
+            excluded: false,
+            closed: false,
+        },
+    )
+    .await;
+    fixtures::subscription(
+        db,
+        keep.id,
+        fixtures::Sub {
+            upn: "b@x.test",
+            last_activity_days_ago: None,
+            excluded: false,
+            closed: false,
+        },
+    )
+    .await;
     let open = fixtures::candidate(db, profile.id, sub.id, CandidateState::Ready).await;
     let done = fixtures::candidate(db, profile.id, sub.id, CandidateState::ClosedComplete).await;
     fixtures::scheduled(db, profile.id, JobKind::DownloadSubscriptions).await;
 
     let resp = app
-        .gql("mutation($id: ID!) { deleteIntegrationProfile(id: $id) }", json!({ "id": global_id("IntegrationProfile", profile.id) }))
+        .gql(
+            "mutation($id: ID!) { deleteIntegrationProfile(id: $id) }",
+            json!({ "id": global_id("IntegrationProfile", profile.id) }),
+        )
         .await;
     resp.data();
-    let subs = app.gql("{ softwareSubscriptions { totalCount } scheduledJobs { totalCount } }", json!({})).await;
+    let subs = app
+        .gql(
+            "{ softwareSubscriptions { totalCount } scheduledJobs { totalCount } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(subs.data()["softwareSubscriptions"]["totalCount"], 1);
     assert_eq!(subs.data()["scheduledJobs"]["totalCount"], 0);
-    let rows = entity::removal_candidate::Entity::find().all(db).await.unwrap();
+    let rows = entity::removal_candidate::Entity::find()
+        .all(db)
+        .await
+        .unwrap();
     let state_of = |id: i64| rows.iter().find(|r| r.id == id).unwrap().state;
     assert_eq!(state_of(open.id), CandidateState::ClosedSkipped);
     assert_eq!(state_of(done.id), CandidateState::ClosedComplete);
     let missing = app
-        .gql("mutation($id: ID!) { deleteIntegrationProfile(id: $id) }", json!({ "id": global_id("IntegrationProfile", profile.id) }))
+        .gql(
+            "mutation($id: ID!) { deleteIntegrationProfile(id: $id) }",
+            json!({ "id": global_id("IntegrationProfile", profile.id) }),
+        )
         .await;
     assert_eq!(missing.error_code(), "NOT_FOUND");
 }
@@ -156,15 +271,33 @@ async fn only_integrators_manage_profiles_and_aliases(app: TestApp) {
     for role in ["VIEWER", "RECLAIMER", "ADMIN"] {
         let token = app.token_with(role).await;
         let resp = app
-            .gql_as(Some(&token), CREATE_PROFILE, json!({ "input": { "displayName": "x", "vendor": "ZOOM" } }))
+            .gql_as(
+                Some(&token),
+                CREATE_PROFILE,
+                json!({ "input": { "displayName": "x", "vendor": "ZOOM" } }),
+            )
             .await;
         assert_eq!(resp.error_code(), "FORBIDDEN", "{role}");
-        let list = app.gql_as(Some(&token), "{ integrationProfiles { totalCount } }", json!({})).await;
-        assert_eq!(list.data()["integrationProfiles"]["totalCount"], 0, "{role} can read");
+        let list = app
+            .gql_as(
+                Some(&token),
+                "{ integrationProfiles { totalCount } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            list.data()["integrationProfiles"]["totalCount"],
+            0,
+            "{role} can read"
+        );
     }
     let integrator = app.token_with("INTEGRATOR").await;
     let resp = app
-        .gql_as(Some(&integrator), CREATE_PROFILE, json!({ "input": { "displayName": "x", "vendor": "ZOOM" } }))
+        .gql_as(
+            Some(&integrator),
+            CREATE_PROFILE,
+            json!({ "input": { "displayName": "x", "vendor": "ZOOM" } }),
+        )
         .await;
     assert_eq!(resp.data()["createIntegrationProfile"]["status"], "DRAFT");
 }

@@ -10,6 +10,7 @@ mod catalog_rules;
 mod http_protocol;
 mod integrations;
 mod operations;
+mod role_matrix;
 mod schema_file;
 mod subscriptions;
 mod websocket;

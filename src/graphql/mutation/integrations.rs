@@ -76,7 +76,10 @@ impl ConnectionAliasInput {
         Ok(AliasInput {
             name: self.name,
             vendor: self.vendor,
-            parent_id: self.parent_id.map(|id| expect_id(&id, "ConnectionAlias", "parentId")).transpose()?,
+            parent_id: self
+                .parent_id
+                .map(|id| expect_id(&id, "ConnectionAlias", "parentId"))
+                .transpose()?,
             base_url: self.base_url,
             token_url: self.token_url,
             authorize_url: self.authorize_url,
@@ -115,12 +118,17 @@ impl IntegrationMutation {
         let domain = ProfileInput {
             display_name: Some(input.display_name),
             vendor: Some(input.vendor),
-            alias_id: input.alias_id.map(|id| expect_id(&id, "ConnectionAlias", "aliasId")).transpose()?,
+            alias_id: input
+                .alias_id
+                .map(|id| expect_id(&id, "ConnectionAlias", "aliasId"))
+                .transpose()?,
             download_activity: input.download_activity,
             reclaim: input.reclaim,
             activity_look_back_days: input.activity_look_back_days,
         };
-        Ok(profiles::create(&state(ctx).db, principal(ctx)?, domain).await?.into())
+        Ok(profiles::create(&state(ctx).db, principal(ctx)?, domain)
+            .await?
+            .into())
     }
 
     /// Changes a profile.
@@ -134,18 +142,29 @@ impl IntegrationMutation {
         let domain = ProfileInput {
             display_name: input.display_name,
             vendor: None,
-            alias_id: input.alias_id.map(|id| expect_id(&id, "ConnectionAlias", "aliasId")).transpose()?,
+            alias_id: input
+                .alias_id
+                .map(|id| expect_id(&id, "ConnectionAlias", "aliasId"))
+                .transpose()?,
             download_activity: input.download_activity,
             reclaim: input.reclaim,
             activity_look_back_days: input.activity_look_back_days,
         };
-        Ok(profiles::update(&state(ctx).db, principal(ctx)?, profile_id(&id)?, domain).await?.into())
+        Ok(
+            profiles::update(&state(ctx).db, principal(ctx)?, profile_id(&id)?, domain)
+                .await?
+                .into(),
+        )
     }
 
     /// Deletes a profile with its subscriptions and jobs; its open removal candidates are
     /// closed as skipped; reclamation rules are kept. Returns the deleted id.
     #[graphql(guard = "RoleGuard(Role::Integrator)")]
-    async fn delete_integration_profile(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+    async fn delete_integration_profile(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ID> {
         profiles::delete(&state(ctx).db, principal(ctx)?, profile_id(&id)?).await?;
         Ok(id)
     }
@@ -158,7 +177,11 @@ impl IntegrationMutation {
         input: ConnectionAliasInput,
     ) -> async_graphql::Result<ConnectionAlias> {
         let st = state(ctx);
-        Ok(aliases::create(&st.db, &st.cipher, principal(ctx)?, input.into_domain()?).await?.into())
+        Ok(
+            aliases::create(&st.db, &st.cipher, principal(ctx)?, input.into_domain()?)
+                .await?
+                .into(),
+        )
     }
 
     /// Changes a connection alias. Setting a new client secret forgets stored tokens.
@@ -170,7 +193,15 @@ impl IntegrationMutation {
         input: ConnectionAliasInput,
     ) -> async_graphql::Result<ConnectionAlias> {
         let st = state(ctx);
-        let row = aliases::update(&st.db, &st.cipher, principal(ctx)?, alias_id(&id)?, "updateConnectionAlias", input.into_domain()?).await?;
+        let row = aliases::update(
+            &st.db,
+            &st.cipher,
+            principal(ctx)?,
+            alias_id(&id)?,
+            "updateConnectionAlias",
+            input.into_domain()?,
+        )
+        .await?;
         Ok(row.into())
     }
 
@@ -197,12 +228,25 @@ impl IntegrationMutation {
             },
             ..Default::default()
         };
-        Ok(aliases::update(&st.db, &st.cipher, principal(ctx)?, id, "setConnectionCredentials", input).await?.into())
+        Ok(aliases::update(
+            &st.db,
+            &st.cipher,
+            principal(ctx)?,
+            id,
+            "setConnectionCredentials",
+            input,
+        )
+        .await?
+        .into())
     }
 
     /// Deletes an alias that no profile and no child alias uses. Returns the deleted id.
     #[graphql(guard = "RoleGuard(Role::Integrator)")]
-    async fn delete_connection_alias(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+    async fn delete_connection_alias(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ID> {
         aliases::delete(&state(ctx).db, principal(ctx)?, alias_id(&id)?).await?;
         Ok(id)
     }

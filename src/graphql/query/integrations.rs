@@ -28,7 +28,13 @@ impl IntegrationQuery {
     ) -> async_graphql::Result<Conn<IntegrationProfile>> {
         principal(ctx)?;
         let st = state(ctx);
-        let req = PageArgs { after, before, first, last }.into_request(st.settings.max_page_size)?;
+        let req = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        }
+        .into_request(st.settings.max_page_size)?;
         let filter = profiles::ProfileFilter { vendor, status };
         let page = profiles::list(&st.db, &filter, &req).await?;
         Ok(connection(page, |m| m.id, IntegrationProfile::from))
@@ -49,8 +55,16 @@ impl IntegrationQuery {
     ) -> async_graphql::Result<Conn<ConnectionAlias>> {
         principal(ctx)?;
         let st = state(ctx);
-        let req = PageArgs { after, before, first, last }.into_request(st.settings.max_page_size)?;
-        let parent_id = parent_id.map(|id| expect_id(&id, "ConnectionAlias", "parentId")).transpose()?;
+        let req = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        }
+        .into_request(st.settings.max_page_size)?;
+        let parent_id = parent_id
+            .map(|id| expect_id(&id, "ConnectionAlias", "parentId"))
+            .transpose()?;
         let page = aliases::list(&st.db, &aliases::AliasFilter { vendor, parent_id }, &req).await?;
         Ok(connection(page, |m| m.id, ConnectionAlias::from))
     }

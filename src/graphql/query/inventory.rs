@@ -28,9 +28,11 @@ impl InventoryQuery {
         ctx: &Context<'_>,
         profile_id: Option<ID>,
         software_model_id: Option<ID>,
-        #[graphql(desc = "Case-insensitive substring of the user principal name.")] user_principal_name: Option<String>,
+        #[graphql(desc = "Case-insensitive substring of the user principal name.")]
+        user_principal_name: Option<String>,
         active: Option<bool>,
-        #[graphql(desc = "No activity for at least this many days, or never.")] inactive_for_days: Option<i32>,
+        #[graphql(desc = "No activity for at least this many days, or never.")]
+        inactive_for_days: Option<i32>,
         #[graphql(desc = "Excluded from cost or from reclaim.")] excluded: Option<bool>,
         #[graphql(default = false)] include_closed: bool,
         after: Option<String>,
@@ -40,7 +42,13 @@ impl InventoryQuery {
     ) -> async_graphql::Result<Conn<SoftwareSubscription>> {
         principal(ctx)?;
         let st = state(ctx);
-        let req = PageArgs { after, before, first, last }.into_request(st.settings.max_page_size)?;
+        let req = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        }
+        .into_request(st.settings.max_page_size)?;
         let filter = subscriptions::SubscriptionFilter {
             profile_id: opt_id(profile_id, "IntegrationProfile", "profileId")?,
             software_model_id: opt_id(software_model_id, "SoftwareModel", "softwareModelId")?,
@@ -61,7 +69,9 @@ impl InventoryQuery {
         &self,
         ctx: &Context<'_>,
         vendor: Option<Vendor>,
-        #[graphql(desc = "Only those mapped (true) or not yet mapped (false).")] mapped: Option<bool>,
+        #[graphql(desc = "Only those mapped (true) or not yet mapped (false).")] mapped: Option<
+            bool,
+        >,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,
@@ -69,9 +79,19 @@ impl InventoryQuery {
     ) -> async_graphql::Result<Conn<UnrecognizedSubscriptionIdentifier>> {
         principal(ctx)?;
         let st = state(ctx);
-        let req = PageArgs { after, before, first, last }.into_request(st.settings.max_page_size)?;
+        let req = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        }
+        .into_request(st.settings.max_page_size)?;
         let page = subscriptions::list_unrecognized(&st.db, vendor, mapped, &req).await?;
-        Ok(connection(page, |m| m.id, UnrecognizedSubscriptionIdentifier::from))
+        Ok(connection(
+            page,
+            |m| m.id,
+            UnrecognizedSubscriptionIdentifier::from,
+        ))
     }
 
     /// Subscriptions flagged for reclaim.
@@ -90,7 +110,13 @@ impl InventoryQuery {
     ) -> async_graphql::Result<Conn<RemovalCandidate>> {
         principal(ctx)?;
         let st = state(ctx);
-        let req = PageArgs { after, before, first, last }.into_request(st.settings.max_page_size)?;
+        let req = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        }
+        .into_request(st.settings.max_page_size)?;
         let filter = candidates::CandidateFilter {
             states,
             profile_id: opt_id(profile_id, "IntegrationProfile", "profileId")?,
@@ -116,8 +142,18 @@ impl InventoryQuery {
     ) -> async_graphql::Result<Conn<JobRun>> {
         principal(ctx)?;
         let st = crate::graphql::context::state(ctx);
-        let req = PageArgs { after, before, first, last }.into_request(st.settings.max_page_size)?;
-        let filter = jobs::JobRunFilter { profile_id: opt_id(profile_id, "IntegrationProfile", "profileId")?, kind, state };
+        let req = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        }
+        .into_request(st.settings.max_page_size)?;
+        let filter = jobs::JobRunFilter {
+            profile_id: opt_id(profile_id, "IntegrationProfile", "profileId")?,
+            kind,
+            state,
+        };
         let page = jobs::list_runs(&st.db, &filter, &req).await?;
         Ok(connection(page, |m| m.id, JobRun::from))
     }
@@ -135,25 +171,42 @@ impl InventoryQuery {
     ) -> async_graphql::Result<Conn<ScheduledJob>> {
         principal(ctx)?;
         let st = state(ctx);
-        let req = PageArgs { after, before, first, last }.into_request(st.settings.max_page_size)?;
+        let req = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        }
+        .into_request(st.settings.max_page_size)?;
         let profile_id = opt_id(profile_id, "IntegrationProfile", "profileId")?;
         let page = jobs::list_scheduled(&st.db, profile_id, &req).await?;
         Ok(connection(page, |m| m.id, ScheduledJob::from))
     }
 
     /// Every mutation, who made it and when (admin only).
-    #[graphql(guard = "RoleGuard(Role::Admin)", complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity")]
+    #[graphql(
+        guard = "RoleGuard(Role::Admin)",
+        complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only this mutation, e.g. `createEntitlement`.")] operation: Option<String>,
+        #[graphql(desc = "Only this mutation, e.g. `createEntitlement`.")] operation: Option<
+            String,
+        >,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,
         last: Option<i32>,
     ) -> async_graphql::Result<Conn<AuditLogEntry>> {
         let st = state(ctx);
-        let req = PageArgs { after, before, first, last }.into_request(st.settings.max_page_size)?;
+        let req = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        }
+        .into_request(st.settings.max_page_size)?;
         let page = audit::list(&st.db, operation.as_deref(), &req).await?;
         Ok(connection(page, |m| m.id, AuditLogEntry::from))
     }

@@ -37,7 +37,10 @@ impl NodeQuery {
             }
             "IntegrationProfile" => found(profiles::get(db, raw).await, Node::IntegrationProfile)?,
             "ConnectionAlias" => found(aliases::get(db, raw).await, Node::ConnectionAlias)?,
-            "SoftwareSubscription" => found(subscriptions::get(db, raw).await, Node::SoftwareSubscription)?,
+            "SoftwareSubscription" => found(
+                subscriptions::get(db, raw).await,
+                Node::SoftwareSubscription,
+            )?,
             "UnrecognizedSubscriptionIdentifier" => found(
                 subscriptions::get_unrecognized(db, raw).await,
                 Node::UnrecognizedSubscriptionIdentifier,

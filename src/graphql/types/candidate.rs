@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::CandidateState;
 use entity::{integration_profile, removal_candidate, software_subscription};
 
+use super::software_model::{SoftwareModel, load_model};
 use super::{IntegrationProfile, SoftwareSubscription};
 use crate::graphql::loaders::load;
 use crate::graphql::relay::global_id;
@@ -43,20 +44,47 @@ pub struct RemovalCandidate {
     pub subscription_id: Option<i64>,
     #[graphql(skip)]
     pub profile_id: Option<i64>,
+    #[graphql(skip)]
+    pub software_model_id: Option<i64>,
 }
 
 #[ComplexObject]
 impl RemovalCandidate {
     /// The flagged subscription (null once it is gone from the vendor).
-    async fn subscription(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<SoftwareSubscription>> {
-        let Some(id) = self.subscription_id else { return Ok(None) };
-        Ok(load::<software_subscription::Entity>(ctx, id).await?.map(Into::into))
+    async fn subscription(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<SoftwareSubscription>> {
+        let Some(id) = self.subscription_id else {
+            return Ok(None);
+        };
+        Ok(load::<software_subscription::Entity>(ctx, id)
+            .await?
+            .map(Into::into))
     }
 
     /// The integration profile (null once the profile is deleted).
-    async fn profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<IntegrationProfile>> {
-        let Some(id) = self.profile_id else { return Ok(None) };
-        Ok(load::<integration_profile::Entity>(ctx, id).await?.map(Into::into))
+    async fn profile(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<IntegrationProfile>> {
+        let Some(id) = self.profile_id else {
+            return Ok(None);
+        };
+        Ok(load::<integration_profile::Entity>(ctx, id)
+            .await?
+            .map(Into::into))
+    }
+
+    /// The software model of the flagged license.
+    async fn software_model(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<SoftwareModel>> {
+        let Some(id) = self.software_model_id else {
+            return Ok(None);
+        };
+        Ok(Some(load_model(ctx, id).await?))
     }
 }
 
@@ -78,6 +106,7 @@ impl From<removal_candidate::Model> for RemovalCandidate {
             updated_at: m.updated_at,
             subscription_id: m.subscription_id,
             profile_id: m.profile_id,
+            software_model_id: m.software_model_id,
         }
     }
 }

@@ -34,8 +34,13 @@ pub struct ScheduledJob {
 #[ComplexObject]
 impl ScheduledJob {
     /// The profile it belongs to.
-    async fn profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<IntegrationProfile>> {
-        Ok(load::<integration_profile::Entity>(ctx, self.profile_id).await?.map(Into::into))
+    async fn profile(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<IntegrationProfile>> {
+        Ok(load::<integration_profile::Entity>(ctx, self.profile_id)
+            .await?
+            .map(Into::into))
     }
 }
 
@@ -106,9 +111,16 @@ pub struct JobRun {
 #[ComplexObject]
 impl JobRun {
     /// The profile it ran for.
-    async fn profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<IntegrationProfile>> {
-        let Some(id) = self.profile_id else { return Ok(None) };
-        Ok(load::<integration_profile::Entity>(ctx, id).await?.map(Into::into))
+    async fn profile(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<IntegrationProfile>> {
+        let Some(id) = self.profile_id else {
+            return Ok(None);
+        };
+        Ok(load::<integration_profile::Entity>(ctx, id)
+            .await?
+            .map(Into::into))
     }
 }
 
@@ -160,7 +172,10 @@ pub struct AuditLogEntry {
 
 impl From<audit_log::Model> for AuditLogEntry {
     fn from(m: audit_log::Model) -> Self {
-        let target_id = match (&m.target_type, m.target_id.as_deref().and_then(|s| s.parse().ok())) {
+        let target_id = match (
+            &m.target_type,
+            m.target_id.as_deref().and_then(|s| s.parse().ok()),
+        ) {
             (Some(kind), Some(id)) => Some(global_id(kind, id)),
             _ => None,
         };

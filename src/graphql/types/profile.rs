@@ -48,8 +48,12 @@ pub struct IntegrationProfile {
 impl IntegrationProfile {
     /// The connection alias (credentials and endpoints) it uses.
     async fn alias(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ConnectionAlias>> {
-        let Some(id) = self.alias_id else { return Ok(None) };
-        Ok(load::<connection_alias::Entity>(ctx, id).await?.map(Into::into))
+        let Some(id) = self.alias_id else {
+            return Ok(None);
+        };
+        Ok(load::<connection_alias::Entity>(ctx, id)
+            .await?
+            .map(Into::into))
     }
 }
 
@@ -123,8 +127,12 @@ pub struct ConnectionAlias {
 impl ConnectionAlias {
     /// The parent alias of a child alias.
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ConnectionAlias>> {
-        let Some(id) = self.parent_id else { return Ok(None) };
-        Ok(load::<connection_alias::Entity>(ctx, id).await?.map(Into::into))
+        let Some(id) = self.parent_id else {
+            return Ok(None);
+        };
+        Ok(load::<connection_alias::Entity>(ctx, id)
+            .await?
+            .map(Into::into))
     }
 
     /// Child aliases of a parent alias.

@@ -6,6 +6,7 @@ use entity::enums::Vendor;
 use entity::{integration_profile, software_subscription, unrecognized_identifier};
 
 use super::IntegrationProfile;
+use super::software_model::{SoftwareModel, load_model};
 use crate::graphql::loaders::load;
 use crate::graphql::relay::global_id;
 
@@ -54,8 +55,24 @@ pub struct SoftwareSubscription {
 #[ComplexObject]
 impl SoftwareSubscription {
     /// The integration profile it was downloaded by.
-    async fn profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<IntegrationProfile>> {
-        Ok(load::<integration_profile::Entity>(ctx, self.profile_id).await?.map(Into::into))
+    async fn profile(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<IntegrationProfile>> {
+        Ok(load::<integration_profile::Entity>(ctx, self.profile_id)
+            .await?
+            .map(Into::into))
+    }
+
+    /// The software model of its identifier; null while the identifier is unrecognized.
+    async fn software_model(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<SoftwareModel>> {
+        let Some(id) = self.software_model_id else {
+            return Ok(None);
+        };
+        Ok(Some(load_model(ctx, id).await?))
     }
 }
 
@@ -69,7 +86,9 @@ impl From<software_subscription::Model> for SoftwareSubscription {
             display_name: m.display_name,
             external_created_at: m.external_created_at,
             assigned_at: m.assigned_at,
-            inactive_days: m.last_activity_at.map(|t| (Utc::now() - t).num_days().max(0)),
+            inactive_days: m
+                .last_activity_at
+                .map(|t| (Utc::now() - t).num_days().max(0)),
             last_activity_at: m.last_activity_at,
             active: m.active,
             privileged: m.is_privileged,
@@ -86,6 +105,7 @@ impl From<software_subscription::Model> for SoftwareSubscription {
 
 /// A license code seen at download that no software model knows yet.
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct UnrecognizedSubscriptionIdentifier {
     /// Global id.
     pub id: ID,
@@ -103,6 +123,20 @@ pub struct UnrecognizedSubscriptionIdentifier {
     pub mapped_at: Option<DateTime<Utc>>,
     #[graphql(skip)]
     pub mapped_model_id: Option<i64>,
+}
+
+#[ComplexObject]
+impl UnrecognizedSubscriptionIdentifier {
+    /// The software model an admin mapped it to.
+    async fn mapped_software_model(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<SoftwareModel>> {
+        let Some(id) = self.mapped_model_id else {
+            return Ok(None);
+        };
+        Ok(Some(load_model(ctx, id).await?))
+    }
 }
 
 impl From<unrecognized_identifier::Model> for UnrecognizedSubscriptionIdentifier {

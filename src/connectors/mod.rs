@@ -1,0 +1,225 @@
+//! The one contract every vendor connector implements, and the shared types it speaks.
+//! Vendor wire types stay private to each vendor module; what crosses this boundary is
+//! vendor-neutral.
+
+use chrono::{DateTime, Utc};
+use entity::enums::{ActivityKind, Vendor};
+use futures_util::stream::BoxStream;
+
+use crate::secret::Secret;
+
+/// What reclaiming a license of a product does at the vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReclaimAction {
+    /// Downgrade the user to a free tier (Zoom Licensed → Basic).
+    Downgrade,
+    /// Remove the product license or add-on from the user (Zoom Webinar, GoTo products).
+    RemoveLicense,
+    /// Disable the user, which frees the paid seat (Aha!).
+    DisableUser,
+}
+
+/// A license kind the connector knows: its subscription identifier and the software model
+/// it belongs to. Known identifiers create their model automatically at download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProductInfo {
+    /// The identifier as stored on subscriptions, e.g. `ZOOM_MEETINGS_LICENSED`.
+    pub identifier: &'static str,
+    pub publisher: &'static str,
+    pub product: &'static str,
+    pub edition: &'static str,
+    /// Activity that keeps this license in use; empty when the vendor exposes none.
+    pub activity: &'static [ActivityKind],
+    /// `None` when the vendor offers no way to reclaim it through the API.
+    pub reclaim: Option<ReclaimAction>,
+}
+
+/// One user holding one license, as the vendor reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionRecord {
+    pub external_user_id: String,
+    /// Usually the email.
+    pub user_principal_name: String,
+    pub display_name: Option<String>,
+    /// The license code; known ones appear in `Connector::products`.
+    pub identifier: String,
+    pub external_created_at: Option<DateTime<Utc>>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    /// The vendor reports the account active (not deactivated or pending).
+    pub active: bool,
+    /// Admin or owner at the vendor: never reclaimed automatically.
+    pub privileged: bool,
+    /// Activity the user list itself carries (Aha! `accessed_at`); stored as an event of
+    /// kind `Login` by the sync.
+    pub last_activity_hint: Option<DateTime<Utc>>,
+}
+
+/// One page of subscriptions, with progress.
+#[derive(Debug, Clone)]
+pub struct SubscriptionPage {
+    pub records: Vec<SubscriptionRecord>,
+    /// Vendor pages fetched so far, this one included.
+    pub pages_done: u64,
+    /// Vendor pages in all, when the vendor says.
+    pub pages_total: Option<u64>,
+}
+
+/// One activity event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityRecord {
+    pub external_user_id: String,
+    pub user_principal_name: Option<String>,
+    pub kind: ActivityKind,
+    pub occurred_at: DateTime<Utc>,
+    /// Which vendor report it came from, e.g. `zoom:report/users`.
+    pub source: String,
+    /// The vendor's id of the meeting, webinar or call, when there is one.
+    pub external_ref: Option<String>,
+}
+
+/// The users whose activity is asked for (vendors with per-user endpoints need them).
+#[derive(Debug, Clone)]
+pub struct UserRef {
+    pub external_user_id: String,
+    pub user_principal_name: String,
+    /// Identifiers this user holds, so a connector only asks the relevant products.
+    pub identifiers: Vec<String>,
+}
+
+/// What activity to fetch.
+#[derive(Debug, Clone)]
+pub struct ActivityQuery {
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub users: Vec<UserRef>,
+}
+
+/// One subscription to reclaim.
+#[derive(Debug, Clone)]
+pub struct ReclaimTarget {
+    pub external_user_id: String,
+    pub user_principal_name: String,
+    pub identifier: String,
+}
+
+/// The outcome of checking one process (download, activity) during validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessCheck {
+    /// `DOWNLOAD_SUBSCRIPTIONS` or `PULL_ACTIVITY`.
+    pub process: entity::enums::JobKind,
+    pub ok: bool,
+    /// A human message: what worked, or what failed and how to fix it.
+    pub message: String,
+    pub vendor_code: Option<String>,
+}
+
+/// A failure talking to the vendor, classified by what the caller should do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectorError {
+    #[error("the vendor refused the credentials: {message}")]
+    Unauthorized {
+        message: String,
+        vendor_code: Option<String>,
+    },
+    #[error("rate limited by the vendor{}", retry_after_text(.retry_after))]
+    RateLimited {
+        retry_after: Option<std::time::Duration>,
+    },
+    #[error("not found at the vendor: {0}")]
+    NotFound(String),
+    #[error("the vendor is unavailable: {0}")]
+    Transient(String),
+    #[error("the vendor refused the request: {message}")]
+    Permanent {
+        message: String,
+        vendor_code: Option<String>,
+    },
+    #[error("the vendor's answer could not be read: {0}")]
+    Malformed(String),
+    #[error("the connection is not configured: {0}")]
+    NotConfigured(String),
+}
+
+fn retry_after_text(after: &Option<std::time::Duration>) -> String {
+    after
+        .map(|d| format!(" (retry after {}s)", d.as_secs()))
+        .unwrap_or_default()
+}
+
+impl ConnectorError {
+    /// Worth trying again later without changing anything.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ConnectorError::RateLimited { .. } | ConnectorError::Transient(_)
+        )
+    }
+
+    /// The vendor's own error code, when it gave one.
+    pub fn vendor_code(&self) -> Option<&str> {
+        match self {
+            ConnectorError::Unauthorized { vendor_code, .. }
+            | ConnectorError::Permanent { vendor_code, .. } => vendor_code.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// OAuth tokens as stored (encrypted) on the connection alias.
+#[derive(Debug, Clone)]
+pub struct StoredTokens {
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Where a connector saves tokens it obtained or refreshed.
+#[async_trait::async_trait]
+pub trait TokenSink: Send + Sync {
+    async fn save(&self, tokens: &StoredTokens) -> Result<(), String>;
+}
+
+/// Everything a connector needs to reach one tenant.
+#[derive(Debug, Clone)]
+pub struct ConnectionConfig {
+    pub vendor: Vendor,
+    /// API base, e.g. `https://api.zoom.us/v2`, `https://api.getgo.com`, `https://acme.aha.io`.
+    pub base_url: String,
+    pub token_url: String,
+    pub authorize_url: String,
+    pub redirect_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    /// Zoom's account id for the account-credentials grant.
+    pub account_id: Option<String>,
+    pub scopes: Option<String>,
+    pub tokens: Option<StoredTokens>,
+}
+
+/// The contract. Implementations own paging, retries, rate limiting and token refresh
+/// through the shared HTTP layer; callers see pages and typed errors.
+#[async_trait::async_trait]
+pub trait Connector: Send + Sync {
+    fn vendor(&self) -> Vendor;
+
+    /// Every license kind this connector knows, with its activity and reclaim support.
+    fn products(&self) -> &'static [ProductInfo];
+
+    /// Exercises the download and activity APIs (never reclaim) and says how each went.
+    async fn validate(&self) -> Vec<ProcessCheck>;
+
+    /// Every license holder, page by page. An error ends the stream.
+    fn subscriptions(&self) -> BoxStream<'_, Result<SubscriptionPage, ConnectorError>>;
+
+    /// Activity in the query's window, in batches. An error ends the stream.
+    fn activity<'a>(
+        &'a self,
+        query: &'a ActivityQuery,
+    ) -> BoxStream<'a, Result<Vec<ActivityRecord>, ConnectorError>>;
+
+    /// Reclaims one subscription (remove, downgrade or disable, per the product).
+    async fn reclaim(&self, target: &ReclaimTarget) -> Result<(), ConnectorError>;
+
+    /// Vendor API calls made by this connector so far.
+    fn requests_made(&self) -> u64;
+}
