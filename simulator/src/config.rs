@@ -74,7 +74,9 @@ impl FromStr for RateLimitMode {
             "vendor" => Ok(RateLimitMode::Vendor),
             "off" => Ok(RateLimitMode::Off),
             n => n.parse().map(RateLimitMode::PerSecond).map_err(|_| {
-                SimError::InvalidConfig(format!("rate limit {n:?}: use vendor, off or N per second"))
+                SimError::InvalidConfig(format!(
+                    "rate limit {n:?}: use vendor, off or N per second"
+                ))
             }),
         }
     }
@@ -194,9 +196,13 @@ impl SimConfig {
         }
         if let Some(sub) = &self.aha_subdomain {
             let ok = !sub.is_empty()
-                && sub.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                && sub
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !ok {
-                return Err(SimError::InvalidConfig(format!("bad Aha! subdomain {sub:?}")));
+                return Err(SimError::InvalidConfig(format!(
+                    "bad Aha! subdomain {sub:?}"
+                )));
             }
         }
         Ok(())

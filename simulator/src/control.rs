@@ -14,7 +14,9 @@ use crate::truth::Product;
 
 pub(crate) fn scope() -> Scope {
     web::scope("/_sim")
-        .guard(guard::fn_guard(|ctx| ctx.head().peer_addr.is_some_and(|a| a.ip().is_loopback())))
+        .guard(guard::fn_guard(|ctx| {
+            ctx.head().peer_addr.is_some_and(|a| a.ip().is_loopback())
+        }))
         .route("/truth", web::get().to(truth))
         .route("/truth/inactive", web::get().to(inactive))
         .route("/reclaimed", web::get().to(reclaimed))
@@ -56,7 +58,10 @@ struct ProductCount {
 async fn inactive(shared: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
     let p = Params::query(&req);
     let Some(days) = p.get("days").and_then(|d| d.parse::<i64>().ok()) else {
-        return json(StatusCode::BAD_REQUEST, &serde_json::json!({"error": "days=N is required"}));
+        return json(
+            StatusCode::BAD_REQUEST,
+            &serde_json::json!({"error": "days=N is required"}),
+        );
     };
     let with_ids = p.get("ids") == Some("true");
     let t = shared.truth();
@@ -80,7 +85,10 @@ async fn reclaimed(shared: web::Data<Shared>) -> HttpResponse {
 }
 
 async fn requests(shared: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
-    let since = Params::query(&req).get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let since = Params::query(&req)
+        .get("since")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     ok(&shared.requests(since))
 }
 
@@ -94,12 +102,18 @@ async fn reset(shared: web::Data<Shared>) -> HttpResponse {
 }
 
 async fn advance(shared: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
-    match Params::query(&req).get("secs").and_then(|s| s.parse::<u64>().ok()) {
+    match Params::query(&req)
+        .get("secs")
+        .and_then(|s| s.parse::<u64>().ok())
+    {
         Some(secs) => {
             shared.clock.advance(Duration::from_secs(secs));
             ok(&serde_json::json!({"now": shared.clock.now()}))
         }
-        None => json(StatusCode::BAD_REQUEST, &serde_json::json!({"error": "secs=N is required"})),
+        None => json(
+            StatusCode::BAD_REQUEST,
+            &serde_json::json!({"error": "secs=N is required"}),
+        ),
     }
 }
 
@@ -122,7 +136,11 @@ async fn add_fault(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse 
         .or_else(|json_err| {
             std::str::from_utf8(&body)
                 .map_err(|e| e.to_string())
-                .and_then(|s| s.trim().parse::<Fault>().map_err(|e| format!("{json_err}; {e}")))
+                .and_then(|s| {
+                    s.trim()
+                        .parse::<Fault>()
+                        .map_err(|e| format!("{json_err}; {e}"))
+                })
         })
         .and_then(|f| f.validate().map(|()| f).map_err(|e| e.to_string()));
     match parsed {

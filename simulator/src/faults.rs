@@ -42,7 +42,9 @@ impl Fault {
             Fault::ServerError { status, .. } if !matches!(status, 500 | 502 | 503 | 504) => {
                 bad("server_error status must be 500, 502, 503 or 504")
             }
-            Fault::EmptyPage { page: 0 } | Fault::DropUsers { page: 0, .. } => bad("pages count from 1"),
+            Fault::EmptyPage { page: 0 } | Fault::DropUsers { page: 0, .. } => {
+                bad("pages count from 1")
+            }
             Fault::RateLimitStorm { times: Some(0) }
             | Fault::ServerError { times: Some(0), .. }
             | Fault::Slow { times: Some(0), .. }
@@ -78,28 +80,50 @@ impl FromStr for Fault {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || SimError::InvalidFault(format!("cannot parse fault {s:?}"));
         let (body, times) = match s.rsplit_once('x') {
-            Some((b, n)) if !b.is_empty() && !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => {
+            Some((b, n))
+                if !b.is_empty() && !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) =>
+            {
                 (b, Some(n.parse::<u32>().map_err(|_| err())?))
             }
             _ => (s, None),
         };
-        let (name, arg) = body.split_once('=').map_or((body, None), |(n, a)| (n, Some(a)));
+        let (name, arg) = body
+            .split_once('=')
+            .map_or((body, None), |(n, a)| (n, Some(a)));
         let num = |a: Option<&str>| -> Result<u64, SimError> {
-            a.map(|a| a.trim_end_matches("ms")).ok_or_else(err)?.parse().map_err(|_| err())
+            a.map(|a| a.trim_end_matches("ms"))
+                .ok_or_else(err)?
+                .parse()
+                .map_err(|_| err())
         };
         let fault = match name {
             "429" => Fault::RateLimitStorm { times },
-            "500" | "502" | "503" | "504" => Fault::ServerError { status: name.parse().map_err(|_| err())?, times },
-            "slow" => Fault::Slow { delay_ms: num(arg)?, times },
+            "500" | "502" | "503" | "504" => Fault::ServerError {
+                status: name.parse().map_err(|_| err())?,
+                times,
+            },
+            "slow" => Fault::Slow {
+                delay_ms: num(arg)?,
+                times,
+            },
             "timeout" => Fault::Timeout { times },
             "malformed" => Fault::MalformedJson { times },
             "truncated" => Fault::TruncatedJson { times },
-            "revoke" => Fault::RevokeTokens { after: num(arg.or(Some("0")))? as u32 },
-            "empty-page" => Fault::EmptyPage { page: num(arg)? as u32 },
-            "duplicate" => Fault::DuplicateUsers { count: num(arg)? as u32 },
+            "revoke" => Fault::RevokeTokens {
+                after: num(arg.or(Some("0")))? as u32,
+            },
+            "empty-page" => Fault::EmptyPage {
+                page: num(arg)? as u32,
+            },
+            "duplicate" => Fault::DuplicateUsers {
+                count: num(arg)? as u32,
+            },
             "drop" => {
                 let (p, c) = arg.and_then(|a| a.split_once(':')).ok_or_else(err)?;
-                Fault::DropUsers { page: num(Some(p))? as u32, count: num(Some(c))? as u32 }
+                Fault::DropUsers {
+                    page: num(Some(p))? as u32,
+                    count: num(Some(c))? as u32,
+                }
             }
             _ => return Err(err()),
         };
@@ -155,7 +179,11 @@ impl FaultState {
             Fault::RevokeTokens { after } => Some(*after),
             f => f.times(),
         };
-        self.active.push(Active { fault, remaining, spent: false });
+        self.active.push(Active {
+            fault,
+            remaining,
+            spent: false,
+        });
     }
 
     pub fn clear(&mut self) {
@@ -237,20 +265,43 @@ mod tests {
 
     #[test]
     fn cli_syntax_parses() {
-        assert_eq!("503x2".parse::<Fault>().unwrap(), Fault::ServerError { status: 503, times: Some(2) });
-        assert_eq!("slow=250ms".parse::<Fault>().unwrap(), Fault::Slow { delay_ms: 250, times: None });
-        assert_eq!("drop=2:5".parse::<Fault>().unwrap(), Fault::DropUsers { page: 2, count: 5 });
-        assert_eq!("revoke=3".parse::<Fault>().unwrap(), Fault::RevokeTokens { after: 3 });
+        assert_eq!(
+            "503x2".parse::<Fault>().unwrap(),
+            Fault::ServerError {
+                status: 503,
+                times: Some(2)
+            }
+        );
+        assert_eq!(
+            "slow=250ms".parse::<Fault>().unwrap(),
+            Fault::Slow {
+                delay_ms: 250,
+                times: None
+            }
+        );
+        assert_eq!(
+            "drop=2:5".parse::<Fault>().unwrap(),
+            Fault::DropUsers { page: 2, count: 5 }
+        );
+        assert_eq!(
+            "revoke=3".parse::<Fault>().unwrap(),
+            Fault::RevokeTokens { after: 3 }
+        );
         assert!("418".parse::<Fault>().is_err());
     }
 
     #[test]
     fn counted_faults_run_out_and_revocation_fires_once() {
         let mut s = FaultState::default();
-        s.set(Fault::ServerError { status: 500, times: Some(2) });
+        s.set(Fault::ServerError {
+            status: 500,
+            times: Some(2),
+        });
         s.set(Fault::RevokeTokens { after: 1 });
         let plans: Vec<Plan> = (0..4).map(|_| s.plan()).collect();
-        assert!(plans[0].respond.is_some() && plans[1].respond.is_some() && plans[2].respond.is_none());
+        assert!(
+            plans[0].respond.is_some() && plans[1].respond.is_some() && plans[2].respond.is_none()
+        );
         let fired: Vec<bool> = plans.iter().map(|p| p.revoke_now).collect();
         assert_eq!(fired, [false, true, false, false]);
         assert!(s.list().is_empty());

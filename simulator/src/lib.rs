@@ -44,7 +44,9 @@ pub use config::{AhaErrorStyle, Limits, RateLimitMode, SimConfig, Vendor, ZoomPl
 pub use error::{Result, SimError};
 pub use faults::Fault;
 pub use oauth::Credentials;
-pub use truth::{Product, Reclaim, RequestRecord, Subscription, Truth, TruthUser, UserRole, UserStatus};
+pub use truth::{
+    Product, Reclaim, RequestRecord, Subscription, Truth, TruthUser, UserRole, UserStatus,
+};
 
 use state::Shared;
 
@@ -69,7 +71,12 @@ impl Simulator {
         let handle = server.handle();
         let task = tokio::spawn(server);
         tracing::info!(vendor = shared.config.vendor.as_str(), %addr, users = shared.config.users, "simulator listening");
-        Ok(Simulator { shared, addr, handle, task: Some(task) })
+        Ok(Simulator {
+            shared,
+            addr,
+            handle,
+            task: Some(task),
+        })
     }
 
     pub fn vendor(&self) -> Vendor {
@@ -113,7 +120,9 @@ impl Simulator {
     /// A valid access token, skipping the OAuth flow.
     pub fn access_token(&self) -> String {
         let ttl = self.shared.config.token_ttl.as_secs();
-        self.shared.oauth().issue_access(self.shared.clock.now_ms(), ttl)
+        self.shared
+            .oauth()
+            .issue_access(self.shared.clock.now_ms(), ttl)
     }
 
     /// A snapshot of users, licences, last activity, reclaims and the request log.

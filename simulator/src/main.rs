@@ -53,7 +53,9 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .init();
     let args = Args::parse();
     let vendors: Vec<Vendor> = match args.vendor.as_str() {
@@ -84,7 +86,9 @@ async fn main() -> anyhow::Result<()> {
         config.aha_subdomain = args.aha_subdomain.clone();
         config.redirect_uri = args.redirect_uri.clone();
         config.workers = args.workers;
-        let sim = Simulator::start(config).await.with_context(|| format!("starting {}", vendor.as_str()))?;
+        let sim = Simulator::start(config)
+            .await
+            .with_context(|| format!("starting {}", vendor.as_str()))?;
         for fault in &args.faults {
             sim.set_fault(fault.clone())?;
         }

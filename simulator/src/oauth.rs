@@ -28,7 +28,10 @@ const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 
 fn chars(seed: u64, salt: u64, len: usize, alphabet: &[u8]) -> String {
     (0..len)
-        .map(|i| alphabet[(mix(seed ^ salt.rotate_left(17) ^ (i as u64) << 40) % alphabet.len() as u64) as usize] as char)
+        .map(|i| {
+            alphabet[(mix(seed ^ salt.rotate_left(17) ^ (i as u64) << 40) % alphabet.len() as u64)
+                as usize] as char
+        })
         .collect()
 }
 
@@ -40,7 +43,14 @@ impl Credentials {
             Vendor::Zoom => (chars(s, 1, 22, ALNUM), chars(s, 2, 32, ALNUM)),
             Vendor::GoTo => {
                 let h = chars(s, 1, 32, hex);
-                let id = format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..]);
+                let id = format!(
+                    "{}-{}-{}-{}-{}",
+                    &h[..8],
+                    &h[8..12],
+                    &h[12..16],
+                    &h[16..20],
+                    &h[20..]
+                );
                 (id, chars(s, 2, 24, ALNUM))
             }
             Vendor::Aha => (chars(s, 1, 64, hex), chars(s, 2, 64, hex)),
@@ -50,7 +60,10 @@ impl Credentials {
             client_secret,
             account_id: (config.vendor == Vendor::Zoom).then(|| chars(s, 3, 22, ALNUM)),
             subdomain: (config.vendor == Vendor::Aha).then(|| {
-                config.aha_subdomain.clone().unwrap_or_else(|| format!("{company}{}", s % 1000))
+                config
+                    .aha_subdomain
+                    .clone()
+                    .unwrap_or_else(|| format!("{company}{}", s % 1000))
             }),
             api_key: (config.vendor == Vendor::Aha).then(|| chars(s, 4, 64, hex)),
             redirect_uri: config.redirect_uri.clone(),
@@ -115,16 +128,28 @@ fn random_token(prefix: &str, bytes: usize) -> String {
     use base64::Engine;
     let mut buf = vec![0u8; bytes];
     rand::thread_rng().fill_bytes(&mut buf);
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf))
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+    )
 }
 
 impl OAuthStore {
     pub fn add_api_key(&mut self, key: &str) {
-        self.access.insert(key.to_string(), Access { expires_ms: i64::MAX, revoked: false, permanent: true });
+        self.access.insert(
+            key.to_string(),
+            Access {
+                expires_ms: i64::MAX,
+                revoked: false,
+                permanent: true,
+            },
+        );
     }
 
     pub fn check(&self, token: Option<&str>, now_ms: i64) -> TokenCheck {
-        let Some(token) = token else { return TokenCheck::Missing };
+        let Some(token) = token else {
+            return TokenCheck::Missing;
+        };
         match self.access.get(token) {
             None => TokenCheck::Invalid,
             Some(a) if a.revoked => TokenCheck::Revoked,
@@ -136,24 +161,50 @@ impl OAuthStore {
     pub fn issue_access(&mut self, now_ms: i64, ttl_secs: u64) -> String {
         let token = random_token("eyJzaW0iOiIxIn0.", 48);
         let expires_ms = now_ms.saturating_add(ttl_secs as i64 * 1000);
-        self.access.insert(token.clone(), Access { expires_ms, revoked: false, permanent: false });
+        self.access.insert(
+            token.clone(),
+            Access {
+                expires_ms,
+                revoked: false,
+                permanent: false,
+            },
+        );
         token
     }
 
     pub fn issue_refresh(&mut self, now: i64, ttl: i64) -> String {
         let token = random_token("rt.", 48);
-        self.refresh.insert(token.clone(), Refresh { issued: now, expires: now + ttl, valid: true });
+        self.refresh.insert(
+            token.clone(),
+            Refresh {
+                issued: now,
+                expires: now + ttl,
+                valid: true,
+            },
+        );
         token
     }
 
     pub fn issue_code(&mut self, redirect_uri: &str, now: i64) -> String {
         let code = random_token("", 24);
-        self.codes.insert(code.clone(), Code { redirect_uri: redirect_uri.to_string(), issued: now, used: false });
+        self.codes.insert(
+            code.clone(),
+            Code {
+                redirect_uri: redirect_uri.to_string(),
+                issued: now,
+                used: false,
+            },
+        );
         code
     }
 
     /// Each code works once, within five minutes, with the same redirect URI.
-    pub fn redeem_code(&mut self, code: &str, redirect_uri: Option<&str>, now: i64) -> Result<(), CodeError> {
+    pub fn redeem_code(
+        &mut self,
+        code: &str,
+        redirect_uri: Option<&str>,
+        now: i64,
+    ) -> Result<(), CodeError> {
         let c = self.codes.get_mut(code).ok_or(CodeError::Invalid)?;
         if c.used {
             return Err(CodeError::Invalid);
@@ -169,7 +220,12 @@ impl OAuthStore {
     }
 
     /// Validates a refresh token; returns the refresh token to send back, if any.
-    pub fn refresh(&mut self, token: &str, now: i64, policy: RefreshPolicy) -> Result<Option<String>, ()> {
+    pub fn refresh(
+        &mut self,
+        token: &str,
+        now: i64,
+        policy: RefreshPolicy,
+    ) -> Result<Option<String>, ()> {
         let r = self.refresh.get_mut(token).ok_or(())?;
         if !r.valid || r.expires <= now {
             return Err(());
@@ -212,8 +268,10 @@ impl OAuthStore {
             return;
         }
         let now_ms = now * 1000;
-        self.access.retain(|_, a| a.permanent || a.expires_ms > now_ms);
-        self.codes.retain(|_, c| !c.used && now - c.issued <= CODE_TTL);
+        self.access
+            .retain(|_, a| a.permanent || a.expires_ms > now_ms);
+        self.codes
+            .retain(|_, c| !c.used && now - c.issued <= CODE_TTL);
         self.refresh.retain(|_, r| r.valid && r.expires > now);
     }
 }
@@ -223,7 +281,9 @@ pub(crate) fn redirect_allowed(config: &SimConfig, uri: &str) -> bool {
     if let Some(registered) = &config.redirect_uri {
         return registered == uri;
     }
-    let Ok(url) = url::Url::parse(uri) else { return false };
+    let Ok(url) = url::Url::parse(uri) else {
+        return false;
+    };
     matches!(url.scheme(), "http" | "https")
         && matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
 }
@@ -244,18 +304,26 @@ pub(crate) fn callback(redirect_uri: &str, code: &str, state: Option<&str>) -> S
 fn error_page(message: &str) -> actix_web::HttpResponse {
     actix_web::HttpResponse::BadRequest()
         .content_type("text/html; charset=utf-8")
-        .body(format!("<html><body><h1>Authorization error</h1><p>{message}</p></body></html>"))
+        .body(format!(
+            "<html><body><h1>Authorization error</h1><p>{message}</p></body></html>"
+        ))
 }
 
 /// `GET /oauth/authorize`: the user step is skipped (the tenant owner approves at once) and
 /// the browser is sent back with `code` and `state`. A bad client or redirect URI gets an
 /// error page and no redirect, as RFC 6749 §4.1.2.1 requires.
-pub(crate) fn authorize(shared: &crate::state::Shared, req: &actix_web::HttpRequest) -> actix_web::HttpResponse {
+pub(crate) fn authorize(
+    shared: &crate::state::Shared,
+    req: &actix_web::HttpRequest,
+) -> actix_web::HttpResponse {
     let p = crate::http::Params::query(req);
     if p.get("client_id") != Some(shared.creds.client_id.as_str()) {
         return error_page("Invalid client_id.");
     }
-    let Some(redirect) = p.value("redirect_uri").filter(|r| redirect_allowed(&shared.config, r)) else {
+    let Some(redirect) = p
+        .value("redirect_uri")
+        .filter(|r| redirect_allowed(&shared.config, r))
+    else {
         return error_page("Invalid redirect_uri.");
     };
     let state = p.get("state");
@@ -264,11 +332,14 @@ pub(crate) fn authorize(shared: &crate::state::Shared, req: &actix_web::HttpRequ
         callback(redirect, &code, state)
     } else {
         let mut url = url::Url::parse(redirect).expect("checked by redirect_allowed");
-        url.query_pairs_mut().append_pair("error", "unsupported_response_type");
+        url.query_pairs_mut()
+            .append_pair("error", "unsupported_response_type");
         if let Some(state) = state {
             url.query_pairs_mut().append_pair("state", state);
         }
         url.to_string()
     };
-    actix_web::HttpResponse::Found().insert_header(("location", location)).finish()
+    actix_web::HttpResponse::Found()
+        .insert_header(("location", location))
+        .finish()
 }

@@ -30,7 +30,9 @@ pub(crate) fn query_hash(parts: &[&str]) -> u32 {
 }
 
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3))
+    s.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
+    })
 }
 
 pub(crate) fn encode(secret: u64, c: &Cursor) -> String {
@@ -40,7 +42,11 @@ pub(crate) fn encode(secret: u64, c: &Cursor) -> String {
     b[5..9].copy_from_slice(&c.offset.to_be_bytes());
     b[9..13].copy_from_slice(&(c.issued as u32).to_be_bytes());
     b[13..17].copy_from_slice(&c.query.to_be_bytes());
-    let mac = hash3(secret, u64::from_be_bytes(b[1..9].try_into().unwrap_or_default()), u64::from_be_bytes(b[9..17].try_into().unwrap_or_default()) ^ u64::from(c.list)) as u32;
+    let mac = hash3(
+        secret,
+        u64::from_be_bytes(b[1..9].try_into().unwrap_or_default()),
+        u64::from_be_bytes(b[9..17].try_into().unwrap_or_default()) ^ u64::from(c.list),
+    ) as u32;
     b[17..21].copy_from_slice(&mac.to_be_bytes());
     URL_SAFE_NO_PAD.encode(b)
 }
@@ -52,14 +58,26 @@ pub(crate) fn decode(secret: u64, token: &str) -> Option<Cursor> {
         return None;
     }
     let word = |r: Range<usize>| u32::from_be_bytes(b[r].try_into().unwrap_or_default());
-    let c = Cursor { list: b[0], page: word(1..5), offset: word(5..9), issued: i64::from(word(9..13)), query: word(13..17) };
+    let c = Cursor {
+        list: b[0],
+        page: word(1..5),
+        offset: word(5..9),
+        issued: i64::from(word(9..13)),
+        query: word(13..17),
+    };
     (encode(secret, &c) == token).then_some(c)
 }
 
 /// Rows of one page: `[offset, offset + size)` clipped to `total`, reshaped by the paging
 /// faults. The next page always starts at `offset + size`, so a fault never hides users
 /// beyond the page it hits.
-pub(crate) fn window(total: usize, offset: usize, size: usize, page: u32, faults: &PagingFaults) -> Range<usize> {
+pub(crate) fn window(
+    total: usize,
+    offset: usize,
+    size: usize,
+    page: u32,
+    faults: &PagingFaults,
+) -> Range<usize> {
     let end = offset.saturating_add(size).min(total);
     let mut start = offset.min(end);
     if faults.empty_page == Some(page) {
@@ -83,7 +101,9 @@ pub(crate) struct ListCache<T> {
 
 impl<T> Default for ListCache<T> {
     fn default() -> Self {
-        ListCache { entries: Mutex::new(Vec::new()) }
+        ListCache {
+            entries: Mutex::new(Vec::new()),
+        }
     }
 }
 
@@ -91,7 +111,12 @@ const CACHED_LISTS: usize = 8;
 
 impl<T> ListCache<T> {
     pub fn get_or_build(&self, key: String, build: impl FnOnce() -> Vec<T>) -> Arc<Vec<T>> {
-        if let Some(hit) = self.lock().iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()) {
+        if let Some(hit) = self
+            .lock()
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+        {
             return hit;
         }
         // Built outside the lock: two racing builders waste work but never block each other.
@@ -119,7 +144,13 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_and_reject_tampering() {
-        let c = Cursor { list: 1, page: 3, offset: 600, issued: 1_780_000_000, query: 42 };
+        let c = Cursor {
+            list: 1,
+            page: 3,
+            offset: 600,
+            issued: 1_780_000_000,
+            query: 42,
+        };
         let t = encode(9, &c);
         assert_eq!(decode(9, &t), Some(c));
         assert_eq!(decode(10, &t), None);
@@ -130,11 +161,20 @@ mod tests {
     fn faults_shape_the_window() {
         let none = PagingFaults::default();
         assert_eq!(window(10, 8, 5, 2, &none), 8..10);
-        let empty = PagingFaults { empty_page: Some(2), ..none };
+        let empty = PagingFaults {
+            empty_page: Some(2),
+            ..none
+        };
         assert_eq!(window(10, 5, 5, 2, &empty), 5..5);
-        let dropped = PagingFaults { drop: Some((1, 2)), ..none };
+        let dropped = PagingFaults {
+            drop: Some((1, 2)),
+            ..none
+        };
         assert_eq!(window(10, 0, 5, 1, &dropped), 2..5);
-        let dup = PagingFaults { duplicate: 2, ..none };
+        let dup = PagingFaults {
+            duplicate: 2,
+            ..none
+        };
         assert_eq!(window(10, 5, 5, 2, &dup), 3..10);
         assert_eq!(window(10, 0, 5, 1, &dup), 0..5);
     }

@@ -46,7 +46,11 @@ const MINUTE: i64 = 60_000;
 const DAY: i64 = 86_400_000;
 
 fn qps(per_second: u32, per_day: Option<u32>) -> Limits {
-    Limits { per_second: Some(per_second), per_minute: None, per_day }
+    Limits {
+        per_second: Some(per_second),
+        per_minute: None,
+        per_day,
+    }
 }
 
 /// Bucket names and documented limits. Zoom: one bucket per label; GoTo: one per API.
@@ -58,13 +62,31 @@ fn vendor_buckets(vendor: Vendor, plan: ZoomPlan) -> Vec<(&'static str, Limits)>
                 ("Medium", qps(2, Some(2_000))),
                 ("Heavy", qps(1, Some(1_000))),
             ],
-            ZoomPlan::Pro => vec![("Light", qps(30, None)), ("Medium", qps(20, None)), ("Heavy", qps(10, Some(30_000)))],
+            ZoomPlan::Pro => vec![
+                ("Light", qps(30, None)),
+                ("Medium", qps(20, None)),
+                ("Heavy", qps(10, Some(30_000))),
+            ],
             ZoomPlan::Business => {
-                vec![("Light", qps(80, None)), ("Medium", qps(60, None)), ("Heavy", qps(40, Some(60_000)))]
+                vec![
+                    ("Light", qps(80, None)),
+                    ("Medium", qps(60, None)),
+                    ("Heavy", qps(40, Some(60_000))),
+                ]
             }
         },
-        Vendor::GoTo => ["admin", "G2M", "G2W", "connect"].into_iter().map(|n| (n, qps(10, None))).collect(),
-        Vendor::Aha => vec![("api", Limits { per_second: Some(20), per_minute: Some(300), per_day: None })],
+        Vendor::GoTo => ["admin", "G2M", "G2W", "connect"]
+            .into_iter()
+            .map(|n| (n, qps(10, None)))
+            .collect(),
+        Vendor::Aha => vec![(
+            "api",
+            Limits {
+                per_second: Some(20),
+                per_minute: Some(300),
+                per_day: None,
+            },
+        )],
     }
 }
 
@@ -87,7 +109,9 @@ impl Limiter {
     }
 
     pub fn check(&mut self, bucket: usize, now_ms: i64) -> Verdict {
-        let Some(b) = self.buckets.get_mut(bucket) else { return Verdict::Allowed(None) };
+        let Some(b) = self.buckets.get_mut(bucket) else {
+            return Verdict::Allowed(None);
+        };
         // Largest window first: a spent daily cap is what the vendor reports.
         let windows = [
             (Window::Day, DAY, b.limits.per_day, 2),
@@ -98,7 +122,11 @@ impl Limiter {
         for (window, len, limit, slot) in windows {
             let Some(limit) = limit else { continue };
             let id = now_ms.div_euclid(len);
-            let used = if b.counts[slot].0 == id { b.counts[slot].1 } else { 0 };
+            let used = if b.counts[slot].0 == id {
+                b.counts[slot].1
+            } else {
+                0
+            };
             let reset_at_ms = (id + 1) * len;
             let info = Info {
                 bucket: b.name,
@@ -109,7 +137,10 @@ impl Limiter {
                 reset_at_ms,
             };
             if used >= limit {
-                return Verdict::Denied(Info { remaining: 0, ..info });
+                return Verdict::Denied(Info {
+                    remaining: 0,
+                    ..info
+                });
             }
             shown.get_or_insert(info);
         }
@@ -135,15 +166,34 @@ mod tests {
         for _ in 0..10 {
             assert!(matches!(l.check(0, 5_000), Verdict::Allowed(Some(_))));
         }
-        assert!(matches!(l.check(0, 5_999), Verdict::Denied(Info { window: Window::Second, .. })));
-        assert!(matches!(l.check(1, 5_999), Verdict::Allowed(_)), "other API, own bucket");
+        assert!(matches!(
+            l.check(0, 5_999),
+            Verdict::Denied(Info {
+                window: Window::Second,
+                ..
+            })
+        ));
+        assert!(
+            matches!(l.check(1, 5_999), Verdict::Allowed(_)),
+            "other API, own bucket"
+        );
         assert!(matches!(l.check(0, 6_000), Verdict::Allowed(_)));
 
-        let custom = Limits { per_second: Some(100), per_minute: None, per_day: Some(2) };
+        let custom = Limits {
+            per_second: Some(100),
+            per_minute: None,
+            per_day: Some(2),
+        };
         let mut l = Limiter::new(Vendor::Zoom, RateLimitMode::Custom(custom), ZoomPlan::Pro);
         assert!(matches!(l.check(2, 0), Verdict::Allowed(_)));
         assert!(matches!(l.check(2, 10), Verdict::Allowed(_)));
-        assert!(matches!(l.check(2, 20), Verdict::Denied(Info { window: Window::Day, .. })));
+        assert!(matches!(
+            l.check(2, 20),
+            Verdict::Denied(Info {
+                window: Window::Day,
+                ..
+            })
+        ));
         assert!(matches!(l.check(2, DAY), Verdict::Allowed(_)));
     }
 }

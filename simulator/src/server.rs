@@ -89,7 +89,11 @@ async fn gate(
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let started = Instant::now();
-    let (method, path, query) = (req.method().to_string(), req.path().to_string(), req.query_string().to_string());
+    let (method, path, query) = (
+        req.method().to_string(),
+        req.path().to_string(),
+        req.query_string().to_string(),
+    );
     let route = classify(shared.config.vendor, req.method(), &path);
     let mut mangle = None;
     let mut shown_limit = None;
@@ -109,13 +113,19 @@ async fn gate(
                 break 'answer req.into_response(rate_limited(&shared, None).error_response());
             }
             Some(Respond::Status(code)) => {
-                let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                let err = if code == 500 { vendor_error(&shared, status) } else { gateway_html(status) };
+                let status =
+                    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let err = if code == 500 {
+                    vendor_error(&shared, status)
+                } else {
+                    gateway_html(status)
+                };
                 break 'answer req.into_response(err.error_response());
             }
             Some(Respond::Hang) => {
                 tokio::time::sleep(shared.config.hang).await;
-                break 'answer req.into_response(gateway_html(StatusCode::GATEWAY_TIMEOUT).error_response());
+                break 'answer req
+                    .into_response(gateway_html(StatusCode::GATEWAY_TIMEOUT).error_response());
             }
             None => {}
         }
@@ -123,7 +133,8 @@ async fn gate(
         if let Some(bucket) = route.bucket {
             match shared.limiter().check(bucket, shared.clock.now_ms()) {
                 Verdict::Denied(info) => {
-                    break 'answer req.into_response(rate_limited(&shared, Some(info)).error_response());
+                    break 'answer req
+                        .into_response(rate_limited(&shared, Some(info)).error_response());
                 }
                 Verdict::Allowed(info) => shown_limit = info,
             }
@@ -146,7 +157,10 @@ async fn gate(
 }
 
 /// The malformed/truncated JSON faults: same status and headers, broken body.
-async fn break_body(res: ServiceResponse<BoxBody>, how: Mangle) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+async fn break_body(
+    res: ServiceResponse<BoxBody>,
+    how: Mangle,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
     let bytes = actix_web::body::to_bytes(body)
@@ -163,5 +177,8 @@ async fn break_body(res: ServiceResponse<BoxBody>, how: Mangle) -> Result<Servic
         }
         Mangle::Truncated => bytes[..bytes.len() / 2].to_vec(),
     };
-    Ok(ServiceResponse::new(req, head.set_body(BoxBody::new(broken))))
+    Ok(ServiceResponse::new(
+        req,
+        head.set_body(BoxBody::new(broken)),
+    ))
 }

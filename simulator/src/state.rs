@@ -44,14 +44,23 @@ impl Shared {
     pub fn new(config: SimConfig) -> Self {
         let anchor = config.now.unwrap_or_else(Utc::now);
         let clock = Clock::new(anchor);
-        let tenant = Tenant::generate(config.vendor, config.users, config.seed, clock.anchor_secs());
+        let tenant = Tenant::generate(
+            config.vendor,
+            config.users,
+            config.seed,
+            clock.anchor_secs(),
+        );
         let creds = Credentials::generate(&config, tenant.company);
         let mut oauth = OAuthStore::default();
         if let Some(key) = &creds.api_key {
             oauth.add_api_key(key);
         }
         Shared {
-            limiter: Mutex::new(Limiter::new(config.vendor, config.rate_limit, config.zoom_plan)),
+            limiter: Mutex::new(Limiter::new(
+                config.vendor,
+                config.rate_limit,
+                config.zoom_plan,
+            )),
             secret: mix(config.seed ^ 0x5EC2E7),
             clock,
             creds,

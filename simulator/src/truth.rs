@@ -71,7 +71,10 @@ impl Product {
     }
 
     pub(crate) fn bit(self) -> usize {
-        Product::of(self.vendor()).iter().position(|p| *p == self).unwrap_or(0)
+        Product::of(self.vendor())
+            .iter()
+            .position(|p| *p == self)
+            .unwrap_or(0)
     }
 }
 
@@ -175,7 +178,9 @@ impl Truth {
     }
 
     pub fn holders(&self, product: Product) -> impl Iterator<Item = &TruthUser> {
-        self.users.iter().filter(move |u| u.subscription(product).is_some())
+        self.users
+            .iter()
+            .filter(move |u| u.subscription(product).is_some())
     }
 
     /// Holders of `product` with no activity in the last `days` days of the simulator

@@ -34,40 +34,72 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
 /// One bucket: 20/s and 300/min for the account.
 pub(crate) fn classify(path: &str) -> Route {
     if path.contains("/api/v1/") {
-        Route { api: true, bucket: Some(0) }
+        Route {
+            api: true,
+            bucket: Some(0),
+        }
     } else {
-        Route { api: false, bucket: None }
+        Route {
+            api: false,
+            bucket: None,
+        }
     }
 }
 
 /// An error body in the configured style (Aha! does not document its own).
-pub(crate) fn error(config: &SimConfig, status: StatusCode, code: &str, description: &str) -> ApiError {
+pub(crate) fn error(
+    config: &SimConfig,
+    status: StatusCode,
+    code: &str,
+    description: &str,
+) -> ApiError {
     match config.aha_error_style {
-        AhaErrorStyle::Doorkeeper => ApiError::json(status, &json!({"error": code, "error_description": description})),
+        AhaErrorStyle::Doorkeeper => ApiError::json(
+            status,
+            &json!({"error": code, "error_description": description}),
+        ),
         AhaErrorStyle::Message => ApiError::json(status, &json!({"message": description})),
         AhaErrorStyle::Empty => ApiError::raw(status, "application/json", Vec::new()),
     }
 }
 
 pub(crate) fn not_found(config: &SimConfig) -> ApiError {
-    error(config, StatusCode::NOT_FOUND, "not_found", "Record not found")
+    error(
+        config,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "Record not found",
+    )
 }
 
 pub(crate) fn status_error(config: &SimConfig, status: StatusCode) -> ApiError {
     match status {
         StatusCode::NOT_FOUND => not_found(config),
-        _ => error(config, status, "internal_server_error", "Something went wrong"),
+        _ => error(
+            config,
+            status,
+            "internal_server_error",
+            "Something went wrong",
+        ),
     }
 }
 
 /// 429 with `Retry-After` in seconds (aha-spec names a retry-after header).
 pub(crate) fn rate_limited(config: &SimConfig, info: Option<Info>) -> ApiError {
     let wait = info.map_or(1, |i| (i.reset_in_ms.max(1) as u64).div_ceil(1000));
-    let err = error(config, StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Rate limit exceeded. Try again later.")
-        .header(RETRY_AFTER, wait.to_string());
+    let err = error(
+        config,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "Rate limit exceeded. Try again later.",
+    )
+    .header(RETRY_AFTER, wait.to_string());
     match info {
         Some(i) => err
-            .header(HeaderName::from_static("x-ratelimit-limit"), i.limit.to_string())
+            .header(
+                HeaderName::from_static("x-ratelimit-limit"),
+                i.limit.to_string(),
+            )
             .header(HeaderName::from_static("x-ratelimit-remaining"), "0"),
         None => err,
     }
@@ -80,7 +112,12 @@ pub(crate) fn check_tenant(shared: &Shared, req: &HttpRequest) -> Result<(), Api
         .match_info()
         .get("subdomain")
         .map(str::to_string)
-        .or_else(|| req.headers().get("x-aha-account").and_then(|v| v.to_str().ok()).map(str::to_string))
+        .or_else(|| {
+            req.headers()
+                .get("x-aha-account")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
         .or_else(|| {
             let host = req.headers().get("host")?.to_str().ok()?;
             let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
@@ -89,7 +126,12 @@ pub(crate) fn check_tenant(shared: &Shared, req: &HttpRequest) -> Result<(), Api
         });
     match named {
         Some(sub) if sub.eq_ignore_ascii_case(expected) => Ok(()),
-        _ => Err(error(&shared.config, StatusCode::NOT_FOUND, "not_found", "Account not found")),
+        _ => Err(error(
+            &shared.config,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Account not found",
+        )),
     }
 }
 
@@ -99,8 +141,15 @@ pub(crate) fn authenticate(shared: &Shared, req: &HttpRequest) -> Result<(), Api
         TokenCheck::Valid => return Ok(()),
         TokenCheck::Expired => ("invalid_token", "The access token expired"),
         TokenCheck::Revoked => ("invalid_token", "The access token was revoked"),
-        TokenCheck::Missing | TokenCheck::Invalid => ("invalid_token", "The access token is invalid"),
+        TokenCheck::Missing | TokenCheck::Invalid => {
+            ("invalid_token", "The access token is invalid")
+        }
     };
-    let challenge = format!("Bearer realm=\"Doorkeeper\", error=\"{code}\", error_description=\"{description}\"");
-    Err(error(&shared.config, StatusCode::UNAUTHORIZED, code, description).header(WWW_AUTHENTICATE, challenge))
+    let challenge = format!(
+        "Bearer realm=\"Doorkeeper\", error=\"{code}\", error_description=\"{description}\""
+    );
+    Err(
+        error(&shared.config, StatusCode::UNAUTHORIZED, code, description)
+            .header(WWW_AUTHENTICATE, challenge),
+    )
 }

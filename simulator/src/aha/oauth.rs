@@ -14,18 +14,33 @@ use crate::state::Shared;
 const REFRESH_TTL: i64 = 90 * 86_400;
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> ApiError {
-    ApiError::json(status, &json!({"error": error, "error_description": description}))
+    ApiError::json(
+        status,
+        &json!({"error": error, "error_description": description}),
+    )
 }
 
-pub(super) async fn authorize(shared: web::Data<Shared>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub(super) async fn authorize(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     check_tenant(&shared, &req)?;
     Ok(crate::oauth::authorize(&shared, &req))
 }
 
-pub(super) async fn token(shared: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> ApiResult {
+pub(super) async fn token(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult {
     check_tenant(&shared, &req)?;
     let p = Params::parse(&body);
-    let client = basic(&req).or_else(|| Some((p.value("client_id")?.to_string(), p.value("client_secret")?.to_string())));
+    let client = basic(&req).or_else(|| {
+        Some((
+            p.value("client_id")?.to_string(),
+            p.value("client_secret")?.to_string(),
+        ))
+    });
     let creds = &shared.creds;
     match client {
         Some((id, secret)) if id == creds.client_id && secret == creds.client_secret => {}
@@ -56,7 +71,9 @@ pub(super) async fn token(shared: web::Data<Shared>, req: HttpRequest, body: web
         }
         Some("refresh_token") => {
             let rt = p.value("refresh_token").unwrap_or_default();
-            let next = shared.oauth().refresh(rt, now, RefreshPolicy::Rotate { ttl: REFRESH_TTL });
+            let next = shared
+                .oauth()
+                .refresh(rt, now, RefreshPolicy::Rotate { ttl: REFRESH_TTL });
             next.ok().flatten().ok_or_else(invalid_grant)?
         }
         _ => {

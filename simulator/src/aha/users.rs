@@ -20,7 +20,13 @@ const DEFAULT_PER_PAGE: usize = 30;
 const MAX_PER_PAGE: usize = 200;
 
 /// Role code and description per stored role index (1-based).
-const ROLES: [(u32, &str); 5] = [(20, "Owner"), (30, "Contributor"), (35, "Developer"), (40, "Reviewer"), (50, "Viewer")];
+const ROLES: [(u32, &str); 5] = [
+    (20, "Owner"),
+    (30, "Contributor"),
+    (35, "Developer"),
+    (40, "Reviewer"),
+    (50, "Viewer"),
+];
 
 #[derive(Serialize)]
 struct ProductRole {
@@ -81,8 +87,12 @@ fn user(t: &Tenant, idx: u32) -> User {
         enabled: u.status == UserStatus::Active,
         paid_seat: t.has(idx, Product::AhaRoadmaps),
         administrator: u.role != UserRole::Member,
-        administrator_roles: AdminRoles { administer_account: owner, administer_billing: owner, administer_configuration: u.role != UserRole::Member },
-        identity_provider: json!({"type": if idx % 3 == 0 { "saml" } else { "password" }}),
+        administrator_roles: AdminRoles {
+            administer_account: owner,
+            administer_billing: owner,
+            administer_configuration: u.role != UserRole::Member,
+        },
+        identity_provider: json!({"type": if idx.is_multiple_of(3) { "saml" } else { "password" }}),
     }
 }
 
@@ -97,17 +107,35 @@ fn find(shared: &Shared, t: &Tenant, id: &str) -> Result<u32, ApiError> {
 pub(super) async fn list(shared: web::Data<Shared>, req: HttpRequest) -> ApiResult {
     authenticate(&shared, &req)?;
     let p = Params::query(&req);
-    let number = |name: &str| p.value(name).and_then(|v| v.parse::<usize>().ok()).filter(|n| *n >= 1);
-    let per_page = number("per_page").unwrap_or(DEFAULT_PER_PAGE).min(MAX_PER_PAGE);
+    let number = |name: &str| {
+        p.value(name)
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| *n >= 1)
+    };
+    let per_page = number("per_page")
+        .unwrap_or(DEFAULT_PER_PAGE)
+        .min(MAX_PER_PAGE);
     let page = number("page").unwrap_or(1);
     let t = shared.read();
     if let Some(email) = p.value("email") {
-        let users: Vec<User> = t.find_email(email).map(|idx| user(&t, idx)).into_iter().collect();
+        let users: Vec<User> = t
+            .find_email(email)
+            .map(|idx| user(&t, idx))
+            .into_iter()
+            .collect();
         let total = users.len();
-        return Ok(ok(&json!({"users": users, "pagination": {"total_records": total, "total_pages": total.min(1), "current_page": 1}})));
+        return Ok(ok(
+            &json!({"users": users, "pagination": {"total_records": total, "total_pages": total.min(1), "current_page": 1}}),
+        ));
     }
     let offset = (page - 1).saturating_mul(per_page);
-    let rows = window(t.len(), offset, per_page, page as u32, &shared.faults().paging());
+    let rows = window(
+        t.len(),
+        offset,
+        per_page,
+        page as u32,
+        &shared.faults().paging(),
+    );
     let users: Vec<User> = rows.map(|idx| user(&t, idx as u32)).collect();
     Ok(ok(&json!({
         "users": users,
@@ -123,15 +151,29 @@ pub(super) async fn get(shared: web::Data<Shared>, req: HttpRequest) -> ApiResul
 }
 
 /// Only `enabled` changes anything; the other documented fields are accepted and ignored.
-pub(super) async fn update(shared: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> ApiResult {
+pub(super) async fn update(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult {
     authenticate(&shared, &req)?;
     let config = &shared.config;
-    let body: Value = serde_json::from_slice(&body)
-        .map_err(|_| error(config, StatusCode::BAD_REQUEST, "bad_request", "Request body is not valid JSON"))?;
-    let fields = body
-        .get("user")
-        .filter(|u| u.is_object())
-        .ok_or_else(|| error(config, StatusCode::BAD_REQUEST, "bad_request", "param is missing or the value is empty: user"))?;
+    let body: Value = serde_json::from_slice(&body).map_err(|_| {
+        error(
+            config,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "Request body is not valid JSON",
+        )
+    })?;
+    let fields = body.get("user").filter(|u| u.is_object()).ok_or_else(|| {
+        error(
+            config,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "param is missing or the value is empty: user",
+        )
+    })?;
     let now = shared.now();
     let request = format!("PUT {}", req.path());
     let mut t = shared.write();
@@ -140,7 +182,12 @@ pub(super) async fn update(shared: web::Data<Shared>, req: HttpRequest, body: we
         None => {}
         Some(Value::Bool(false)) => {
             if t.user(idx).role != UserRole::Member {
-                return Err(error(config, StatusCode::FORBIDDEN, "forbidden", "Account administrators cannot be disabled."));
+                return Err(error(
+                    config,
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "Account administrators cannot be disabled.",
+                ));
             }
             t.users[idx as usize].status = UserStatus::Inactive;
             t.users[idx as usize].updated = now as u32;
@@ -154,7 +201,14 @@ pub(super) async fn update(shared: web::Data<Shared>, req: HttpRequest, body: we
                 t.grant(idx, Product::AhaRoadmaps, now);
             }
         }
-        Some(_) => return Err(error(config, StatusCode::UNPROCESSABLE_ENTITY, "unprocessable_entity", "enabled must be true or false")),
+        Some(_) => {
+            return Err(error(
+                config,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unprocessable_entity",
+                "enabled must be true or false",
+            ));
+        }
     }
     Ok(ok(&user(&t, idx)))
 }

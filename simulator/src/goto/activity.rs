@@ -28,12 +28,18 @@ fn meeting_type(kind: u32) -> &'static str {
 
 /// `GET /G2M/rest/organizers/{organizerKey}/historicalMeetings?startDate&endDate`: the
 /// organizer's ended meetings that started in the range, oldest first.
-pub(super) async fn historical_meetings(shared: web::Data<Shared>, req: HttpRequest, organizer: web::Path<String>) -> ApiResult {
+pub(super) async fn historical_meetings(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    organizer: web::Path<String>,
+) -> ApiResult {
     authenticate(&shared, &req)?;
     let p = Params::query(&req);
     let (from, to) = (instant(&p, "startDate")?, instant(&p, "endDate")?);
     if to < from || to - from > G2M_MAX_WINDOW {
-        return Err(bad_request("endDate must follow startDate by at most 60 days"));
+        return Err(bad_request(
+            "endDate must follow startDate by at most 60 days",
+        ));
     }
     let now = shared.now();
     let t = shared.read();
@@ -67,13 +73,23 @@ pub(super) async fn historical_meetings(shared: web::Data<Shared>, req: HttpRequ
 /// `GET /G2W/rest/v2/organizers/{organizerKey}/sessions?fromTime&toTime&page&size`:
 /// completed sessions. `size` above 200 is refused; `_embedded` is absent on an empty page,
 /// as Spring HATEOAS renders it.
-pub(super) async fn sessions(shared: web::Data<Shared>, req: HttpRequest, organizer: web::Path<String>) -> ApiResult {
+pub(super) async fn sessions(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    organizer: web::Path<String>,
+) -> ApiResult {
     authenticate(&shared, &req)?;
     let p = Params::query(&req);
     let (from, to) = (instant(&p, "fromTime")?, instant(&p, "toTime")?);
-    let number = |name: &str, default: usize| p.value(name).map_or(Some(default), |v| v.parse::<usize>().ok());
-    let size = number("size", 20).filter(|s| (1..=200).contains(s)).ok_or_else(|| bad_request("size must be between 1 and 200"))?;
-    let page = number("page", 0).ok_or_else(|| bad_request("page must be a non-negative integer"))?;
+    let number = |name: &str, default: usize| {
+        p.value(name)
+            .map_or(Some(default), |v| v.parse::<usize>().ok())
+    };
+    let size = number("size", 20)
+        .filter(|s| (1..=200).contains(s))
+        .ok_or_else(|| bad_request("size must be between 1 and 200"))?;
+    let page =
+        number("page", 0).ok_or_else(|| bad_request("page must be a non-negative integer"))?;
     let now = shared.now();
     let t = shared.read();
     let idx = find(&t, &organizer)?;
@@ -115,36 +131,57 @@ pub(super) async fn sessions(shared: web::Data<Shared>, req: HttpRequest, organi
 pub(super) async fn calls(shared: web::Data<Shared>, req: HttpRequest) -> ApiResult {
     authenticate(&shared, &req)?;
     let p = Params::query(&req);
-    let account = p.value("accountKey").ok_or_else(|| bad_request("accountKey is required"))?;
+    let account = p
+        .value("accountKey")
+        .ok_or_else(|| bad_request("accountKey is required"))?;
     let (from, to) = (instant(&p, "startTime")?, instant(&p, "endTime")?);
     if to < from || to - from > CONNECT_MAX_WINDOW {
-        return Err(bad_request("endTime must follow startTime by at most 31 days"));
+        return Err(bad_request(
+            "endTime must follow startTime by at most 31 days",
+        ));
     }
     let size = match p.value("pageSize") {
         None => 100,
-        Some(v) => v.parse::<usize>().ok().filter(|s| *s >= 1).ok_or_else(|| bad_request("pageSize must be a positive integer"))?.min(1000),
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|s| *s >= 1)
+            .ok_or_else(|| bad_request("pageSize must be a positive integer"))?
+            .min(1000),
     };
     let user_key = p.value("userKey").unwrap_or_default().to_string();
     let query = query_hash(&[&user_key, &from.to_string(), &to.to_string()]);
     let offset = match p.value("pageMarker") {
         None => 0,
-        Some(m) => decode(shared.secret, m)
-            .filter(|c| c.list == LIST_CALLS && c.query == query)
-            .ok_or_else(|| bad_request("Invalid pageMarker"))?
-            .offset as usize,
+        Some(m) => {
+            decode(shared.secret, m)
+                .filter(|c| c.list == LIST_CALLS && c.query == query)
+                .ok_or_else(|| bad_request("Invalid pageMarker"))?
+                .offset as usize
+        }
     };
     let rows = {
         let t = shared.read();
         check_account(&t, account)?;
-        let users: Vec<u32> = if user_key.is_empty() { (0..t.len() as u32).collect() } else { vec![find(&t, &user_key)?] };
-        shared.lists.get_or_build(format!("goto-calls:{user_key}:{from}:{to}"), || {
-            let mut rows: Vec<[u32; 4]> = users
-                .iter()
-                .flat_map(|idx| t.events_between(*idx, 2, from, to).into_iter().map(|e| [*idx, e.start as u32, e.minutes, e.kind]))
-                .collect();
-            rows.sort_unstable_by_key(|r| (r[1], r[0]));
-            rows
-        })
+        let users: Vec<u32> = if user_key.is_empty() {
+            (0..t.len() as u32).collect()
+        } else {
+            vec![find(&t, &user_key)?]
+        };
+        shared
+            .lists
+            .get_or_build(format!("goto-calls:{user_key}:{from}:{to}"), || {
+                let mut rows: Vec<[u32; 4]> = users
+                    .iter()
+                    .flat_map(|idx| {
+                        t.events_between(*idx, 2, from, to)
+                            .into_iter()
+                            .map(|e| [*idx, e.start as u32, e.minutes, e.kind])
+                    })
+                    .collect();
+                rows.sort_unstable_by_key(|r| (r[1], r[0]));
+                rows
+            })
     };
     let t = shared.read();
     let end = (offset + size).min(rows.len());
@@ -153,7 +190,8 @@ pub(super) async fn calls(shared: web::Data<Shared>, req: HttpRequest) -> ApiRes
         .map(|r| {
             let outbound = r[3] % 2 == 0;
             let me = json!({"name": t.name(r[0]), "number": format!("+1555{:07}", r[0])});
-            let other = json!({"name": "", "number": format!("+1800{:07}", r[3] * 7919 % 10_000_000)});
+            let other =
+                json!({"name": "", "number": format!("+1800{:07}", r[3] * 7919 % 10_000_000)});
             let mut call = json!({
                 "userKey": t.ids.goto(r[0]).to_string(),
                 "direction": if outbound { "OUTBOUND" } else { "INBOUND" },
@@ -171,7 +209,13 @@ pub(super) async fn calls(shared: web::Data<Shared>, req: HttpRequest) -> ApiRes
         .collect();
     let mut body = json!({"items": items});
     if end < rows.len() {
-        let cursor = Cursor { list: LIST_CALLS, page: 0, offset: end as u32, issued: shared.now(), query };
+        let cursor = Cursor {
+            list: LIST_CALLS,
+            page: 0,
+            offset: end as u32,
+            issued: shared.now(),
+            query,
+        };
         body["nextPageMarker"] = json!(encode(shared.secret, &cursor));
     }
     Ok(ok(&body))

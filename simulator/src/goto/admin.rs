@@ -32,21 +32,35 @@ struct User<'a> {
 
 fn admin_roles(role: UserRole) -> &'static [&'static str] {
     match role {
-        UserRole::Owner => &["SUPER_USER", "MANAGE_USERS", "MANAGE_SEATS", "MANAGE_SETTINGS", "MANAGE_GROUPS", "RUN_REPORTS", "MANAGE_ACCOUNT"],
+        UserRole::Owner => &[
+            "SUPER_USER",
+            "MANAGE_USERS",
+            "MANAGE_SEATS",
+            "MANAGE_SETTINGS",
+            "MANAGE_GROUPS",
+            "RUN_REPORTS",
+            "MANAGE_ACCOUNT",
+        ],
         UserRole::Admin => &["MANAGE_USERS", "MANAGE_SEATS", "RUN_REPORTS"],
         UserRole::Member => &[],
     }
 }
 
 fn wire_user(t: &Tenant, idx: u32) -> User<'_> {
-    let held: Vec<&Product> = Product::of(t.vendor).iter().filter(|p| t.has(idx, **p)).collect();
+    let held: Vec<&Product> = Product::of(t.vendor)
+        .iter()
+        .filter(|p| t.has(idx, **p))
+        .collect();
     User {
         key: t.ids.goto(idx).to_string(),
         email: t.email(idx),
         first_name: t.first_name(idx),
         last_name: t.last_name(idx),
         products: held.iter().map(|p| p.code()).collect(),
-        license_keys: held.iter().map(|p| t.ids.license(p.bit()).to_string()).collect(),
+        license_keys: held
+            .iter()
+            .map(|p| t.ids.license(p.bit()).to_string())
+            .collect(),
         admin_roles: admin_roles(t.user(idx).role),
     }
 }
@@ -61,11 +75,18 @@ pub(super) async fn me(shared: web::Data<Shared>, req: HttpRequest) -> ApiResult
     Ok(ok(&body))
 }
 
-pub(super) async fn users(shared: web::Data<Shared>, req: HttpRequest, account: web::Path<String>) -> ApiResult {
+pub(super) async fn users(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    account: web::Path<String>,
+) -> ApiResult {
     authenticate(&shared, &req)?;
     let p = Params::query(&req);
     let number = |name: &str, default: usize| -> Result<usize, ApiError> {
-        p.value(name).map_or(Ok(default), |v| v.parse().map_err(|_| bad_request(format!("{name} must be a non-negative integer"))))
+        p.value(name).map_or(Ok(default), |v| {
+            v.parse()
+                .map_err(|_| bad_request(format!("{name} must be a non-negative integer")))
+        })
     };
     let size = number("pageSize", DEFAULT_PAGE_SIZE)?.clamp(1, MAX_PAGE_SIZE);
     let offset = number("offset", 0)?;
@@ -76,7 +97,11 @@ pub(super) async fn users(shared: web::Data<Shared>, req: HttpRequest, account: 
             .strip_prefix("email eq \"")
             .and_then(|f| f.strip_suffix('"'))
             .ok_or_else(|| bad_request("Unsupported filter"))?;
-        let results: Vec<User> = t.find_email(email).map(|idx| wire_user(&t, idx)).into_iter().collect();
+        let results: Vec<User> = t
+            .find_email(email)
+            .map(|idx| wire_user(&t, idx))
+            .into_iter()
+            .collect();
         return Ok(ok(&json!({"results": results})));
     }
     let page = (offset / size) as u32 + 1;
@@ -85,7 +110,11 @@ pub(super) async fn users(shared: web::Data<Shared>, req: HttpRequest, account: 
     Ok(ok(&json!({"results": results})))
 }
 
-pub(super) async fn user(shared: web::Data<Shared>, req: HttpRequest, path: web::Path<(String, String)>) -> ApiResult {
+pub(super) async fn user(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult {
     authenticate(&shared, &req)?;
     let t = shared.read();
     check_account(&t, &path.0)?;
@@ -93,7 +122,11 @@ pub(super) async fn user(shared: web::Data<Shared>, req: HttpRequest, path: web:
     Ok(ok(&wire_user(&t, idx)))
 }
 
-pub(super) async fn licenses(shared: web::Data<Shared>, req: HttpRequest, account: web::Path<String>) -> ApiResult {
+pub(super) async fn licenses(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    account: web::Path<String>,
+) -> ApiResult {
     authenticate(&shared, &req)?;
     let t = shared.read();
     check_account(&t, &account)?;
@@ -143,7 +176,10 @@ fn refuse_privileged(t: &Tenant, idx: u32) -> Result<(), ApiError> {
 }
 
 fn product_of_license(t: &Tenant, key: &Value) -> Result<Product, ApiError> {
-    let key = key.as_str().map(str::to_string).or_else(|| key.as_u64().map(|k| k.to_string()));
+    let key = key
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| key.as_u64().map(|k| k.to_string()));
     key.and_then(|k| t.ids.parse_license(&k))
         .and_then(|bit| Product::of(t.vendor).get(bit).copied())
         .ok_or_else(|| bad_request("Unknown license key"))
@@ -158,23 +194,46 @@ pub(super) async fn update_user(
     body: web::Bytes,
 ) -> ApiResult {
     authenticate(&shared, &req)?;
-    let body: Value = serde_json::from_slice(&body).map_err(|_| bad_request("Malformed JSON body"))?;
+    let body: Value =
+        serde_json::from_slice(&body).map_err(|_| bad_request("Malformed JSON body"))?;
     let now = shared.now();
     let request = format!("PUT {}", req.path());
     let mut t = shared.write();
     check_account(&t, &path.0)?;
     let idx = find(&t, &path.1)?;
-    let Some(keys) = body.get("licenseKeys") else { return Ok(HttpResponse::NoContent().finish()) };
-    let keys = keys.as_array().ok_or_else(|| bad_request("licenseKeys must be an array"))?;
-    let wanted = keys.iter().map(|k| product_of_license(&t, k)).collect::<Result<Vec<_>, _>>()?;
+    let Some(keys) = body.get("licenseKeys") else {
+        return Ok(HttpResponse::NoContent().finish());
+    };
+    let keys = keys
+        .as_array()
+        .ok_or_else(|| bad_request("licenseKeys must be an array"))?;
+    let wanted = keys
+        .iter()
+        .map(|k| product_of_license(&t, k))
+        .collect::<Result<Vec<_>, _>>()?;
     let products = Product::of(t.vendor);
-    let removed: Vec<Product> = products.iter().copied().filter(|p| t.has(idx, *p) && !wanted.contains(p)).collect();
-    let added: Vec<Product> = products.iter().copied().filter(|p| !t.has(idx, *p) && wanted.contains(p)).collect();
+    let removed: Vec<Product> = products
+        .iter()
+        .copied()
+        .filter(|p| t.has(idx, *p) && !wanted.contains(p))
+        .collect();
+    let added: Vec<Product> = products
+        .iter()
+        .copied()
+        .filter(|p| !t.has(idx, *p) && wanted.contains(p))
+        .collect();
     if !removed.is_empty() {
         refuse_privileged(&t, idx)?;
     }
-    if let Some(full) = added.iter().find(|p| t.holders[p.bit()] >= t.seats[p.bit()]) {
-        return Err(error(StatusCode::CONFLICT, "BAD_REQUEST", format!("No seats remaining on the {} license", full.code())));
+    if let Some(full) = added
+        .iter()
+        .find(|p| t.holders[p.bit()] >= t.seats[p.bit()])
+    {
+        return Err(error(
+            StatusCode::CONFLICT,
+            "BAD_REQUEST",
+            format!("No seats remaining on the {} license", full.code()),
+        ));
     }
     for p in removed {
         t.revoke(idx, p, now, &request);
@@ -199,9 +258,17 @@ pub(super) async fn remove_license_users(
         .map(|v| v.split(',').map(|k| k.trim().to_string()).collect())
         .unwrap_or_default();
     if !body.is_empty() {
-        let body: Value = serde_json::from_slice(&body).map_err(|_| bad_request("Malformed JSON body"))?;
-        let listed = body.get("userKeys").and_then(Value::as_array).ok_or_else(|| bad_request("userKeys is required"))?;
-        keys.extend(listed.iter().filter_map(|k| k.as_str().map(str::to_string).or_else(|| k.as_u64().map(|n| n.to_string()))));
+        let body: Value =
+            serde_json::from_slice(&body).map_err(|_| bad_request("Malformed JSON body"))?;
+        let listed = body
+            .get("userKeys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad_request("userKeys is required"))?;
+        keys.extend(listed.iter().filter_map(|k| {
+            k.as_str()
+                .map(str::to_string)
+                .or_else(|| k.as_u64().map(|n| n.to_string()))
+        }));
     }
     if keys.is_empty() {
         return Err(bad_request("userKeys is required"));
@@ -215,7 +282,10 @@ pub(super) async fn remove_license_users(
         .parse_license(&path.1)
         .and_then(|bit| Product::of(t.vendor).get(bit).copied())
         .ok_or_else(|| not_found("License"))?;
-    let users = keys.iter().map(|k| find(&t, k)).collect::<Result<Vec<_>, _>>()?;
+    let users = keys
+        .iter()
+        .map(|k| find(&t, k))
+        .collect::<Result<Vec<_>, _>>()?;
     for idx in users.iter().filter(|idx| t.has(**idx, product)) {
         refuse_privileged(&t, *idx)?;
     }

@@ -21,20 +21,44 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/oauth/authorize", web::get().to(oauth::authorize))
         .route("/oauth/token", web::post().to(oauth::token))
         .route("/admin/rest/v1/me", web::get().to(admin::me))
-        .route("/admin/rest/v1/accounts/{account}/users", web::get().to(admin::users))
-        .route("/admin/rest/v1/accounts/{account}/users/{user}", web::get().to(admin::user))
-        .route("/admin/rest/v1/accounts/{account}/users/{user}", web::put().to(admin::update_user))
-        .route("/admin/rest/v1/accounts/{account}/licenses", web::get().to(admin::licenses))
-        .route("/admin/rest/v1/accounts/{account}/licenses/{license}/users", web::delete().to(admin::remove_license_users))
-        .route("/G2M/rest/organizers/{organizer}/historicalMeetings", web::get().to(activity::historical_meetings))
-        .route("/G2W/rest/v2/organizers/{organizer}/sessions", web::get().to(activity::sessions))
+        .route(
+            "/admin/rest/v1/accounts/{account}/users",
+            web::get().to(admin::users),
+        )
+        .route(
+            "/admin/rest/v1/accounts/{account}/users/{user}",
+            web::get().to(admin::user),
+        )
+        .route(
+            "/admin/rest/v1/accounts/{account}/users/{user}",
+            web::put().to(admin::update_user),
+        )
+        .route(
+            "/admin/rest/v1/accounts/{account}/licenses",
+            web::get().to(admin::licenses),
+        )
+        .route(
+            "/admin/rest/v1/accounts/{account}/licenses/{license}/users",
+            web::delete().to(admin::remove_license_users),
+        )
+        .route(
+            "/G2M/rest/organizers/{organizer}/historicalMeetings",
+            web::get().to(activity::historical_meetings),
+        )
+        .route(
+            "/G2W/rest/v2/organizers/{organizer}/sessions",
+            web::get().to(activity::sessions),
+        )
         .route("/call-history/v1/calls", web::get().to(activity::calls));
 }
 
 /// 10 requests/s per API: one bucket each for Admin, G2M, G2W and Connect.
 pub(crate) fn classify(path: &str) -> Route {
     let bucket = if path.starts_with("/oauth/") {
-        return Route { api: false, bucket: None };
+        return Route {
+            api: false,
+            bucket: None,
+        };
     } else if path.starts_with("/admin/") {
         Some(0)
     } else if path.starts_with("/G2M/") {
@@ -50,7 +74,10 @@ pub(crate) fn classify(path: &str) -> Route {
 }
 
 pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
-    ApiError::json(status, &json!({"errorCode": code, "message": message.into()}))
+    ApiError::json(
+        status,
+        &json!({"errorCode": code, "message": message.into()}),
+    )
 }
 
 pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
@@ -58,7 +85,11 @@ pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
 }
 
 pub(crate) fn not_found(what: &str) -> ApiError {
-    error(StatusCode::NOT_FOUND, "NOT_FOUND", format!("{what} not found"))
+    error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        format!("{what} not found"),
+    )
 }
 
 pub(crate) fn status_error(status: StatusCode) -> ApiError {
@@ -70,16 +101,26 @@ pub(crate) fn status_error(status: StatusCode) -> ApiError {
 
 /// GoTo documents no rate-limit headers, so none are sent: clients must back off unaided.
 pub(crate) fn rate_limited() -> ApiError {
-    error(StatusCode::TOO_MANY_REQUESTS, "TOO_MANY_REQUESTS", "Rate limit exceeded. Try again later.")
+    error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TOO_MANY_REQUESTS",
+        "Rate limit exceeded. Try again later.",
+    )
 }
 
 pub(crate) fn authenticate(shared: &Shared, req: &HttpRequest) -> Result<(), ApiError> {
     match shared.oauth().check(bearer(req), shared.clock.now_ms()) {
         TokenCheck::Valid => Ok(()),
-        TokenCheck::Expired => Err(error(StatusCode::UNAUTHORIZED, "AUTHN_EXPIRED_TOKEN", "The access token has expired.")),
-        TokenCheck::Missing | TokenCheck::Invalid | TokenCheck::Revoked => {
-            Err(error(StatusCode::UNAUTHORIZED, "AUTHN_INVALID_TOKEN", "The access token is invalid."))
-        }
+        TokenCheck::Expired => Err(error(
+            StatusCode::UNAUTHORIZED,
+            "AUTHN_EXPIRED_TOKEN",
+            "The access token has expired.",
+        )),
+        TokenCheck::Missing | TokenCheck::Invalid | TokenCheck::Revoked => Err(error(
+            StatusCode::UNAUTHORIZED,
+            "AUTHN_INVALID_TOKEN",
+            "The access token is invalid.",
+        )),
     }
 }
 
@@ -89,7 +130,11 @@ pub(crate) fn account_key(t: &Tenant) -> String {
 }
 
 pub(crate) fn check_account(t: &Tenant, key: &str) -> Result<(), ApiError> {
-    if key == account_key(t) { Ok(()) } else { Err(not_found("Account")) }
+    if key == account_key(t) {
+        Ok(())
+    } else {
+        Err(not_found("Account"))
+    }
 }
 
 /// A user by userKey/organizerKey.
@@ -99,7 +144,9 @@ pub(crate) fn find(t: &Tenant, key: &str) -> Result<u32, ApiError> {
 
 /// ISO-8601 instant as GoTo takes it (`2026-01-01T00:00:00Z`, offsets allowed).
 pub(crate) fn instant(p: &crate::http::Params, name: &str) -> Result<i64, ApiError> {
-    let v = p.value(name).ok_or_else(|| bad_request(format!("{name} is required")))?;
+    let v = p
+        .value(name)
+        .ok_or_else(|| bad_request(format!("{name} is required")))?;
     chrono::DateTime::parse_from_rfc3339(v)
         .map(|t| t.timestamp())
         .map_err(|_| bad_request(format!("{name} must be an ISO-8601 date-time")))

@@ -13,30 +13,52 @@ use crate::state::Shared;
 const REFRESH_TTL: i64 = 30 * 86_400;
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> ApiError {
-    ApiError::json(status, &json!({"error": error, "error_description": description}))
+    ApiError::json(
+        status,
+        &json!({"error": error, "error_description": description}),
+    )
 }
 
 pub(super) async fn authorize(shared: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
     crate::oauth::authorize(&shared, &req)
 }
 
-pub(super) async fn token(shared: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> ApiResult {
+pub(super) async fn token(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult {
     let p = Params::parse(&body);
     let creds = &shared.creds;
     match basic(&req) {
         Some((id, secret)) if id == creds.client_id && secret == creds.client_secret => {}
-        _ => return Err(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Bad client credentials")),
+        _ => {
+            return Err(oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "Bad client credentials",
+            ));
+        }
     }
     let now = shared.now();
     let refresh_token = match p.value("grant_type") {
         Some("authorization_code") => {
             let code = p.value("code").unwrap_or_default();
-            shared.oauth().redeem_code(code, p.value("redirect_uri"), now).map_err(|e| match e {
-                CodeError::Invalid | CodeError::Expired => {
-                    oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid authorization code")
-                }
-                CodeError::RedirectMismatch => oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Redirect URI mismatch"),
-            })?;
+            shared
+                .oauth()
+                .redeem_code(code, p.value("redirect_uri"), now)
+                .map_err(|e| match e {
+                    CodeError::Invalid | CodeError::Expired => oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "Invalid authorization code",
+                    ),
+                    CodeError::RedirectMismatch => oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "Redirect URI mismatch",
+                    ),
+                })?;
             Some(shared.oauth().issue_refresh(now, REFRESH_TTL))
         }
         Some("refresh_token") => {
@@ -44,9 +66,21 @@ pub(super) async fn token(shared: web::Data<Shared>, req: HttpRequest, body: web
             shared
                 .oauth()
                 .refresh(rt, now, RefreshPolicy::KeepUntilOld { ttl: REFRESH_TTL })
-                .map_err(|()| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid refresh token"))?
+                .map_err(|()| {
+                    oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "Invalid refresh token",
+                    )
+                })?
         }
-        _ => return Err(oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Unsupported grant type")),
+        _ => {
+            return Err(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "Unsupported grant type",
+            ));
+        }
     };
     let ttl = shared.config.token_ttl.as_secs();
     let access = {

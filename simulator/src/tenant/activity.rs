@@ -30,10 +30,26 @@ struct Shape {
 
 fn shape(vendor: Vendor, stream: usize) -> Shape {
     match (vendor, stream) {
-        (Vendor::Zoom | Vendor::GoTo, 0) => Shape { gap_days: 4.0, minutes: (15, 75), participants: (2, 10) },
-        (Vendor::Zoom | Vendor::GoTo, 1) => Shape { gap_days: 21.0, minutes: (45, 75), participants: (20, 380) },
-        (Vendor::Zoom, _) => Shape { gap_days: 3.0, minutes: (30, 570), participants: (1, 1) },
-        (_, _) => Shape { gap_days: 1.0, minutes: (1, 29), participants: (2, 1) },
+        (Vendor::Zoom | Vendor::GoTo, 0) => Shape {
+            gap_days: 4.0,
+            minutes: (15, 75),
+            participants: (2, 10),
+        },
+        (Vendor::Zoom | Vendor::GoTo, 1) => Shape {
+            gap_days: 21.0,
+            minutes: (45, 75),
+            participants: (20, 380),
+        },
+        (Vendor::Zoom, _) => Shape {
+            gap_days: 3.0,
+            minutes: (30, 570),
+            participants: (1, 1),
+        },
+        (_, _) => Shape {
+            gap_days: 1.0,
+            minutes: (1, 29),
+            participants: (2, 1),
+        },
     }
 }
 
@@ -77,7 +93,11 @@ impl Tenant {
         Events {
             rng: Rng::new(hash3(self.seed ^ 0xE5E5, u64::from(idx), stream as u64)),
             next: if last == 0 { i64::MIN } else { i64::from(last) },
-            floor: if last == 0 { i64::MAX } else { floor.min(i64::from(last)) },
+            floor: if last == 0 {
+                i64::MAX
+            } else {
+                floor.min(i64::from(last))
+            },
             seq: 0,
             shape: shape(self.vendor, stream),
         }
@@ -110,7 +130,11 @@ mod tests {
                 assert_eq!(first.unwrap_or(0), last, "user {idx} stream {stream}");
                 let starts: Vec<i64> = t.events(idx, stream).map(|e| e.start).collect();
                 assert!(starts.windows(2).all(|w| w[0] > w[1]));
-                assert!(starts.iter().all(|s| *s >= t.anchor - 365 * 86_400 || starts.len() == 1));
+                assert!(
+                    starts
+                        .iter()
+                        .all(|s| *s >= t.anchor - 365 * 86_400 || starts.len() == 1)
+                );
             }
         }
     }

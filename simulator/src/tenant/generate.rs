@@ -20,8 +20,13 @@ enum Recency {
     Never,
 }
 
-const RECENCIES: [Recency; 5] =
-    [Recency::Week, Recency::Month, Recency::Quarter, Recency::Year, Recency::Never];
+const RECENCIES: [Recency; 5] = [
+    Recency::Week,
+    Recency::Month,
+    Recency::Quarter,
+    Recency::Year,
+    Recency::Never,
+];
 
 /// Weights over `RECENCIES`.
 const ESTABLISHED: [u32; 5] = [35, 20, 15, 12, 18];
@@ -61,7 +66,12 @@ impl Tenant {
         let mut by_status: [Vec<u32>; 3] = Default::default();
         let mut holders = [0u32; 8];
         for idx in 0..n {
-            let u = generate_user(vendor, &mut Rng::new(hash3(seed, idx as u64, salt)), idx, anchor);
+            let u = generate_user(
+                vendor,
+                &mut Rng::new(hash3(seed, idx as u64, salt)),
+                idx,
+                anchor,
+            );
             by_status[status_index(u.status)].push(idx as u32);
             for (bit, h) in holders.iter_mut().enumerate() {
                 *h += u32::from(u.licenses >> bit & 1);
@@ -99,7 +109,11 @@ fn generate_user(vendor: Vendor, r: &mut Rng, idx: usize, anchor: i64) -> User {
     } else {
         anchor - 60 * DAY - r.below(5 * 365 * DAY as u64) as i64
     };
-    let recency = if new_account { &NEW_ACCOUNT } else { &ESTABLISHED };
+    let recency = if new_account {
+        &NEW_ACCOUNT
+    } else {
+        &ESTABLISHED
+    };
     let mut u = User {
         created: created as u32,
         updated: created as u32,
@@ -206,7 +220,11 @@ fn aha_user(u: &mut User, r: &mut Rng, recency: &[u32; 5], anchor: i64) {
     let start = r.below(WORKSPACES.len() as u64) as usize;
     for k in 0..count {
         let w = (start + k) % WORKSPACES.len();
-        let role = if privileged && k == 0 { 1 } else { 1 + r.weighted(&ROLE_WEIGHTS) as u16 };
+        let role = if privileged && k == 0 {
+            1
+        } else {
+            1 + r.weighted(&ROLE_WEIGHTS) as u16
+        };
         u.roles |= role << (4 * w);
     }
     if aha_paid(u.roles, u.role, u.status) {

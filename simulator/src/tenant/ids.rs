@@ -105,7 +105,9 @@ impl Ids {
 
     /// Zoom meeting/webinar or GoTo session id, unique per user, stream and sequence.
     pub fn event(&self, idx: u32, stream: usize, seq: u32) -> u64 {
-        80_000_000_000 + (mix(self.seed ^ (u64::from(idx) << 20) ^ ((stream as u64) << 56) ^ u64::from(seq)) % 9_000_000_000)
+        80_000_000_000
+            + (mix(self.seed ^ (u64::from(idx) << 20) ^ ((stream as u64) << 56) ^ u64::from(seq))
+                % 9_000_000_000)
     }
 
     pub fn event_uuid(&self, idx: u32, stream: usize, seq: u32) -> String {

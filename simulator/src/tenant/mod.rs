@@ -90,7 +90,13 @@ impl Tenant {
 
     /// Unique by construction: the index is part of the local part.
     pub fn email(&self, idx: u32) -> String {
-        let mut e = format!("{}.{}{}@{}", self.first_name(idx), self.last_name(idx), idx, self.domain);
+        let mut e = format!(
+            "{}.{}{}@{}",
+            self.first_name(idx),
+            self.last_name(idx),
+            idx,
+            self.domain
+        );
         e.make_ascii_lowercase();
         e
     }
@@ -182,7 +188,9 @@ impl Tenant {
     }
 
     pub fn truth_users(&self, now: i64) -> Vec<TruthUser> {
-        (0..self.len() as u32).map(|idx| self.truth_user(idx, now)).collect()
+        (0..self.len() as u32)
+            .map(|idx| self.truth_user(idx, now))
+            .collect()
     }
 
     fn truth_user(&self, idx: u32, now: i64) -> TruthUser {
@@ -204,7 +212,8 @@ impl Tenant {
                 }
             })
             .collect();
-        let last_login = (self.vendor == Vendor::Zoom && u.last[2] != 0).then(|| ts(i64::from(u.last[2])));
+        let last_login =
+            (self.vendor == Vendor::Zoom && u.last[2] != 0).then(|| ts(i64::from(u.last[2])));
         TruthUser {
             id: self.id(idx),
             email: self.email(idx),
@@ -226,5 +235,7 @@ pub(crate) fn report_floor(now: i64) -> i64 {
 }
 
 pub(crate) fn midnight(d: NaiveDate) -> i64 {
-    d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or_default()
+    d.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp())
+        .unwrap_or_default()
 }

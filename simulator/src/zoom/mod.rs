@@ -26,9 +26,15 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/v2/users/{id}", web::get().to(users::get))
         .route("/v2/users/{id}", web::patch().to(users::update))
         .route("/v2/users/{id}/settings", web::get().to(users::settings))
-        .route("/v2/users/{id}/settings", web::patch().to(users::update_settings))
+        .route(
+            "/v2/users/{id}/settings",
+            web::patch().to(users::update_settings),
+        )
         .route("/v2/report/users", web::get().to(reports::users))
-        .route("/v2/report/users/{id}/meetings", web::get().to(reports::meetings))
+        .route(
+            "/v2/report/users/{id}/meetings",
+            web::get().to(reports::meetings),
+        )
         .route("/v2/report/activities", web::get().to(reports::activities));
 }
 
@@ -38,14 +44,24 @@ const HEAVY: usize = 2;
 
 /// Rate labels per the reference table; PATCH settings is undocumented and taken as Light.
 pub(crate) fn classify(method: &Method, path: &str) -> Route {
-    let Some(rest) = path.strip_prefix("/v2/") else { return Route { api: false, bucket: None } };
+    let Some(rest) = path.strip_prefix("/v2/") else {
+        return Route {
+            api: false,
+            bucket: None,
+        };
+    };
     let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     let bucket = match (segments.as_slice(), method == Method::GET) {
         (["report", ..], _) => HEAVY,
-        (["users"], true) | (["users", "summary"], true) | (["users", _, "settings"], true) => MEDIUM,
+        (["users"], true) | (["users", "summary"], true) | (["users", _, "settings"], true) => {
+            MEDIUM
+        }
         _ => LIGHT,
     };
-    Route { api: true, bucket: Some(bucket) }
+    Route {
+        api: true,
+        bucket: Some(bucket),
+    }
 }
 
 /// Zoom's API error body: `{"code":…,"message":"…"}`.
@@ -69,7 +85,8 @@ pub(crate) fn status_error(status: StatusCode) -> ApiError {
     error(status, u32::from(status.as_u16()), message)
 }
 
-const QPS_MESSAGE: &str = "You have reached the maximum per-second rate limit for this API. Try again later.";
+const QPS_MESSAGE: &str =
+    "You have reached the maximum per-second rate limit for this API. Try again later.";
 const DAILY_MESSAGE: &str = "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request.";
 
 /// A per-second 429 carries no Retry-After (observed missing, and Z8's `X-RateLimit-Reset`
@@ -77,12 +94,22 @@ const DAILY_MESSAGE: &str = "You have reached the maximum daily rate limit for t
 /// A storm fault (`info` = None) sends the body alone.
 pub(crate) fn rate_limited(info: Option<Info>) -> ApiError {
     let daily = info.is_some_and(|i| i.window == Window::Day);
-    let mut err = error(StatusCode::TOO_MANY_REQUESTS, 429, if daily { DAILY_MESSAGE } else { QPS_MESSAGE });
+    let mut err = error(
+        StatusCode::TOO_MANY_REQUESTS,
+        429,
+        if daily { DAILY_MESSAGE } else { QPS_MESSAGE },
+    );
     if let Some(i) = info {
         err = err
             .header(HeaderName::from_static("x-ratelimit-category"), i.bucket)
-            .header(HeaderName::from_static("x-ratelimit-type"), if daily { "Daily-limit" } else { "QPS" })
-            .header(HeaderName::from_static("x-ratelimit-limit"), i.limit.to_string())
+            .header(
+                HeaderName::from_static("x-ratelimit-type"),
+                if daily { "Daily-limit" } else { "QPS" },
+            )
+            .header(
+                HeaderName::from_static("x-ratelimit-limit"),
+                i.limit.to_string(),
+            )
             .header(HeaderName::from_static("x-ratelimit-remaining"), "0");
         if daily {
             err = err.header(RETRY_AFTER, iso(i.reset_at_ms.div_euclid(1000)));
@@ -92,7 +119,11 @@ pub(crate) fn rate_limited(info: Option<Info>) -> ApiError {
 }
 
 pub(crate) fn limit_headers(headers: &mut HeaderMap, info: &Info) {
-    let kind = if info.window == Window::Day { "Daily-limit" } else { "QPS" };
+    let kind = if info.window == Window::Day {
+        "Daily-limit"
+    } else {
+        "QPS"
+    };
     let pairs = [
         ("x-ratelimit-category", info.bucket.to_string()),
         ("x-ratelimit-type", kind.to_string()),
@@ -110,10 +141,16 @@ pub(crate) fn limit_headers(headers: &mut HeaderMap, info: &Info) {
 pub(crate) fn authenticate(shared: &Shared, req: &HttpRequest) -> Result<(), ApiError> {
     match shared.oauth().check(bearer(req), shared.clock.now_ms()) {
         TokenCheck::Valid => Ok(()),
-        TokenCheck::Expired => Err(error(StatusCode::UNAUTHORIZED, 124, "Access token is expired.")),
-        TokenCheck::Missing | TokenCheck::Invalid | TokenCheck::Revoked => {
-            Err(error(StatusCode::UNAUTHORIZED, 124, "Invalid access token."))
-        }
+        TokenCheck::Expired => Err(error(
+            StatusCode::UNAUTHORIZED,
+            124,
+            "Access token is expired.",
+        )),
+        TokenCheck::Missing | TokenCheck::Invalid | TokenCheck::Revoked => Err(error(
+            StatusCode::UNAUTHORIZED,
+            124,
+            "Invalid access token.",
+        )),
     }
 }
 
@@ -143,7 +180,11 @@ pub(crate) fn page_start(
             .filter(|c| c.list == list && c.query == query && shared.now() - c.issued <= 15 * 60);
         return match cursor {
             Some(c) => Ok((c.offset as usize, c.page)),
-            None => Err(error(StatusCode::BAD_REQUEST, 300, "The next page token is invalid or expired.")),
+            None => Err(error(
+                StatusCode::BAD_REQUEST,
+                300,
+                "The next page token is invalid or expired.",
+            )),
         };
     }
     match p.value("page_number").map(str::parse::<u32>) {
@@ -154,12 +195,26 @@ pub(crate) fn page_start(
 }
 
 /// The token for the page after `[offset, offset + size)`, or `""` on the last page.
-pub(crate) fn next_token(shared: &Shared, list: u8, query: u32, page: u32, offset: usize, size: usize, total: usize) -> String {
+pub(crate) fn next_token(
+    shared: &Shared,
+    list: u8,
+    query: u32,
+    page: u32,
+    offset: usize,
+    size: usize,
+    total: usize,
+) -> String {
     let next = offset.saturating_add(size);
     if next >= total {
         return String::new();
     }
-    let cursor = crate::paging::Cursor { list, page: page + 1, offset: next as u32, issued: shared.now(), query };
+    let cursor = crate::paging::Cursor {
+        list,
+        page: page + 1,
+        offset: next as u32,
+        issued: shared.now(),
+        query,
+    };
     crate::paging::encode(shared.secret, &cursor)
 }
 

@@ -22,13 +22,23 @@ pub(super) async fn authorize(shared: web::Data<Shared>, req: HttpRequest) -> Ht
     crate::oauth::authorize(&shared, &req)
 }
 
-pub(super) async fn token(shared: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> ApiResult {
+pub(super) async fn token(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult {
     // Zoom's own examples put the grant in the query string; the form body works too.
     let p = Params::query(&req).merged(Params::parse(&body));
     let creds = &shared.creds;
     match basic(&req) {
         Some((id, secret)) if id == creds.client_id && secret == creds.client_secret => {}
-        _ => return Err(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Invalid client_id or client_secret")),
+        _ => {
+            return Err(oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "Invalid client_id or client_secret",
+            ));
+        }
     }
     let now = shared.now();
     let ttl = shared.config.token_ttl.as_secs();
@@ -36,25 +46,60 @@ pub(super) async fn token(shared: web::Data<Shared>, req: HttpRequest, body: web
     let refresh_token = match p.value("grant_type") {
         Some("account_credentials") => {
             if p.value("account_id") != creds.account_id.as_deref() {
-                return Err(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Invalid account_id"));
+                return Err(oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "Invalid account_id",
+                ));
             }
             None
         }
         Some("authorization_code") => {
-            let code = p.value("code").ok_or_else(|| oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Invalid authorization code"))?;
-            shared.oauth().redeem_code(code, p.value("redirect_uri"), now).map_err(|e| match e {
-                CodeError::Invalid => oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid authorization code"),
-                CodeError::Expired => oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Authorization code has expired"),
-                CodeError::RedirectMismatch => oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Redirect URI mismatch."),
+            let code = p.value("code").ok_or_else(|| {
+                oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "Invalid authorization code",
+                )
             })?;
+            shared
+                .oauth()
+                .redeem_code(code, p.value("redirect_uri"), now)
+                .map_err(|e| match e {
+                    CodeError::Invalid => oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "Invalid authorization code",
+                    ),
+                    CodeError::Expired => oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "Authorization code has expired",
+                    ),
+                    CodeError::RedirectMismatch => oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_request",
+                        "Redirect URI mismatch.",
+                    ),
+                })?;
             Some(shared.oauth().issue_refresh(now, REFRESH_TTL))
         }
         Some("refresh_token") => {
             let rt = p.value("refresh_token").unwrap_or_default();
-            let next = shared.oauth().refresh(rt, now, RefreshPolicy::Rotate { ttl: REFRESH_TTL });
-            Some(next.ok().flatten().ok_or_else(|| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid Token!"))?)
+            let next = shared
+                .oauth()
+                .refresh(rt, now, RefreshPolicy::Rotate { ttl: REFRESH_TTL });
+            Some(next.ok().flatten().ok_or_else(|| {
+                oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid Token!")
+            })?)
         }
-        _ => return Err(oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Unsupported grant type")),
+        _ => {
+            return Err(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "Unsupported grant type",
+            ));
+        }
     };
     let access = {
         let mut store = shared.oauth();
@@ -69,14 +114,26 @@ pub(super) async fn token(shared: web::Data<Shared>, req: HttpRequest, body: web
 }
 
 /// `POST /oauth/revoke?token=…` (Z9, third-party): the token stops working at once.
-pub(super) async fn revoke(shared: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> ApiResult {
+pub(super) async fn revoke(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult {
     let p = Params::query(&req).merged(Params::parse(&body));
     let creds = &shared.creds;
     match basic(&req) {
         Some((id, secret)) if id == creds.client_id && secret == creds.client_secret => {}
-        _ => return Err(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Invalid client_id or client_secret")),
+        _ => {
+            return Err(oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "Invalid client_id or client_secret",
+            ));
+        }
     }
-    let token = p.value("token").ok_or_else(|| oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Invalid token"))?;
+    let token = p
+        .value("token")
+        .ok_or_else(|| oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Invalid token"))?;
     shared.oauth().revoke(token);
     Ok(ok(&json!({"status": "success"})))
 }

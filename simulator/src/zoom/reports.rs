@@ -53,14 +53,20 @@ fn window(shared: &Shared, p: &Params) -> Result<Window, ApiError> {
         return Err(error(StatusCode::BAD_REQUEST, 200, "No permission."));
     }
     let date = |name: &str| -> Result<NaiveDate, ApiError> {
-        let v = p.value(name).ok_or_else(|| bad(&format!("Invalid parameter: {name}.")))?;
-        NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| bad(&format!("Invalid parameter: {name}.")))
+        let v = p
+            .value(name)
+            .ok_or_else(|| bad(&format!("Invalid parameter: {name}.")))?;
+        NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| bad(&format!("Invalid parameter: {name}.")))
     };
     let (from, to) = (date("from")?, date("to")?);
     if to < from {
         return Err(bad("The 'to' date must be later than the 'from' date."));
     }
-    if from.checked_add_months(Months::new(1)).is_some_and(|limit| to > limit) {
+    if from
+        .checked_add_months(Months::new(1))
+        .is_some_and(|limit| to > limit)
+    {
         return Err(bad("The date range must be within one month."));
     }
     if midnight(from) < report_floor(shared.now()) {
@@ -100,9 +106,19 @@ pub(super) async fn users(shared: web::Data<Shared>, req: HttpRequest) -> ApiRes
     let (offset, page) = page_start(&shared, &p, LIST_REPORT_USERS, query, size)?;
     let rows: Arc<Vec<[u32; 4]>> = {
         let t = shared.read();
-        shared.lists.get_or_build(format!("zoom-report-users:{kind}:{}", w.key()), || host_rows(&t, &w, active))
+        shared
+            .lists
+            .get_or_build(format!("zoom-report-users:{kind}:{}", w.key()), || {
+                host_rows(&t, &w, active)
+            })
     };
-    let totals = rows.iter().fold([0u64; 3], |acc, r| [acc[0] + u64::from(r[1]), acc[1] + u64::from(r[2]), acc[2] + u64::from(r[3])]);
+    let totals = rows.iter().fold([0u64; 3], |acc, r| {
+        [
+            acc[0] + u64::from(r[1]),
+            acc[1] + u64::from(r[2]),
+            acc[2] + u64::from(r[3]),
+        ]
+    });
     let t = shared.read();
     let end = (offset + size).min(rows.len());
     let users: Vec<ReportUser> = rows[offset.min(end)..end]
@@ -138,7 +154,11 @@ fn host_rows(t: &Tenant, w: &Window, active: bool) -> Vec<[u32; 4]> {
         .iter()
         .filter_map(|idx| {
             let mut row = [*idx, 0, 0, 0];
-            for e in t.events(*idx, 0).take_while(|e| e.start >= w.start()).filter(|e| e.start < w.end()) {
+            for e in t
+                .events(*idx, 0)
+                .take_while(|e| e.start >= w.start())
+                .filter(|e| e.start < w.end())
+            {
                 row[1] += 1;
                 row[2] += e.minutes;
                 row[3] += e.participants;
@@ -163,7 +183,11 @@ fn meeting_type(webinar: bool, kind: u32) -> u8 {
 /// `GET /report/users/{userId}/meetings`: meetings and webinars the user hosted in the
 /// window, oldest first. Every generated meeting has at least two participants, so all of
 /// them are reportable.
-pub(super) async fn meetings(shared: web::Data<Shared>, req: HttpRequest, id: web::Path<String>) -> ApiResult {
+pub(super) async fn meetings(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> ApiResult {
     authenticate(&shared, &req)?;
     let p = Params::query(&req);
     let t = shared.read();
@@ -180,7 +204,11 @@ pub(super) async fn meetings(shared: web::Data<Shared>, req: HttpRequest, id: we
         .events_between(idx, 0, w.start(), w.end())
         .into_iter()
         .map(|e| (false, e))
-        .chain(t.events_between(idx, 1, w.start(), w.end()).into_iter().map(|e| (true, e)))
+        .chain(
+            t.events_between(idx, 1, w.start(), w.end())
+                .into_iter()
+                .map(|e| (true, e)),
+        )
         .collect();
     events.sort_by_key(|(_, e)| e.start);
     let end = (offset + size).min(events.len());
@@ -231,7 +259,9 @@ pub(super) async fn activities(shared: web::Data<Shared>, req: HttpRequest) -> A
     let (offset, page) = page_start(&shared, &p, LIST_ACTIVITIES, query, size)?;
     let rows = {
         let t = shared.read();
-        shared.lists.get_or_build(format!("zoom-activities:{}", w.key()), || sign_ins(&t, &w))
+        shared
+            .lists
+            .get_or_build(format!("zoom-activities:{}", w.key()), || sign_ins(&t, &w))
     };
     let t = shared.read();
     let end = (offset + size).min(rows.len());
@@ -239,7 +269,8 @@ pub(super) async fn activities(shared: web::Data<Shared>, req: HttpRequest) -> A
         .iter()
         .map(|r| {
             let client = t.pick(r[0], 6, 0, 3) as usize;
-            let (client_type, version) = [("Mac", "6.2.0"), ("Windows", "6.1.11"), ("iOS", "6.0.12")][client];
+            let (client_type, version) =
+                [("Mac", "6.2.0"), ("Windows", "6.1.11"), ("iOS", "6.0.12")][client];
             json!({
                 "email": t.email(r[0]),
                 "time": iso(i64::from(r[1])),

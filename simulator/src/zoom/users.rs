@@ -48,7 +48,10 @@ pub(super) async fn list(shared: web::Data<Shared>, req: HttpRequest) -> ApiResu
         page_number: page,
         page_size: size,
         total_records: ids.len(),
-        users: ids[rows].iter().map(|idx| wire::user(&t, *idx, now)).collect(),
+        users: ids[rows]
+            .iter()
+            .map(|idx| wire::user(&t, *idx, now))
+            .collect(),
     };
     Ok(ok(&body))
 }
@@ -60,12 +63,24 @@ pub(super) fn find(t: &Tenant, id: &str) -> Result<u32, ApiError> {
     } else if id.contains('@') {
         t.find_email(id)
     } else {
-        t.ids.parse_zoom(id).filter(|idx| t.user(*idx).status != UserStatus::Pending)
+        t.ids
+            .parse_zoom(id)
+            .filter(|idx| t.user(*idx).status != UserStatus::Pending)
     };
-    found.ok_or_else(|| error(StatusCode::NOT_FOUND, 1001, format!("User does not exist: {id}.")))
+    found.ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            1001,
+            format!("User does not exist: {id}."),
+        )
+    })
 }
 
-pub(super) async fn get(shared: web::Data<Shared>, req: HttpRequest, id: web::Path<String>) -> ApiResult {
+pub(super) async fn get(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> ApiResult {
     authenticate(&shared, &req)?;
     let t = shared.read();
     let idx = find(&t, &id)?;
@@ -89,7 +104,11 @@ pub(super) async fn summary(shared: web::Data<Shared>, req: HttpRequest) -> ApiR
     })))
 }
 
-pub(super) async fn settings(shared: web::Data<Shared>, req: HttpRequest, id: web::Path<String>) -> ApiResult {
+pub(super) async fn settings(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> ApiResult {
     authenticate(&shared, &req)?;
     let t = shared.read();
     let idx = find(&t, &id)?;
@@ -118,7 +137,13 @@ fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice::<Value>(body)
         .ok()
         .filter(Value::is_object)
-        .ok_or_else(|| error(StatusCode::BAD_REQUEST, 300, "Request Body should be a valid JSON object."))
+        .ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                300,
+                "Request Body should be a valid JSON object.",
+            )
+        })
 }
 
 /// Reclaim refused for the owner and admins (the task's rule; Zoom's code for a caller
@@ -136,22 +161,37 @@ fn refuse_privileged(t: &Tenant, idx: u32) -> Result<(), ApiError> {
 
 /// `PATCH /users/{userId}` `{"type":1}` downgrades to Basic (the webinar add-on goes with
 /// the licence); `{"type":2}` restores it. 204 and no body.
-pub(super) async fn update(shared: web::Data<Shared>, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> ApiResult {
+pub(super) async fn update(
+    shared: web::Data<Shared>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult {
     authenticate(&shared, &req)?;
     let body = parse_body(&body)?;
     let request = format!("PATCH {}", req.path());
     let now = shared.now();
     let mut t = shared.write();
     let idx = find(&t, &id)?;
-    let Some(kind) = body.get("type") else { return Ok(HttpResponse::NoContent().finish()) };
+    let Some(kind) = body.get("type") else {
+        return Ok(HttpResponse::NoContent().finish());
+    };
     match kind.as_u64() {
         Some(1) => {
             if !t.has(idx, Product::ZoomMeetings) {
-                return Err(error(StatusCode::BAD_REQUEST, 1109, "User is not a paid user."));
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    1109,
+                    "User is not a paid user.",
+                ));
             }
             refuse_privileged(&t, idx)?;
             if t.user(idx).flags & BUNDLE != 0 {
-                return Err(error(StatusCode::BAD_REQUEST, 2039, "Not enough Basic licenses to turn off Zoom One for this user."));
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    2039,
+                    "Not enough Basic licenses to turn off Zoom One for this user.",
+                ));
             }
             t.revoke(idx, Product::ZoomWebinar, now, &request);
             t.revoke(idx, Product::ZoomMeetings, now, &request);
@@ -159,14 +199,24 @@ pub(super) async fn update(shared: web::Data<Shared>, req: HttpRequest, id: web:
         Some(2) => {
             let bit = Product::ZoomMeetings.bit();
             if !t.has(idx, Product::ZoomMeetings) && t.holders[bit] >= t.seats[bit] {
-                return Err(error(StatusCode::BAD_REQUEST, 2033, "Not enough seats to assign a license."));
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    2033,
+                    "Not enough seats to assign a license.",
+                ));
             }
             if t.user(idx).status != UserStatus::Active {
                 return Err(invalid_field("type"));
             }
             t.grant(idx, Product::ZoomMeetings, now);
         }
-        Some(4 | 99) => return Err(error(StatusCode::BAD_REQUEST, 300, "Type 4 and 99 can only be set on user creation.")),
+        Some(4 | 99) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                300,
+                "Type 4 and 99 can only be set on user creation.",
+            ));
+        }
         _ => return Err(invalid_field("type")),
     }
     Ok(HttpResponse::NoContent().finish())
@@ -187,16 +237,20 @@ pub(super) async fn update_settings(
     let mut t = shared.write();
     let idx = find(&t, &id)?;
     match body.pointer("/feature/webinar") {
+        // Turning off an add-on the user does not have changes nothing.
         None => {}
+        Some(Value::Bool(false)) if !t.has(idx, Product::ZoomWebinar) => {}
         Some(Value::Bool(false)) => {
-            if t.has(idx, Product::ZoomWebinar) {
-                refuse_privileged(&t, idx)?;
-                t.revoke(idx, Product::ZoomWebinar, now, &request);
-            }
+            refuse_privileged(&t, idx)?;
+            t.revoke(idx, Product::ZoomWebinar, now, &request);
         }
         Some(Value::Bool(true)) => {
             if !t.has(idx, Product::ZoomMeetings) {
-                return Err(error(StatusCode::BAD_REQUEST, 1109, "User is not a paid user."));
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    1109,
+                    "User is not a paid user.",
+                ));
             }
             t.grant(idx, Product::ZoomWebinar, now);
         }

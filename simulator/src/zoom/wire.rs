@@ -100,8 +100,15 @@ pub(super) fn user(t: &Tenant, idx: u32, now: i64) -> User<'_> {
     let bundle = u.flags & BUNDLE != 0 && t.has(idx, Product::ZoomMeetings);
     let mut licenses = Vec::new();
     if t.has(idx, Product::ZoomMeetings) {
-        let kind = if bundle { "ZOOM_WORKPLACE_BUNDLE" } else { "MEETING" };
-        licenses.push(LicenseInfo { license_type: kind, subscription_id: format!("{:016X}", t.seed ^ 0xA11CE) });
+        let kind = if bundle {
+            "ZOOM_WORKPLACE_BUNDLE"
+        } else {
+            "MEETING"
+        };
+        licenses.push(LicenseInfo {
+            license_type: kind,
+            subscription_id: format!("{:016X}", t.seed ^ 0xA11CE),
+        });
     }
     let created = iso(i64::from(u.created));
     let last_login = u.last[2];
@@ -150,7 +157,10 @@ pub(super) fn detail<'a>(t: &'a Tenant, idx: u32, now: i64, account_id: &'a str)
         location: "",
         phone_numbers: [],
         cluster: "us05",
-        jid: format!("{}@xmpp.zoom.us", user.id.clone().unwrap_or_default().to_ascii_lowercase()),
+        jid: format!(
+            "{}@xmpp.zoom.us",
+            user.id.clone().unwrap_or_default().to_ascii_lowercase()
+        ),
         personal_meeting_url: format!("https://us05web.zoom.us/j/{pmi}"),
         user,
     }

@@ -9,7 +9,11 @@ pub fn today() -> DateTime<Utc> {
 }
 
 pub fn config(vendor: Vendor, users: usize) -> SimConfig {
-    SimConfig::new(vendor).users(users).seed(7).now(today()).rate_limit(RateLimitMode::Off)
+    SimConfig::new(vendor)
+        .users(users)
+        .seed(7)
+        .now(today())
+        .rate_limit(RateLimitMode::Off)
 }
 
 pub async fn start(config: SimConfig) -> Simulator {
@@ -17,7 +21,10 @@ pub async fn start(config: SimConfig) -> Simulator {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// Sends and returns the status, the headers and the body parsed as JSON (Null if empty).
@@ -26,11 +33,19 @@ pub async fn call(req: RequestBuilder) -> (StatusCode, reqwest::header::HeaderMa
     let status = res.status();
     let headers = res.headers().clone();
     let bytes = res.bytes().await.unwrap();
-    let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    };
     (status, headers, body)
 }
 
 /// The `code` query parameter of an OAuth redirect.
 pub fn query_param(location: &str, name: &str) -> Option<String> {
-    url::Url::parse(location).ok()?.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    url::Url::parse(location)
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }

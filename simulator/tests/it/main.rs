@@ -3,5 +3,8 @@
 
 mod aha;
 mod common;
+mod control;
+mod faults;
 mod goto;
 mod zoom;
+mod zoom_reports;
