@@ -152,7 +152,9 @@ async fn gate(
         res = break_body(res, m).await?;
     }
     let status = res.status().as_u16();
-    shared.record(method, path, query, status, started.elapsed());
+    let took = started.elapsed();
+    tracing::debug!(vendor = shared.config.vendor.as_str(), %method, %path, status, micros = took.as_micros() as u64, "request");
+    shared.record(method, path, query, status, took);
     Ok(res)
 }
 
