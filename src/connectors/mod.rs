@@ -86,12 +86,24 @@ pub struct UserRef {
     pub identifiers: Vec<String>,
 }
 
-/// What activity to fetch.
+/// What activity to fetch. Account-level reports cover everyone; per-user calls (the
+/// expensive ones) are made only for `users`, which the sync picks where the answer can
+/// change a decision.
 #[derive(Debug, Clone)]
 pub struct ActivityQuery {
     pub since: DateTime<Utc>,
     pub until: DateTime<Utc>,
     pub users: Vec<UserRef>,
+}
+
+/// What the sync already knows, so a download spends per-user calls only where needed.
+#[derive(Debug, Clone, Default)]
+pub struct DownloadHints {
+    /// Users whose add-on licenses (Zoom Webinar) were checked recently: their add-ons
+    /// are taken from `known_addons` instead of a per-user call.
+    pub addons_checked_recently: std::collections::HashSet<String>,
+    /// For those users, the add-on identifiers they held at the last check.
+    pub known_addons: std::collections::HashMap<String, Vec<String>>,
 }
 
 /// One subscription to reclaim.
@@ -209,7 +221,7 @@ pub trait Connector: Send + Sync {
     async fn validate(&self) -> Vec<ProcessCheck>;
 
     /// Every license holder, page by page. An error ends the stream.
-    fn subscriptions(&self) -> BoxStream<'_, Result<SubscriptionPage, ConnectorError>>;
+    fn subscriptions<'a>(&'a self, hints: &'a DownloadHints) -> BoxStream<'a, Result<SubscriptionPage, ConnectorError>>;
 
     /// Activity in the query's window, in batches. An error ends the stream.
     fn activity<'a>(

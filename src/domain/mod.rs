@@ -15,5 +15,6 @@ pub mod profiles;
 pub mod reclamation_rules;
 pub mod software_models;
 pub mod subscriptions;
+pub mod sync;
 pub mod tokens;
 pub mod validate;
