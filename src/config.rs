@@ -27,6 +27,38 @@ pub enum LogFormat {
     Json,
 }
 
+/// Which part of the system a `serve` process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ServeRole {
+    /// GraphQL only: mutations enqueue, nothing runs jobs.
+    Api,
+    /// Job workers and the scheduler (plus health routes).
+    Worker,
+    /// Both (the embedded default).
+    #[default]
+    All,
+}
+
+impl ServeRole {
+    /// Whether this process runs job workers and the scheduler.
+    pub fn runs_workers(self) -> bool {
+        matches!(self, ServeRole::Worker | ServeRole::All)
+    }
+}
+
+impl std::str::FromStr for ServeRole {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "api" => Ok(ServeRole::Api),
+            "worker" => Ok(ServeRole::Worker),
+            "all" => Ok(ServeRole::All),
+            other => Err(format!("`{other}` is not api, worker or all")),
+        }
+    }
+}
+
 /// Everything the server reads at start.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -46,6 +78,15 @@ pub struct Settings {
     pub max_page_size: usize,
     /// `SEATKEEPER_HTTP_WORKERS`: HTTP worker threads (default: one per core).
     pub http_workers: usize,
+    /// `SEATKEEPER_ROLE` (or `serve --role`): api, worker or all.
+    pub role: ServeRole,
+    /// `SEATKEEPER_WORKER_CONCURRENCY`: job runs one worker process executes at once.
+    pub worker_concurrency: usize,
+    /// `SEATKEEPER_SCHEDULER_INTERVAL_SECS`: how often workers look for due scheduled jobs.
+    pub scheduler_interval_secs: u64,
+    /// `SEATKEEPER_JOB_RETRY_BACKOFF_MS`: wait before a failed run's second attempt
+    /// (tripled before the third).
+    pub job_retry_backoff_ms: u64,
 }
 
 /// The setting that could not be used, and why.
@@ -77,6 +118,10 @@ struct FileSettings {
     db_max_connections: Option<String>,
     max_page_size: Option<String>,
     http_workers: Option<String>,
+    role: Option<String>,
+    worker_concurrency: Option<String>,
+    scheduler_interval_secs: Option<String>,
+    job_retry_backoff_ms: Option<String>,
 }
 
 impl Settings {
@@ -166,6 +211,33 @@ impl Settings {
             cores,
             1..=256,
         )?;
+        let role = match pick("SEATKEEPER_ROLE", file.role) {
+            None => ServeRole::All,
+            Some(raw) => raw
+                .parse()
+                .map_err(|reason: String| invalid("SEATKEEPER_ROLE", reason))?,
+        };
+        let worker_concurrency = parse_number(
+            "SEATKEEPER_WORKER_CONCURRENCY",
+            pick("SEATKEEPER_WORKER_CONCURRENCY", file.worker_concurrency),
+            4,
+            1..=64,
+        )?;
+        let scheduler_interval_secs = parse_number(
+            "SEATKEEPER_SCHEDULER_INTERVAL_SECS",
+            pick(
+                "SEATKEEPER_SCHEDULER_INTERVAL_SECS",
+                file.scheduler_interval_secs,
+            ),
+            30,
+            1..=3600,
+        )?;
+        let job_retry_backoff_ms = parse_number(
+            "SEATKEEPER_JOB_RETRY_BACKOFF_MS",
+            pick("SEATKEEPER_JOB_RETRY_BACKOFF_MS", file.job_retry_backoff_ms),
+            5_000,
+            0..=3_600_000,
+        )?;
         let master_key = pick("SEATKEEPER_MASTER_KEY", file.master_key).map(Secret::new);
         if let Some(key) = &master_key {
             crate::secret::Cipher::from_base64(key.expose())
@@ -180,6 +252,10 @@ impl Settings {
             db_max_connections: db_max_connections as u32,
             max_page_size,
             http_workers,
+            role,
+            worker_concurrency,
+            scheduler_interval_secs: scheduler_interval_secs as u64,
+            job_retry_backoff_ms: job_retry_backoff_ms as u64,
         };
         if settings.database_kind() == DatabaseKind::Postgres && settings.master_key.is_none() {
             return Err(invalid(
@@ -296,6 +372,15 @@ mod tests {
     fn a_short_master_key_is_refused() {
         let err = settings(&[("SEATKEEPER_MASTER_KEY", "c2hvcnQ=")]).unwrap_err();
         assert_eq!(err.name, "SEATKEEPER_MASTER_KEY");
+    }
+
+    #[test]
+    fn the_role_defaults_to_all_and_names_itself_when_wrong() {
+        assert_eq!(settings(&[]).unwrap().role, ServeRole::All);
+        let api = settings(&[("SEATKEEPER_ROLE", "api")]).unwrap();
+        assert!(!api.role.runs_workers());
+        let err = settings(&[("SEATKEEPER_ROLE", "both")]).unwrap_err();
+        assert_eq!(err.name, "SEATKEEPER_ROLE");
     }
 
     #[test]

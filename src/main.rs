@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use seatkeeper::config::Settings;
+use clap::{Parser, Subcommand};
+use seatkeeper::config::{ServeRole, Settings};
 use seatkeeper::startup::Application;
 
 #[derive(Parser)]
@@ -20,11 +20,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the API server (and, in later versions, the job workers).
+    /// Run the API server and the job workers.
     Serve {
-        /// Which part of the system this process runs.
-        #[arg(long, value_enum, default_value_t = ServeRole::All)]
-        role: ServeRole,
+        /// Which part of the system this process runs: `api` only enqueues jobs, `worker`
+        /// runs them (and the scheduler), `all` both. Default: SEATKEEPER_ROLE, else all.
+        #[arg(long, value_enum)]
+        role: Option<ServeRole>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -34,13 +35,6 @@ enum Command {
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
     },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ServeRole {
-    Api,
-    Worker,
-    All,
 }
 
 fn load_settings() -> Settings {
@@ -72,13 +66,9 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("migrations applied");
         }
         Command::Serve { role } => {
-            let settings = load_settings();
+            let mut settings = load_settings();
+            settings.role = role.unwrap_or(settings.role);
             seatkeeper::telemetry::init(settings.log_format);
-            if matches!(role, ServeRole::Worker) {
-                tracing::warn!(
-                    "--role worker: no job kinds are registered yet; serving health routes only"
-                );
-            }
             let app = match Application::build(settings).await {
                 Ok(app) => app,
                 Err(err) => {

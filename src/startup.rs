@@ -1,4 +1,5 @@
-//! Builds the application: settings → database → migrations → bootstrap token → HTTP server.
+//! Builds the application: settings → database → migrations → job queue → bootstrap token
+//! → event bridge → HTTP server, plus the job workers and scheduler when the role runs them.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 
 use crate::config::{DatabaseKind, Settings};
+use crate::jobs::{JobEvents, JobQueue, Jobs, Workers};
 use crate::metrics::Metrics;
 use crate::secret::Cipher;
 use crate::state::AppState;
@@ -21,6 +23,7 @@ pub struct Application {
     /// The bootstrap token, when one was generated at this start (printed once by `main`).
     pub generated_token: Option<String>,
     server: Server,
+    workers: Option<Workers>,
 }
 
 impl Application {
@@ -33,34 +36,57 @@ impl Application {
         db::migrate(&db)
             .await
             .context("database migration failed")?;
+        let queue = JobQueue::open(&db, settings.worker_concurrency)
+            .await
+            .context("cannot prepare the job queue")?;
         let generated = domain::tokens::ensure_bootstrap_token(&db, settings.admin_token.as_ref())
             .await
             .map_err(|e| anyhow::anyhow!("cannot prepare the admin token: {}", e.message()))?;
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("SEATKEEPER_LISTEN: cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let events = JobEvents::new(&db);
+        // Detached: it lives as long as the process (it holds one pooled connection).
+        let _bridge = events
+            .start_listener()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen for job events: {e}"))?;
         let state = AppState {
             db,
             cipher,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
+            jobs: Jobs { queue, events },
         };
         let server = serve(state.clone(), listener)?;
+        let workers = state
+            .settings
+            .role
+            .runs_workers()
+            .then(|| Workers::spawn(state.clone()));
         Ok(Application {
             state,
             port,
             generated_token: generated.map(|s| s.expose().to_owned()),
             server,
+            workers,
         })
     }
 
-    /// Runs until the server stops (Ctrl-C or SIGTERM).
+    /// Runs until the server stops (Ctrl-C or SIGTERM), then lets running jobs finish.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(workers) = self.workers {
+            workers.shutdown().await;
+        }
+        served
     }
 
-    /// The server future, to spawn in tests.
+    /// The server future, to spawn in tests; the workers keep running in the background.
     pub fn into_server(self) -> Server {
+        if let Some(workers) = self.workers {
+            workers.detach();
+        }
         self.server
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
+use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::secret::Cipher;
 
@@ -15,4 +16,6 @@ pub struct AppState {
     pub cipher: Cipher,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
+    /// The job queue and the job run events.
+    pub jobs: Jobs,
 }

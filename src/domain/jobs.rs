@@ -1,11 +1,19 @@
-//! Scheduled jobs and job runs, as the API reads them.
+//! Scheduled jobs and job runs, as the API reads them; each profile's daily schedule and
+//! the atomic claim of due scheduled jobs. Run transitions live in `job_runs`.
 
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
 use entity::enums::{JobKind, JobState};
 use entity::{job_run, scheduled_job};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use crate::domain::page::{self, Page, PageRequest};
-use crate::error::Result;
+use crate::error::{AppError, Result};
 
 #[derive(Debug, Default)]
 pub struct JobRunFilter {
@@ -51,4 +59,160 @@ pub async fn list_scheduled(
 
 pub async fn get_scheduled(db: &DatabaseConnection, id: i64) -> Result<scheduled_job::Model> {
     page::find::<scheduled_job::Entity>(db, id, "ScheduledJob").await
+}
+
+/// The UTC hour of each profile's daily download; its activity pull follows an hour later.
+const DOWNLOAD_HOUR: i64 = 2;
+
+/// The default daily schedule (5-field cron, UTC) of a profile's job of `kind`. Minutes
+/// are spread by profile so that many profiles do not all call their vendors at once.
+pub fn default_cron(profile_id: i64, kind: JobKind) -> String {
+    let minute = (profile_id * 7).rem_euclid(60);
+    let hour = match kind {
+        JobKind::PullActivity => DOWNLOAD_HOUR + 1,
+        _ => DOWNLOAD_HOUR,
+    };
+    format!("{minute} {hour} * * *")
+}
+
+/// The first time after `after` that `cron` fires. Takes the usual 5 fields (minute
+/// first) or the `cron` crate's 6–7 (seconds first).
+pub fn next_after(cron: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let expr = if cron.split_whitespace().count() == 5 {
+        format!("0 {cron}")
+    } else {
+        cron.to_owned()
+    };
+    let schedule = cron::Schedule::from_str(&expr)
+        .map_err(|e| AppError::bad_input("cron", format!("not a cron expression: {e}")))?;
+    schedule
+        .after(&after)
+        .next()
+        .ok_or_else(|| AppError::bad_input("cron", "never fires"))
+}
+
+/// Makes sure the profile has its daily download job and, when activity is on, its daily
+/// activity job (and no activity job when it is off). Idempotent; existing schedules keep
+/// their cron and next run. Call it inside the publishing transaction.
+pub async fn ensure_profile_schedule(
+    db: &impl ConnectionTrait,
+    profile_id: i64,
+    download_activity: bool,
+) -> Result<Vec<scheduled_job::Model>> {
+    use scheduled_job::Column as C;
+    let mut kinds = vec![JobKind::DownloadSubscriptions];
+    if download_activity {
+        kinds.push(JobKind::PullActivity);
+    } else {
+        remove_profile_schedule(db, profile_id, JobKind::PullActivity).await?;
+    }
+    let now = Utc::now();
+    for kind in kinds {
+        let cron = default_cron(profile_id, kind);
+        let row = scheduled_job::ActiveModel {
+            profile_id: Set(profile_id),
+            kind: Set(kind),
+            next_run_at: Set(Some(next_after(&cron, now)?)),
+            cron: Set(cron),
+            active: Set(true),
+            last_run_at: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        scheduled_job::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([C::ProfileId, C::Kind])
+                    .update_column(C::Active)
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(scheduled_job::Entity::find()
+        .filter(C::ProfileId.eq(profile_id))
+        .order_by_asc(C::Id)
+        .all(db)
+        .await?)
+}
+
+/// Removes the profile's scheduled job of `kind`; returns how many were removed (0 or 1).
+pub async fn remove_profile_schedule(
+    db: &impl ConnectionTrait,
+    profile_id: i64,
+    kind: JobKind,
+) -> Result<u64> {
+    let res = scheduled_job::Entity::delete_many()
+        .filter(scheduled_job::Column::ProfileId.eq(profile_id))
+        .filter(scheduled_job::Column::Kind.eq(kind))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// Claims the scheduled jobs due at `now`: each one's `next_run_at` moves to its next
+/// time only if it still holds the value read, so of several schedulers racing (worker
+/// processes on one PostgreSQL) exactly one claims each due job. Returns the claimed jobs
+/// with their new `next_run_at`.
+pub async fn claim_due(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<scheduled_job::Model>> {
+    use scheduled_job::Column as C;
+    let due = scheduled_job::Entity::find()
+        .filter(C::Active.eq(true))
+        .filter(C::NextRunAt.lte(now))
+        .order_by_asc(C::NextRunAt)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut claimed = Vec::with_capacity(due.len());
+    for job in due {
+        let Some(old) = job.next_run_at else { continue };
+        let next = match next_after(&job.cron, now) {
+            Ok(next) => next,
+            Err(err) => {
+                tracing::error!(scheduled_job = job.id, cron = %job.cron, "{}", err.message());
+                continue;
+            }
+        };
+        let res = scheduled_job::Entity::update_many()
+            .col_expr(C::NextRunAt, sea_orm::sea_query::Expr::value(next))
+            .col_expr(C::LastRunAt, sea_orm::sea_query::Expr::value(now))
+            .filter(C::Id.eq(job.id))
+            .filter(C::NextRunAt.eq(old))
+            .exec(db)
+            .await?;
+        if res.rows_affected == 1 {
+            claimed.push(scheduled_job::Model {
+                next_run_at: Some(next),
+                last_run_at: Some(now),
+                ..job
+            });
+        }
+    }
+    Ok(claimed)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn daily_jobs_fire_once_a_day_at_a_spread_minute() {
+        let cron = default_cron(3, JobKind::DownloadSubscriptions);
+        assert_eq!(cron, "21 2 * * *");
+        assert_eq!(default_cron(3, JobKind::PullActivity), "21 3 * * *");
+        let t = Utc.with_ymd_and_hms(2026, 11, 22, 2, 21, 0).unwrap();
+        let next = next_after(&cron, t).unwrap();
+        assert_eq!(next, Utc.with_ymd_and_hms(2026, 11, 23, 2, 21, 0).unwrap());
+    }
+
+    #[test]
+    fn a_bad_cron_names_the_field() {
+        let err = next_after("every day", Utc::now()).unwrap_err();
+        assert_eq!(err.code(), "BAD_USER_INPUT");
+    }
 }

@@ -6,6 +6,7 @@ pub mod candidates;
 pub mod db_errors;
 pub mod entitlements;
 pub mod exclusions;
+pub mod job_runs;
 pub mod jobs;
 pub mod license_positions;
 pub mod lookup;

@@ -27,3 +27,24 @@ impl Guard for RoleGuard {
         principal(ctx)?.require(self.0).map_err(Into::into)
     }
 }
+
+/// `#[graphql(guard = "AnyRoleGuard(&[Role::Integrator, Role::Admin])")]`: the caller must
+/// hold one of the roles.
+pub struct AnyRoleGuard(pub &'static [Role]);
+
+impl Guard for AnyRoleGuard {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        let caller = principal(ctx)?;
+        match self.0.iter().find(|role| caller.has(**role)) {
+            Some(_) => Ok(()),
+            None => {
+                let names: Vec<&str> = self.0.iter().map(|r| r.as_str()).collect();
+                Err(AppError::Forbidden(format!(
+                    "this needs one of the roles {}",
+                    names.join(", ")
+                ))
+                .into())
+            }
+        }
+    }
+}

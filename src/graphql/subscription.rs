@@ -1,14 +1,31 @@
-//! Subscriptions. Job run updates arrive with the jobs work; `ping` proves the transport.
+//! Subscriptions: job run updates, and `ping`, which proves the transport.
 
 use std::time::Duration;
 
-use async_graphql::{Context, Subscription};
+use async_graphql::{Context, ID, Subscription};
 use futures_util::Stream;
+use tokio::sync::broadcast::error::RecvError;
 
-use super::context::principal;
+use super::context::{principal, state};
+use super::relay::expect_id;
+use super::types::JobRun;
+use crate::domain::job_runs::{attempt, is_final};
+use crate::domain::jobs::get_run;
+use crate::jobs::RunEvent;
 
 /// The root of all subscriptions.
 pub struct SubscriptionRoot;
+
+/// Orders the snapshots of one run: a later attempt, a later state, more progress.
+fn position(run: &entity::job_run::Model) -> (i32, u8, i64) {
+    use entity::enums::JobState::*;
+    let state = match run.state {
+        Queued => 0,
+        Running => 1,
+        Succeeded | Failed | Canceled => 2,
+    };
+    (attempt(run), state, run.progress_done)
+}
 
 #[Subscription]
 impl SubscriptionRoot {
@@ -28,6 +45,73 @@ impl SubscriptionRoot {
                     tokio::time::sleep(interval).await;
                 }
                 yield n;
+            }
+        })
+    }
+
+    /// Every state and progress change of job runs, in order: of one profile's runs, of
+    /// one run, or of all. With `jobRunId`, the run as it stands comes first and the
+    /// stream completes after its final state (`SUCCEEDED`, `FAILED` or `CANCELED`).
+    async fn job_run_updates(
+        &self,
+        ctx: &Context<'_>,
+        profile_id: Option<ID>,
+        job_run_id: Option<ID>,
+    ) -> async_graphql::Result<impl Stream<Item = JobRun>> {
+        principal(ctx)?;
+        let profile = profile_id
+            .map(|id| expect_id(&id, "IntegrationProfile", "profileId"))
+            .transpose()?;
+        let run_id = job_run_id
+            .map(|id| expect_id(&id, "JobRun", "jobRunId"))
+            .transpose()?;
+        let state = state(ctx);
+        // Subscribe before reading the current state, so no change falls in between.
+        let mut events = state.jobs.events.subscribe();
+        let current = match run_id {
+            Some(id) => Some(get_run(&state.db, id).await?),
+            None => None,
+        };
+        let wanted = move |run: &entity::job_run::Model| {
+            profile.is_none_or(|p| run.profile_id == Some(p)) && run_id.is_none_or(|r| run.id == r)
+        };
+        Ok(async_stream::stream! {
+            let mut seen = None;
+            if let Some(run) = current {
+                if !wanted(&run) {
+                    return;
+                }
+                seen = Some(position(&run));
+                let done = is_final(run.state);
+                yield JobRun::from(run);
+                if done {
+                    return;
+                }
+            }
+            loop {
+                let run: RunEvent = match events.recv().await {
+                    Ok(run) => run,
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "a job run subscriber fell behind");
+                        continue;
+                    }
+                    Err(RecvError::Closed) => return,
+                };
+                if !wanted(&run) {
+                    continue;
+                }
+                // Events that were already in flight when the current state was read.
+                if let Some(before) = seen {
+                    if position(&run) <= before {
+                        continue;
+                    }
+                    seen = None;
+                }
+                let done = run_id.is_some() && is_final(run.state);
+                yield JobRun::from(entity::job_run::Model::clone(&run));
+                if done {
+                    return;
+                }
             }
         })
     }

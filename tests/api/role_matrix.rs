@@ -48,12 +48,17 @@ fn table() -> Vec<(&'static str, &'static str, String)> {
         ),
         ("updateSubscriptionUserExclusion", "ADMIN", format!("updateSubscriptionUserExclusion({id}, input: {{}}) {{ id }}")),
         ("deleteSubscriptionUserExclusion", "ADMIN", format!("deleteSubscriptionUserExclusion({id})")),
+        ("runDownloadSubscriptions", "INTEGRATOR|ADMIN", r#"runDownloadSubscriptions(profileId: "eA") { id }"#.into()),
+        ("runPullActivity", "INTEGRATOR|ADMIN", r#"runPullActivity(profileId: "eA") { id }"#.into()),
     ]
 }
 
-/// Whether `holder` includes `needed` (admin includes reclaimer; every role includes viewer).
+/// Whether `holder` includes `needed` (admin includes reclaimer; every role includes viewer);
+/// `needed` may list alternatives: `INTEGRATOR|ADMIN`.
 fn grants(holder: &str, needed: &str) -> bool {
-    holder == needed || needed == "VIEWER" || (holder == "ADMIN" && needed == "RECLAIMER")
+    needed.split('|').any(|needed| {
+        holder == needed || needed == "VIEWER" || (holder == "ADMIN" && needed == "RECLAIMER")
+    })
 }
 
 async fn every_role_meets_every_mutation(app: TestApp) {

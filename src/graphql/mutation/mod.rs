@@ -2,6 +2,7 @@
 
 mod catalog;
 mod integrations;
+mod jobs;
 mod tokens;
 
 use async_graphql::MergedObject;
@@ -12,4 +13,5 @@ pub struct MutationRoot(
     tokens::TokenMutation,
     integrations::IntegrationMutation,
     catalog::CatalogMutation,
+    jobs::JobMutation,
 );

@@ -96,8 +96,10 @@ pub struct JobRun {
     pub progress_total: Option<i64>,
     /// What it counted.
     pub counts: JobRunCounts,
-    /// Why it failed.
+    /// Why it failed (or, while it waits to be retried, why the last attempt failed).
     pub error: Option<String>,
+    /// Which attempt it is on: 1, then up to 3 when failures are worth retrying.
+    pub attempt: i32,
     /// When it was queued.
     pub queued_at: DateTime<Utc>,
     /// When a worker started it.
@@ -126,6 +128,7 @@ impl JobRun {
 
 impl From<job_run::Model> for JobRun {
     fn from(m: job_run::Model) -> Self {
+        let attempt = crate::domain::job_runs::attempt(&m);
         JobRun {
             id: global_id("JobRun", m.id),
             kind: m.kind,
@@ -143,6 +146,7 @@ impl From<job_run::Model> for JobRun {
                 requests_made: m.requests_made,
             },
             error: m.error,
+            attempt,
             queued_at: m.queued_at,
             started_at: m.started_at,
             finished_at: m.finished_at,

@@ -1,0 +1,335 @@
+//! The life of a job run: queued once per (profile, kind) at a time, then running, then
+//! succeeded, failed or canceled. Job handlers call these; the rules live here.
+
+use chrono::Utc;
+use entity::enums::{JobKind, JobState};
+use entity::{integration_profile, job_run};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use crate::domain::audit;
+use crate::domain::sync::{Progress, RunCounts};
+use crate::domain::tokens::Principal;
+use crate::error::{AppError, Result};
+
+/// Attempts a run gets when its failures are worth retrying (the vendor was down, say).
+pub const MAX_ATTEMPTS: i32 = 3;
+
+/// States in which a run still counts as the one for its (profile, kind).
+pub const ACTIVE_STATES: [JobState; 2] = [JobState::Queued, JobState::Running];
+
+/// What `enqueue` did.
+#[derive(Debug)]
+pub struct Enqueued {
+    pub run: job_run::Model,
+    /// False when a run already queued or running was returned instead of a new one.
+    pub created: bool,
+}
+
+/// Which attempt a run is on (1 for the first).
+pub fn attempt(run: &job_run::Model) -> i32 {
+    run.detail
+        .as_ref()
+        .and_then(|d| d.get("attempt"))
+        .and_then(|a| a.as_i64())
+        .map_or(1, |a| a as i32)
+}
+
+fn with_attempt(detail: Option<serde_json::Value>, attempt: i32) -> serde_json::Value {
+    let mut detail = match detail {
+        Some(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    detail.insert("attempt".into(), attempt.into());
+    serde_json::Value::Object(detail)
+}
+
+/// Whether a state is final.
+pub fn is_final(state: JobState) -> bool {
+    matches!(
+        state,
+        JobState::Succeeded | JobState::Failed | JobState::Canceled
+    )
+}
+
+/// Queues a run of `kind` for the profile, or returns the run already queued or running
+/// for the same profile and kind. `task_id` is the apalis task the caller will push when
+/// a run was created.
+///
+/// Race-safe on both databases: the profile row is written first in the transaction,
+/// which takes its row lock on PostgreSQL and the write lock on SQLite, so two callers
+/// for one profile take turns and the second sees the first one's run.
+pub async fn enqueue(
+    db: &DatabaseConnection,
+    actor: Option<&Principal>,
+    profile_id: i64,
+    kind: JobKind,
+    scheduled_job_id: Option<i64>,
+    task_id: &str,
+) -> Result<Enqueued> {
+    use integration_profile::Column as P;
+    let txn = db.begin().await?;
+    let locked = integration_profile::Entity::update_many()
+        .col_expr(P::UpdatedAt, Expr::col(P::UpdatedAt))
+        .filter(P::Id.eq(profile_id))
+        .exec(&txn)
+        .await?;
+    if locked.rows_affected == 0 {
+        return Err(AppError::not_found("IntegrationProfile"));
+    }
+    let profile = crate::domain::profiles::get(&txn, profile_id).await?;
+    match kind {
+        JobKind::DownloadSubscriptions => {}
+        JobKind::PullActivity if profile.download_activity => {}
+        JobKind::PullActivity => {
+            return Err(AppError::bad_input(
+                "profileId",
+                "activity download is off for this profile",
+            ));
+        }
+        JobKind::Reclaim | JobKind::Reconcile => {
+            return Err(AppError::bad_input(
+                "kind",
+                "this kind of job cannot be started here",
+            ));
+        }
+    }
+    let existing = job_run::Entity::find()
+        .filter(job_run::Column::ProfileId.eq(profile_id))
+        .filter(job_run::Column::Kind.eq(kind))
+        .filter(job_run::Column::State.is_in(ACTIVE_STATES))
+        .order_by_desc(job_run::Column::Id)
+        .one(&txn)
+        .await?;
+    let (run, created) = match existing {
+        Some(run) => (run, false),
+        None => {
+            let run = job_run::ActiveModel {
+                profile_id: Set(Some(profile_id)),
+                scheduled_job_id: Set(scheduled_job_id),
+                kind: Set(kind),
+                state: Set(JobState::Queued),
+                task_id: Set(Some(task_id.to_owned())),
+                progress_done: Set(0),
+                progress_total: Set(None),
+                fetched: Set(0),
+                created: Set(0),
+                updated: Set(0),
+                closed: Set(0),
+                unchanged: Set(0),
+                unrecognized: Set(0),
+                errors: Set(0),
+                requests_made: Set(0),
+                error: Set(None),
+                detail: Set(Some(with_attempt(None, 1))),
+                queued_at: Set(Utc::now()),
+                started_at: Set(None),
+                finished_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            (run, true)
+        }
+    };
+    if let Some(actor) = actor {
+        let operation = match kind {
+            JobKind::PullActivity => "runPullActivity",
+            _ => "runDownloadSubscriptions",
+        };
+        audit::record(
+            &txn,
+            actor,
+            operation,
+            "JobRun",
+            Some(run.id),
+            json!({ "profileId": profile_id, "deduplicated": !created }),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Enqueued { run, created })
+}
+
+/// What a worker should do with a task it was handed.
+#[derive(Debug)]
+pub enum Start {
+    /// Run it: the run is now `RUNNING`.
+    Run(job_run::Model),
+    /// Leave it: the run is finished or a newer task carries it (a duplicate delivery).
+    Skip(job_run::Model),
+    /// The run no longer exists (its profile was deleted).
+    Gone,
+}
+
+/// Marks the run `RUNNING` for the task `task_id`. A task that is not the run's current
+/// one, or a run already finished, is skipped: a task delivered twice changes nothing.
+pub async fn start(db: &DatabaseConnection, run_id: i64, task_id: &str) -> Result<Start> {
+    use job_run::Column as C;
+    let Some(run) = job_run::Entity::find_by_id(run_id).one(db).await? else {
+        return Ok(Start::Gone);
+    };
+    if is_final(run.state) || run.task_id.as_deref() != Some(task_id) {
+        return Ok(Start::Skip(run));
+    }
+    let now = Utc::now();
+    let started_at = run.started_at.unwrap_or(now);
+    let res = job_run::Entity::update_many()
+        .col_expr(C::State, Expr::value(JobState::Running))
+        .col_expr(C::StartedAt, Expr::value(started_at))
+        .filter(C::Id.eq(run_id))
+        .filter(C::TaskId.eq(task_id))
+        .filter(C::State.is_in(ACTIVE_STATES))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return match job_run::Entity::find_by_id(run_id).one(db).await? {
+            Some(run) => Ok(Start::Skip(run)),
+            None => Ok(Start::Gone),
+        };
+    }
+    Ok(Start::Run(job_run::Model {
+        state: JobState::Running,
+        started_at: Some(started_at),
+        ..run
+    }))
+}
+
+fn apply_counts(run: &mut job_run::Model, counts: &RunCounts) {
+    run.fetched = counts.fetched;
+    run.created = counts.created;
+    run.updated = counts.updated;
+    run.closed = counts.closed;
+    run.unchanged = counts.unchanged;
+    run.unrecognized = counts.unrecognized;
+    run.errors = counts.errors;
+    run.requests_made = counts.requests_made;
+}
+
+/// Writes `run`'s state, progress, counts, error and timings, if it is still `from`.
+/// Returns false when the run is gone or moved on (then nothing was written).
+async fn save_from(db: &DatabaseConnection, run: &job_run::Model, from: JobState) -> Result<bool> {
+    use job_run::Column as C;
+    let res = job_run::Entity::update_many()
+        .col_expr(C::State, Expr::value(run.state))
+        .col_expr(C::TaskId, Expr::value(run.task_id.clone()))
+        .col_expr(C::ProgressDone, Expr::value(run.progress_done))
+        .col_expr(C::ProgressTotal, Expr::value(run.progress_total))
+        .col_expr(C::Fetched, Expr::value(run.fetched))
+        .col_expr(C::Created, Expr::value(run.created))
+        .col_expr(C::Updated, Expr::value(run.updated))
+        .col_expr(C::Closed, Expr::value(run.closed))
+        .col_expr(C::Unchanged, Expr::value(run.unchanged))
+        .col_expr(C::Unrecognized, Expr::value(run.unrecognized))
+        .col_expr(C::Errors, Expr::value(run.errors))
+        .col_expr(C::RequestsMade, Expr::value(run.requests_made))
+        .col_expr(C::Error, Expr::value(run.error.clone()))
+        .col_expr(C::Detail, Expr::value(run.detail.clone()))
+        .col_expr(C::FinishedAt, Expr::value(run.finished_at))
+        .filter(C::Id.eq(run.id))
+        .filter(C::State.eq(from))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Records progress on a running run. False when the run is gone.
+pub async fn record_progress(
+    db: &DatabaseConnection,
+    run: &mut job_run::Model,
+    progress: &Progress,
+) -> Result<bool> {
+    run.progress_done = progress.done;
+    run.progress_total = progress.total;
+    apply_counts(run, &progress.counts);
+    save_from(db, run, JobState::Running).await
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub enum Outcome {
+    Succeeded(RunCounts),
+    /// The message is what users see: the vendor's message for vendor errors.
+    Failed(String),
+    /// The work can no longer be done (its profile went away).
+    Canceled(String),
+}
+
+/// Records the end of a running run. False when the run is gone or was not running.
+pub async fn finish(
+    db: &DatabaseConnection,
+    run: &mut job_run::Model,
+    outcome: Outcome,
+) -> Result<bool> {
+    match outcome {
+        Outcome::Succeeded(counts) => {
+            apply_counts(run, &counts);
+            run.state = JobState::Succeeded;
+            run.error = None;
+        }
+        Outcome::Failed(message) => {
+            run.state = JobState::Failed;
+            run.error = Some(message);
+        }
+        Outcome::Canceled(message) => {
+            run.state = JobState::Canceled;
+            run.error = Some(message);
+        }
+    }
+    run.finished_at = Some(Utc::now());
+    save_from(db, run, JobState::Running).await
+}
+
+/// Puts a failed attempt back in the queue as the next attempt, carried by `task_id`.
+/// The error stays visible until the next attempt ends.
+pub async fn retry_later(
+    db: &DatabaseConnection,
+    run: &mut job_run::Model,
+    message: String,
+    task_id: &str,
+) -> Result<bool> {
+    let next = attempt(run) + 1;
+    run.state = JobState::Queued;
+    run.error = Some(message);
+    run.task_id = Some(task_id.to_owned());
+    run.detail = Some(with_attempt(run.detail.take(), next));
+    save_from(db, run, JobState::Running).await
+}
+
+/// Fails a queued run whose task could not be handed to the queue.
+pub async fn fail_queued(
+    db: &DatabaseConnection,
+    run: &mut job_run::Model,
+    message: String,
+) -> Result<bool> {
+    run.state = JobState::Failed;
+    run.error = Some(message);
+    run.finished_at = Some(Utc::now());
+    save_from(db, run, JobState::Queued).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_attempt_lives_in_detail_beside_other_keys() {
+        let detail = with_attempt(Some(json!({ "plan": { "calls": 3 } })), 2);
+        assert_eq!(detail["attempt"], 2);
+        assert_eq!(detail["plan"]["calls"], 3);
+        assert_eq!(with_attempt(Some(json!("odd")), 1), json!({ "attempt": 1 }));
+    }
+
+    #[test]
+    fn only_succeeded_failed_and_canceled_are_final() {
+        assert!(!is_final(JobState::Queued));
+        assert!(!is_final(JobState::Running));
+        assert!(is_final(JobState::Succeeded));
+        assert!(is_final(JobState::Failed));
+        assert!(is_final(JobState::Canceled));
+    }
+}

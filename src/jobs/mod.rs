@@ -1,0 +1,64 @@
+//! Background jobs on apalis: the queue (payloads carry a run id), the worker that executes
+//! runs by calling the domain, the scheduler, and the events subscribers stream.
+
+mod events;
+mod poll;
+mod queue;
+mod runner;
+pub mod scheduler;
+mod worker;
+
+pub use events::{CHANNEL, JobEvents, RunEvent};
+pub use poll::{Either, Rearm};
+pub use queue::{HEARTBEAT, JobQueue, QUEUE, QueueError, RunJob};
+pub use runner::execute;
+pub use worker::Workers;
+
+use entity::enums::JobKind;
+use entity::job_run;
+
+use crate::domain::job_runs::{self, Enqueued};
+use crate::domain::tokens::Principal;
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+
+/// The job queue and the event channel; part of the shared state.
+#[derive(Clone)]
+pub struct Jobs {
+    pub queue: JobQueue,
+    pub events: JobEvents,
+}
+
+/// Queues a run of `kind` for the profile and returns it at once, or returns the run already
+/// queued or running for the same profile and kind. `actor` is who asked (audited); `None`
+/// for the scheduler.
+pub async fn enqueue(
+    state: &AppState,
+    actor: Option<&Principal>,
+    profile_id: i64,
+    kind: JobKind,
+    scheduled_job_id: Option<i64>,
+) -> Result<job_run::Model> {
+    let task_id = JobQueue::new_task_id();
+    let Enqueued { mut run, created } = job_runs::enqueue(
+        &state.db,
+        actor,
+        profile_id,
+        kind,
+        scheduled_job_id,
+        &task_id,
+    )
+    .await?;
+    if !created {
+        return Ok(run);
+    }
+    // Published before the push: once pushed, a worker may publish RUNNING at any moment.
+    state.jobs.events.publish(&run).await;
+    if let Err(err) = state.jobs.queue.push(run.id, &task_id, None).await {
+        tracing::error!(run = run.id, %err, "cannot queue a job run");
+        job_runs::fail_queued(&state.db, &mut run, "the job could not be queued".into()).await?;
+        state.jobs.events.publish(&run).await;
+        return Err(AppError::internal(err));
+    }
+    Ok(run)
+}

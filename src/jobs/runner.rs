@@ -1,0 +1,181 @@
+//! Executing one task: load the run, mark it running, call the domain's sync with a
+//! progress sink that records and publishes, record the outcome. No business rules here.
+
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use entity::enums::{JobKind, JobState};
+use entity::job_run;
+use futures_util::FutureExt;
+use tokio::sync::Mutex;
+use tracing::Instrument;
+
+use super::JobQueue;
+use crate::domain::job_runs::{self, MAX_ATTEMPTS, Outcome, Start};
+use crate::domain::sync::{self, Progress, ProgressSink, RunCounts, SyncError};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+
+/// What a run shows when the code running it panicked (the panic itself is logged).
+const PANIC_MESSAGE: &str = "internal error while running the job (logged on the server)";
+/// What a run shows when its profile was deleted while it was queued or running.
+const PROFILE_GONE: &str = "the integration profile was deleted";
+
+/// Records each progress report on the run and publishes it.
+struct RunSink<'a> {
+    state: &'a AppState,
+    run: Mutex<job_run::Model>,
+}
+
+#[async_trait::async_trait]
+impl ProgressSink for RunSink<'_> {
+    async fn report(&self, progress: &Progress) {
+        let mut run = self.run.lock().await;
+        match job_runs::record_progress(&self.state.db, &mut run, progress).await {
+            Ok(true) => self.state.jobs.events.publish(&run).await,
+            Ok(false) => {}
+            Err(err) => tracing::warn!(run = run.id, "progress not recorded: {}", err.message()),
+        }
+    }
+}
+
+/// How long the next attempt waits: the base, tripled per failed attempt.
+fn backoff(base: Duration, failed_attempt: i32) -> Duration {
+    base * 3u32.pow(failed_attempt.clamp(1, 5) as u32 - 1)
+}
+
+async fn call(
+    state: &AppState,
+    kind: JobKind,
+    profile_id: i64,
+    sink: &RunSink<'_>,
+) -> Result<RunCounts, SyncError> {
+    match kind {
+        JobKind::DownloadSubscriptions => {
+            sync::download_subscriptions(state, profile_id, sink).await
+        }
+        JobKind::PullActivity => sync::pull_activity(state, profile_id, sink).await,
+        JobKind::Reclaim | JobKind::Reconcile => Err(SyncError::Precondition(format!(
+            "{kind} runs are not handled by this version"
+        ))),
+    }
+}
+
+/// Executes run `run_id` for the task `task_id`. A task for a finished run, or one that a
+/// newer attempt replaced, changes nothing. Errors are infrastructure failures only (the
+/// database): apalis then retries the task.
+pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()> {
+    let run = match job_runs::start(&state.db, run_id, task_id).await? {
+        Start::Run(run) => run,
+        Start::Skip(run) => {
+            tracing::debug!(run = run.id, state = %run.state, "task skipped: run finished or superseded");
+            return Ok(());
+        }
+        Start::Gone => {
+            tracing::debug!(run = run_id, "task skipped: run deleted with its profile");
+            return Ok(());
+        }
+    };
+    let attempt = job_runs::attempt(&run);
+    let span = tracing::info_span!("job_run", run = run.id, kind = %run.kind, attempt);
+    async move {
+        state.jobs.events.publish(&run).await;
+        let (kind, profile_id) = (run.kind, run.profile_id.unwrap_or_default());
+        let sink = RunSink {
+            state,
+            run: Mutex::new(run),
+        };
+        let result = AssertUnwindSafe(call(state, kind, profile_id, &sink))
+            .catch_unwind()
+            .await;
+        let mut run = sink.run.into_inner();
+        let saved = match result {
+            Ok(Ok(counts)) => {
+                job_runs::finish(&state.db, &mut run, Outcome::Succeeded(counts)).await?
+            }
+            Ok(Err(err)) if err.is_retryable() && attempt < MAX_ATTEMPTS => {
+                return retry(state, run, err.message(), attempt).await;
+            }
+            Ok(Err(err)) => {
+                let outcome = if profile_exists(state, profile_id).await? {
+                    Outcome::Failed(err.message())
+                } else {
+                    Outcome::Canceled(PROFILE_GONE.into())
+                };
+                tracing::info!(error = %err.message(), "job run did not succeed");
+                job_runs::finish(&state.db, &mut run, outcome).await?
+            }
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(panic = %what, "job run panicked");
+                job_runs::finish(&state.db, &mut run, Outcome::Failed(PANIC_MESSAGE.into())).await?
+            }
+        };
+        if !saved {
+            // The row went with its profile: tell subscribers the run will not finish.
+            run.state = JobState::Canceled;
+            run.error = Some(PROFILE_GONE.into());
+            run.finished_at.get_or_insert_with(chrono::Utc::now);
+        }
+        state.jobs.events.publish(&run).await;
+        Ok(())
+    }
+    .instrument(span)
+    .await
+}
+
+async fn profile_exists(state: &AppState, profile_id: i64) -> Result<bool> {
+    match crate::domain::profiles::get(&state.db, profile_id).await {
+        Ok(_) => Ok(true),
+        Err(AppError::NotFound(_)) => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// Queues the next attempt of a run whose failure may pass, after a backoff.
+async fn retry(
+    state: &AppState,
+    mut run: job_run::Model,
+    message: String,
+    attempt: i32,
+) -> Result<()> {
+    let task_id = JobQueue::new_task_id();
+    let delay = backoff(
+        Duration::from_millis(state.settings.job_retry_backoff_ms),
+        attempt,
+    );
+    tracing::info!(error = %message, ?delay, "job run failed; retrying");
+    let message = format!("attempt {attempt} of {MAX_ATTEMPTS} failed: {message}");
+    if !job_runs::retry_later(&state.db, &mut run, message, &task_id).await? {
+        return Ok(());
+    }
+    state.jobs.events.publish(&run).await;
+    if let Err(err) = state.jobs.queue.push(run.id, &task_id, Some(delay)).await {
+        // The run is queued but no task carries it: fail it rather than leave it waiting.
+        tracing::error!(%err, "cannot queue the next attempt");
+        let message = format!(
+            "{} (the next attempt could not be queued)",
+            run.error.clone().unwrap_or_default()
+        );
+        if job_runs::fail_queued(&state.db, &mut run, message).await? {
+            state.jobs.events.publish(&run).await;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_retry_waits_three_times_longer() {
+        let base = Duration::from_secs(5);
+        assert_eq!(backoff(base, 1), Duration::from_secs(5));
+        assert_eq!(backoff(base, 2), Duration::from_secs(15));
+    }
+}
