@@ -56,6 +56,7 @@ impl Application {
             cipher,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
+            tokens: Arc::default(),
             jobs: Jobs { queue, events },
         };
         let server = serve(state.clone(), listener)?;

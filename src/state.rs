@@ -16,6 +16,7 @@ pub struct AppState {
     pub cipher: Cipher,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
+    pub tokens: Arc<crate::domain::tokens::TokenCache>,
     /// The job queue and the job run events.
     pub jobs: Jobs,
 }

@@ -4,6 +4,7 @@ pub mod aliases;
 pub mod audit;
 pub mod candidates;
 pub mod db_errors;
+pub mod identifiers;
 pub mod entitlements;
 pub mod exclusions;
 pub mod job_runs;

@@ -72,31 +72,64 @@ pub fn roles_of(model: &api_token::Model) -> Vec<Role> {
         .unwrap_or_default()
 }
 
+/// Recently authenticated tokens, so a busy client does not cost a database read per
+/// request. Entries live one second; revoking a token drops it at once on this process
+/// (other processes notice within that second).
+#[derive(Default)]
+pub struct TokenCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (Principal, std::time::Instant)>>,
+}
+
+impl TokenCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+    fn get(&self, hash: &str) -> Option<Principal> {
+        let entries = self.entries.lock().ok()?;
+        let (principal, at) = entries.get(hash)?;
+        (at.elapsed() < Self::TTL).then(|| principal.clone())
+    }
+
+    fn put(&self, hash: String, principal: Principal) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() > 10_000 {
+                entries.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+            }
+            entries.insert(hash, (principal, std::time::Instant::now()));
+        }
+    }
+
+    /// Forgets a token (after revocation).
+    pub fn forget(&self, token_id: i64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, (p, _)| p.token_id != token_id);
+        }
+    }
+}
+
 /// Looks a bearer token up. Revoked and unknown tokens are both `UNAUTHENTICATED`.
-pub async fn authenticate(db: &DatabaseConnection, raw: &str) -> Result<Principal> {
+pub async fn authenticate(db: &DatabaseConnection, cache: &TokenCache, raw: &str) -> Result<Principal> {
+    let hash = hash_token(raw);
+    if let Some(principal) = cache.get(&hash) {
+        return Ok(principal);
+    }
     let row = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(hash_token(raw)))
+        .filter(api_token::Column::TokenHash.eq(hash.as_str()))
         .filter(api_token::Column::RevokedAt.is_null())
         .one(db)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let now = Utc::now();
     // Recording use at most once a minute keeps reads from turning into writes.
-    if row
-        .last_used_at
-        .is_none_or(|t| now - t > Duration::minutes(1))
-    {
+    if row.last_used_at.is_none_or(|t| now - t > Duration::minutes(1)) {
         let mut active: api_token::ActiveModel = row.clone().into();
         active.last_used_at = Set(Some(now));
         if let Err(err) = active.update(db).await {
             tracing::warn!(%err, "could not record token use");
         }
     }
-    Ok(Principal {
-        token_id: row.id,
-        name: row.name.clone(),
-        roles: roles_of(&row),
-    })
+    let principal = Principal { token_id: row.id, name: row.name.clone(), roles: roles_of(&row) };
+    cache.put(hash, principal.clone());
+    Ok(principal)
 }
 
 /// Creates a token and returns its row and the raw value, which is never shown again.
@@ -244,21 +277,15 @@ pub async fn create_audited(
 /// `revoke`, recorded in the audit log in the same transaction.
 pub async fn revoke_audited(
     db: &DatabaseConnection,
+    cache: &TokenCache,
     actor: &Principal,
     id: i64,
 ) -> Result<api_token::Model> {
     let txn = db.begin().await?;
     let row = revoke(&txn, id).await?;
-    audit::record(
-        &txn,
-        actor,
-        "revokeApiToken",
-        "ApiToken",
-        Some(id),
-        serde_json::json!({}),
-    )
-    .await?;
+    audit::record(&txn, actor, "revokeApiToken", "ApiToken", Some(id), serde_json::json!({})).await?;
     txn.commit().await?;
+    cache.forget(id);
     Ok(row)
 }
 

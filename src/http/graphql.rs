@@ -39,7 +39,7 @@ fn bad_request(kind: ResponseType, message: &str) -> HttpResponse {
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
     let raw = header_str(headers, header::AUTHORIZATION).ok_or(AppError::Unauthenticated)?;
     let token = bearer(raw).ok_or(AppError::Unauthenticated)?;
-    tokens::authenticate(&state.db, token).await
+    tokens::authenticate(&state.db, &state.tokens, token).await
 }
 
 /// The token in `Bearer <token>` (the scheme in any letter case).
@@ -266,13 +266,16 @@ async fn execute(
             state.metrics.observe_error(code);
         }
     }
-    let mut body = match serde_json::to_value(&response) {
-        Ok(v) => v,
+    // Serialized once, straight to bytes; a failed request carries only its errors.
+    let body = if request_failed {
+        serde_json::to_vec(&json!({ "errors": response.errors }))
+    } else {
+        serde_json::to_vec(&response)
+    };
+    let body = match body {
+        Ok(bytes) => bytes,
         Err(err) => return internal(kind, err),
     };
-    if request_failed && let Some(obj) = body.as_object_mut() {
-        obj.remove("data");
-    }
     let status = if request_failed && kind == ResponseType::GraphQlResponse {
         StatusCode::BAD_REQUEST
     } else {
@@ -280,7 +283,7 @@ async fn execute(
     };
     HttpResponse::build(status)
         .content_type(kind.content_type())
-        .json(body)
+        .body(body)
 }
 
 fn internal(kind: ResponseType, cause: impl std::fmt::Display) -> HttpResponse {

@@ -93,7 +93,7 @@ async fn websocket(
             let raw = init_token(&init)
                 .or(header_token)
                 .ok_or(AppError::Unauthenticated)?;
-            let principal = tokens::authenticate(&state.db, &raw).await?;
+            let principal = tokens::authenticate(&state.db, &state.tokens, &raw).await?;
             let mut data = Data::default();
             data.insert(principal);
             Ok(data)

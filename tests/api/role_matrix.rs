@@ -22,6 +22,11 @@ fn table() -> Vec<(&'static str, &'static str, String)> {
         ("updateConnectionAlias", "INTEGRATOR", format!("updateConnectionAlias({id}, input: {{}}) {{ id }}")),
         ("setConnectionCredentials", "INTEGRATOR", r#"setConnectionCredentials(aliasId: "eA") { id }"#.into()),
         ("deleteConnectionAlias", "INTEGRATOR", format!("deleteConnectionAlias({id})")),
+        (
+            "mapUnrecognizedSubscriptionIdentifier",
+            "ADMIN",
+            r#"mapUnrecognizedSubscriptionIdentifier(id: "eA", softwareModelId: "eA") { subscriptionsRepointed }"#.into(),
+        ),
         ("createSoftwareModel", "ADMIN", format!("createSoftwareModel(input: {MODEL}) {{ id }}")),
         ("updateSoftwareModel", "ADMIN", format!("updateSoftwareModel({id}, input: {{}}) {{ id }}")),
         (

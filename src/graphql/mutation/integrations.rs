@@ -251,3 +251,33 @@ impl IntegrationMutation {
         Ok(id)
     }
 }
+
+/// What mapping an identifier did.
+#[derive(async_graphql::SimpleObject)]
+pub struct MappedIdentifier {
+    /// The identifier, now mapped.
+    pub identifier: crate::graphql::types::UnrecognizedSubscriptionIdentifier,
+    /// How many existing subscriptions now point at the model.
+    pub subscriptions_repointed: u64,
+}
+
+#[derive(Default)]
+pub struct IdentifierMutation;
+
+#[Object]
+impl IdentifierMutation {
+    /// Maps an unrecognized subscription identifier to a software model of the same vendor:
+    /// its subscriptions are re-pointed now and later downloads use the mapping.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn map_unrecognized_subscription_identifier(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        software_model_id: ID,
+    ) -> async_graphql::Result<MappedIdentifier> {
+        let id = expect_id(&id, "UnrecognizedSubscriptionIdentifier", "id")?;
+        let model = expect_id(&software_model_id, "SoftwareModel", "softwareModelId")?;
+        let (row, n) = crate::domain::identifiers::map_unrecognized(&state(ctx).db, principal(ctx)?, id, model).await?;
+        Ok(MappedIdentifier { identifier: row.into(), subscriptions_repointed: n })
+    }
+}

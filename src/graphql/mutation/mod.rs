@@ -12,6 +12,7 @@ use async_graphql::MergedObject;
 pub struct MutationRoot(
     tokens::TokenMutation,
     integrations::IntegrationMutation,
+    integrations::IdentifierMutation,
     catalog::CatalogMutation,
     jobs::JobMutation,
 );
