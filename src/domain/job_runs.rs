@@ -300,6 +300,23 @@ pub async fn retry_later(
     save_from(db, run, JobState::Running).await
 }
 
+/// Runs queued before `cutoff`, oldest first: the ones whose task may have been lost (the
+/// process stopped between recording the run and queueing its task).
+pub async fn queued_before(
+    db: &DatabaseConnection,
+    cutoff: chrono::DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<job_run::Model>> {
+    use sea_orm::QuerySelect;
+    Ok(job_run::Entity::find()
+        .filter(job_run::Column::State.eq(JobState::Queued))
+        .filter(job_run::Column::QueuedAt.lt(cutoff))
+        .order_by_asc(job_run::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
 /// Fails a queued run whose task could not be handed to the queue.
 pub async fn fail_queued(
     db: &DatabaseConnection,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use apalis::prelude::{TaskBuilder, TaskId, TaskSink};
+use apalis::prelude::{FetchById, TaskBuilder, TaskId, TaskSink};
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
 use sea_orm::{DatabaseConnection, DbBackend};
@@ -79,6 +79,16 @@ impl JobQueue {
     /// A new task id: apalis-sqlite reads ids back as ULIDs.
     pub fn new_task_id() -> String {
         Ulid::generate().to_string()
+    }
+
+    /// Whether the queue holds the task `task_id` (in any status).
+    pub async fn has_task(&self, task_id: &str) -> Result<bool, QueueError> {
+        let id = TaskId::from_ulid(Ulid::from_string(task_id).map_err(fail)?);
+        match self {
+            JobQueue::Sqlite(storage) => storage.clone().fetch_by_id(&id).await.map_err(fail),
+            JobQueue::Postgres(storage) => storage.clone().fetch_by_id(&id).await.map_err(fail),
+        }
+        .map(|task| task.is_some())
     }
 
     /// Stores a task for run `run_id` under `task_id`, to start after `delay` if given.

@@ -267,3 +267,46 @@ async fn a_subscriber_on_an_api_process_sees_a_run_executed_by_a_worker_process(
         .unwrap();
     assert!(final_row.finished_at.is_some());
 }
+
+async fn a_run_whose_task_was_lost_is_queued_again(app: Proc, _db: TestDatabase) {
+    use seatkeeper::domain::job_runs;
+    let (id, _) = profile(&app.state).await;
+    // Recorded but never pushed, as when a process stops between the two.
+    let task = seatkeeper::jobs::JobQueue::new_task_id();
+    let run = job_runs::enqueue(
+        &app.state.db,
+        None,
+        id,
+        entity::enums::JobKind::DownloadSubscriptions,
+        None,
+        &task,
+    )
+    .await
+    .unwrap()
+    .run;
+    assert!(!app.state.jobs.queue.has_task(&task).await.unwrap());
+    // Young runs are left alone: their task may be on its way.
+    assert_eq!(
+        seatkeeper::jobs::scheduler::requeue_orphans(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+
+    let mut old: job_run::ActiveModel = run.into();
+    old.queued_at = Set(chrono::Utc::now() - chrono::Duration::minutes(5));
+    old.update(&app.state.db).await.unwrap();
+    let (a, b) = tokio::join!(
+        seatkeeper::jobs::scheduler::requeue_orphans(&app.state),
+        seatkeeper::jobs::scheduler::requeue_orphans(&app.state),
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1, "the same task id is stored once");
+    assert!(app.state.jobs.queue.has_task(&task).await.unwrap());
+    assert_eq!(
+        seatkeeper::jobs::scheduler::requeue_orphans(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+}
+role_test!(a_run_whose_task_was_lost_is_queued_again, "api");
