@@ -300,6 +300,45 @@ pub async fn retry_later(
     save_from(db, run, JobState::Running).await
 }
 
+/// Cancels the profile's queued and running runs (before the profile is deleted, say) and
+/// returns them as they now are. A worker still running one finds it canceled and records
+/// nothing more.
+pub async fn cancel_active(
+    db: &DatabaseConnection,
+    profile_id: i64,
+    reason: &str,
+) -> Result<Vec<job_run::Model>> {
+    let active = job_run::Entity::find()
+        .filter(job_run::Column::ProfileId.eq(profile_id))
+        .filter(job_run::Column::State.is_in(ACTIVE_STATES))
+        .order_by_asc(job_run::Column::Id)
+        .all(db)
+        .await?;
+    let now = Utc::now();
+    let mut canceled = Vec::with_capacity(active.len());
+    for mut run in active {
+        // Twice at most: a worker may start a queued run between the read and the write.
+        for _ in 0..2 {
+            let from = run.state;
+            let next = job_run::Model {
+                state: JobState::Canceled,
+                error: Some(reason.to_owned()),
+                finished_at: Some(now),
+                ..run.clone()
+            };
+            if save_from(db, &next, from).await? {
+                canceled.push(next);
+                break;
+            }
+            match job_run::Entity::find_by_id(run.id).one(db).await? {
+                Some(now_run) if !is_final(now_run.state) => run = now_run,
+                _ => break,
+            }
+        }
+    }
+    Ok(canceled)
+}
+
 /// Runs queued before `cutoff`, oldest first: the ones whose task may have been lost (the
 /// process stopped between recording the run and queueing its task).
 pub async fn queued_before(

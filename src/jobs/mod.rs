@@ -62,3 +62,16 @@ pub async fn enqueue(
     }
     Ok(run)
 }
+
+/// Cancels the profile's queued and running runs and tells subscribers. Call it before
+/// deleting a profile: its runs go with it, and subscribers would otherwise never see them
+/// end. Returns how many runs were canceled.
+pub async fn cancel_profile_runs(state: &AppState, profile_id: i64) -> Result<usize> {
+    let canceled =
+        job_runs::cancel_active(&state.db, profile_id, "the integration profile was deleted")
+            .await?;
+    for run in &canceled {
+        state.jobs.events.publish(run).await;
+    }
+    Ok(canceled.len())
+}

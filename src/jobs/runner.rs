@@ -116,6 +116,13 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
             }
         };
         if !saved {
+            if crate::domain::jobs::get_run(&state.db, run.id)
+                .await
+                .is_ok()
+            {
+                // Canceled meanwhile; whoever canceled it told subscribers.
+                return Ok(());
+            }
             // The row went with its profile: tell subscribers the run will not finish.
             run.state = JobState::Canceled;
             run.error = Some(PROFILE_GONE.into());

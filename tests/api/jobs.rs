@@ -300,7 +300,11 @@ async fn a_run_whose_task_was_lost_is_queued_again(app: Proc, _db: TestDatabase)
         seatkeeper::jobs::scheduler::requeue_orphans(&app.state),
         seatkeeper::jobs::scheduler::requeue_orphans(&app.state),
     );
-    assert_eq!(a.unwrap() + b.unwrap(), 1, "the same task id is stored once");
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        1,
+        "the same task id is stored once"
+    );
     assert!(app.state.jobs.queue.has_task(&task).await.unwrap());
     assert_eq!(
         seatkeeper::jobs::scheduler::requeue_orphans(&app.state)
@@ -310,3 +314,53 @@ async fn a_run_whose_task_was_lost_is_queued_again(app: Proc, _db: TestDatabase)
     );
 }
 role_test!(a_run_whose_task_was_lost_is_queued_again, "api");
+
+async fn canceling_a_profiles_runs_ends_them_for_subscribers(app: Proc, _db: TestDatabase) {
+    let (id, pid) = profile(&app.state).await;
+    let download = app.gql(RUN_DOWNLOAD, json!({ "p": pid })).await;
+    let download = download.data()["runDownloadSubscriptions"]["id"].clone();
+    let mut updates = RunUpdates::open(
+        &app.address,
+        &format!("jobRunId: \"{}\"", download.as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(updates.next().await.unwrap()["state"], "QUEUED");
+    app.gql(RUN_ACTIVITY, json!({ "p": pid })).await.data();
+
+    assert_eq!(
+        seatkeeper::jobs::cancel_profile_runs(&app.state, id)
+            .await
+            .unwrap(),
+        2
+    );
+    let last = updates.next().await.expect("the cancellation");
+    assert_eq!(last["state"], "CANCELED");
+    assert_eq!(last["error"], "the integration profile was deleted");
+    assert!(
+        updates.next().await.is_none(),
+        "the stream ends with the run"
+    );
+
+    // Its task, delivered later, changes nothing; nothing is left to cancel.
+    let row = job_run::Entity::find_by_id(run_id(&download))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    seatkeeper::jobs::execute(&app.state, row.id, row.task_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    let after = job_run::Entity::find_by_id(row.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after, row);
+    assert_eq!(
+        seatkeeper::jobs::cancel_profile_runs(&app.state, id)
+            .await
+            .unwrap(),
+        0
+    );
+}
+role_test!(canceling_a_profiles_runs_ends_them_for_subscribers, "api");
