@@ -8,6 +8,7 @@ use actix_web::dev::ServerHandle;
 use entity::enums::{ProfileStatus, Vendor};
 use entity::job_run;
 use futures_util::{SinkExt, StreamExt};
+use seatkeeper::config::Settings;
 use seatkeeper::domain::job_runs::is_final;
 use seatkeeper::graphql::relay::global_id;
 use seatkeeper::startup::Application;
@@ -37,9 +38,12 @@ pub struct Proc {
 impl Proc {
     /// Starts a server with `SEATKEEPER_ROLE=role` (api, worker or all) on `db`.
     pub async fn start(db: &TestDatabase, role: &str) -> Proc {
-        let app = Application::build(test_settings(db, &[("SEATKEEPER_ROLE", role)]))
-            .await
-            .expect("the app starts");
+        Proc::start_with(test_settings(db, &[("SEATKEEPER_ROLE", role)])).await
+    }
+
+    /// Starts a server with these settings.
+    pub async fn start_with(settings: Settings) -> Proc {
+        let app = Application::build(settings).await.expect("the app starts");
         let address = format!("http://127.0.0.1:{}", app.port);
         let state = app.state.clone();
         let server = app.into_server();
