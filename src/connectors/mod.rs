@@ -2,11 +2,27 @@
 //! Vendor wire types stay private to each vendor module; what crosses this boundary is
 //! vendor-neutral.
 
+mod aha;
+mod checks;
+mod goto;
+mod http;
+mod oauth;
+mod options;
+mod ratelimit;
+mod zoom;
+
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use entity::enums::{ActivityKind, Vendor};
 use futures_util::stream::BoxStream;
 
 use crate::secret::Secret;
+
+pub use oauth::{AuthorizationStart, exchange_code, start_authorization};
+pub use options::{
+    ConnectorOptions, GoToReclaim, RateLimits, RetryPolicy, VendorUrls, ZoomPlan, default_urls,
+};
 
 /// What reclaiming a license of a product does at the vendor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +48,14 @@ pub struct ProductInfo {
     pub activity: &'static [ActivityKind],
     /// `None` when the vendor offers no way to reclaim it through the API.
     pub reclaim: Option<ReclaimAction>,
+}
+
+impl ProductInfo {
+    /// Whether activity of `kind` keeps this license in use (a Zoom Webinar add-on is not
+    /// kept by hosted meetings, say).
+    pub fn counts(&self, kind: ActivityKind) -> bool {
+        self.activity.contains(&kind)
+    }
 }
 
 /// One user holding one license, as the vendor reports it.
@@ -221,7 +245,10 @@ pub trait Connector: Send + Sync {
     async fn validate(&self) -> Vec<ProcessCheck>;
 
     /// Every license holder, page by page. An error ends the stream.
-    fn subscriptions<'a>(&'a self, hints: &'a DownloadHints) -> BoxStream<'a, Result<SubscriptionPage, ConnectorError>>;
+    fn subscriptions<'a>(
+        &'a self,
+        hints: &'a DownloadHints,
+    ) -> BoxStream<'a, Result<SubscriptionPage, ConnectorError>>;
 
     /// Activity in the query's window, in batches. An error ends the stream.
     fn activity<'a>(
@@ -234,4 +261,79 @@ pub trait Connector: Send + Sync {
 
     /// Vendor API calls made by this connector so far.
     fn requests_made(&self) -> u64;
+
+    /// What this connector spent so far: requests, retries, 429s, token requests.
+    fn stats(&self) -> CallStats {
+        CallStats {
+            requests: self.requests_made(),
+            ..CallStats::default()
+        }
+    }
+}
+
+/// Calls a connector made, for the job run ("what it spent").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallStats {
+    /// Every HTTP request sent to the vendor, retries and token requests included.
+    pub requests: u64,
+    /// Of those, repeats after a transient failure or a 429.
+    pub retries: u64,
+    /// Answers of 429.
+    pub rate_limited: u64,
+    /// Requests to the OAuth token endpoint.
+    pub token_requests: u64,
+}
+
+/// Every license kind a vendor's connector knows (no connection needed).
+pub fn known_products(vendor: Vendor) -> &'static [ProductInfo] {
+    match vendor {
+        Vendor::Zoom => zoom::PRODUCTS,
+        Vendor::GoTo => goto::PRODUCTS,
+        Vendor::Aha => aha::PRODUCTS,
+    }
+}
+
+/// A sink that keeps nothing: for validation with throw-away tokens, and tests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiscardTokens;
+
+#[async_trait::async_trait]
+impl TokenSink for DiscardTokens {
+    async fn save(&self, _tokens: &StoredTokens) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The connector for `config.vendor`. Fails only on configuration (no credentials, a bad
+/// URL); nothing is sent until the connector is used.
+pub fn build(
+    config: ConnectionConfig,
+    sink: Arc<dyn TokenSink>,
+    options: ConnectorOptions,
+) -> Result<Box<dyn Connector>, ConnectorError> {
+    url::Url::parse(&config.base_url).map_err(|e| {
+        ConnectorError::NotConfigured(format!("the base URL is not a valid URL: {e}"))
+    })?;
+    let stats = Arc::new(http::Stats::default());
+    let client = http::build_client(&options)?;
+    let auth = oauth::Auth::new(&config, client.clone(), sink, stats.clone(), options.retry)?;
+    // The budget belongs to the vendor account: same base and same app or account id.
+    let account = format!(
+        "{}|{}|{}",
+        config.base_url,
+        config.client_id.as_deref().unwrap_or_default(),
+        config.account_id.as_deref().unwrap_or_default()
+    );
+    let limiter = ratelimit::Limiter::new(
+        config.vendor,
+        account,
+        options.rate_limits,
+        options.zoom_plan,
+    );
+    let http = http::Http::new(client, auth, limiter, options.retry, stats);
+    Ok(match config.vendor {
+        Vendor::Zoom => Box::new(zoom::ZoomConnector::new(config, http, options)),
+        Vendor::GoTo => Box::new(goto::GoToConnector::new(config, http, options)),
+        Vendor::Aha => Box::new(aha::AhaConnector::new(config, http, options)),
+    })
 }

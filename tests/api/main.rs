@@ -7,6 +7,7 @@ mod auth;
 mod catalog;
 mod catalog_access;
 mod catalog_rules;
+mod connectors;
 mod http_protocol;
 mod integrations;
 mod jobs;

@@ -1,0 +1,177 @@
+//! Reclaims change the simulator's truth; reclaiming an owner's or admin's license fails
+//! with the vendor's own error.
+
+use seatkeeper::connectors::{ConnectorError, ConnectorOptions, GoToReclaim, ReclaimTarget};
+use seatkeeper_sim::{Product, Simulator, TruthUser, UserRole, Vendor as SimVendor};
+
+use super::{authorized, config, connector, fast_options, fixed, identifier, start};
+
+fn target(u: &TruthUser, product: Product) -> ReclaimTarget {
+    ReclaimTarget {
+        external_user_id: u.id.clone(),
+        user_principal_name: u.email.clone(),
+        identifier: identifier(product).to_owned(),
+    }
+}
+
+fn member_holding(sim: &Simulator, product: Product, skip: usize) -> TruthUser {
+    sim.truth()
+        .holders(product)
+        .filter(|u| u.role == UserRole::Member)
+        .nth(skip)
+        .cloned()
+        .expect("a member holds it")
+}
+
+fn holds(sim: &Simulator, id: &str, product: Product) -> bool {
+    sim.truth()
+        .user(id)
+        .unwrap()
+        .subscription(product)
+        .is_some()
+}
+
+fn refused_with(err: ConnectorError, code: &str) {
+    assert!(
+        matches!(&err, ConnectorError::Permanent { vendor_code: Some(c), .. } if c == code),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn zoom_reclaims_downgrade_and_remove_the_add_on_but_not_for_the_owner() {
+    let sim = start(SimVendor::Zoom, 200).await;
+    let c = connector(config(&sim), fast_options());
+
+    let webinar = member_holding(&sim, Product::ZoomWebinar, 0);
+    c.reclaim(&target(&webinar, Product::ZoomWebinar))
+        .await
+        .unwrap();
+    assert!(!holds(&sim, &webinar.id, Product::ZoomWebinar));
+    assert!(
+        holds(&sim, &webinar.id, Product::ZoomMeetings),
+        "only the add-on goes"
+    );
+
+    let licensed = member_holding(&sim, Product::ZoomMeetings, 3);
+    c.reclaim(&target(&licensed, Product::ZoomMeetings))
+        .await
+        .unwrap();
+    assert!(!holds(&sim, &licensed.id, Product::ZoomMeetings));
+    // Again: the user is Basic already, so there is nothing left to do.
+    c.reclaim(&target(&licensed, Product::ZoomMeetings))
+        .await
+        .unwrap();
+
+    let reclaimed = sim.reclaimed();
+    assert_eq!(reclaimed.len(), 2);
+    assert_eq!(
+        reclaimed[1].request,
+        format!("PATCH /v2/users/{}", licensed.id)
+    );
+
+    let owner = sim.truth().users[0].clone();
+    assert_eq!(owner.role, UserRole::Owner);
+    refused_with(
+        c.reclaim(&target(&owner, Product::ZoomMeetings))
+            .await
+            .unwrap_err(),
+        "1108",
+    );
+    assert!(holds(&sim, &owner.id, Product::ZoomMeetings));
+}
+
+#[tokio::test]
+async fn goto_reclaims_by_either_documented_call_but_not_for_the_super_user() {
+    let sim = start(SimVendor::GoTo, 200).await;
+    let cfg = authorized(&sim).await;
+    let put = connector(cfg.clone(), fast_options());
+    let delete = connector(
+        cfg,
+        ConnectorOptions {
+            goto_reclaim: GoToReclaim::DeleteFromLicense,
+            ..fast_options()
+        },
+    );
+
+    let meeting = member_holding(&sim, Product::GoToMeeting, 0);
+    let others: Vec<Product> = meeting
+        .subscriptions
+        .iter()
+        .map(|s| s.product)
+        .filter(|p| *p != Product::GoToMeeting)
+        .collect();
+    put.reclaim(&target(&meeting, Product::GoToMeeting))
+        .await
+        .unwrap();
+    assert!(!holds(&sim, &meeting.id, Product::GoToMeeting));
+    for p in others {
+        assert!(holds(&sim, &meeting.id, p), "{p:?} stays");
+    }
+
+    let webinar = member_holding(&sim, Product::GoToWebinar, 1);
+    delete
+        .reclaim(&target(&webinar, Product::GoToWebinar))
+        .await
+        .unwrap();
+    assert!(!holds(&sim, &webinar.id, Product::GoToWebinar));
+
+    let requests: Vec<String> = sim.reclaimed().into_iter().map(|r| r.request).collect();
+    assert!(
+        requests[0].starts_with("PUT /admin/rest/v1/accounts/"),
+        "{requests:?}"
+    );
+    assert!(
+        requests[1].starts_with("DELETE /admin/rest/v1/accounts/"),
+        "{requests:?}"
+    );
+
+    let owner = sim.truth().users[0].clone();
+    refused_with(
+        put.reclaim(&target(&owner, Product::GoToConnect))
+            .await
+            .unwrap_err(),
+        "AUTHZ_INSUFFICIENT_SCOPE",
+    );
+    let training = target(&owner, Product::GoToTraining);
+    assert!(matches!(
+        put.reclaim(&training).await,
+        Err(ConnectorError::Permanent {
+            vendor_code: None,
+            ..
+        })
+    ));
+    assert!(holds(&sim, &owner.id, Product::GoToConnect));
+}
+
+#[tokio::test]
+async fn aha_reclaim_disables_the_user_but_not_an_administrator() {
+    let sim = start(SimVendor::Aha, 200).await;
+    let mut cfg = config(&sim);
+    cfg.tokens = fixed(&sim.credentials().api_key.unwrap());
+    let c = connector(cfg, fast_options());
+
+    let member = member_holding(&sim, Product::AhaRoadmaps, 0);
+    c.reclaim(&target(&member, Product::AhaRoadmaps))
+        .await
+        .unwrap();
+    assert!(!holds(&sim, &member.id, Product::AhaRoadmaps));
+    assert_eq!(
+        sim.reclaimed()[0].request,
+        format!(
+            "PUT /{}/api/v1/users/{}",
+            sim.credentials().subdomain.unwrap(),
+            member.id
+        )
+    );
+
+    let admin = sim.truth().users[1].clone();
+    assert_eq!(admin.role, UserRole::Admin);
+    refused_with(
+        c.reclaim(&target(&admin, Product::AhaRoadmaps))
+            .await
+            .unwrap_err(),
+        "forbidden",
+    );
+    assert!(holds(&sim, &admin.id, Product::AhaRoadmaps));
+}
