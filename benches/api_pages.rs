@@ -27,13 +27,19 @@ async fn database_url(postgres: bool) -> (String, Option<String>) {
     if !postgres {
         let dir = std::env::temp_dir().join(format!("seatkeeper_bench_{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        return (format!("sqlite://{}/bench.db?mode=rwc", dir.display()), None);
+        return (
+            format!("sqlite://{}/bench.db?mode=rwc", dir.display()),
+            None,
+        );
     }
     let base = std::env::var("SEATKEEPER_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("sk_bench_{}", std::process::id());
     let admin = Database::connect(&base).await.unwrap();
-    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap();
     let root = base.rsplit_once('/').unwrap().0;
     (format!("{root}/{name}"), Some(name))
 }
@@ -61,28 +67,33 @@ async fn load_rows(db: &sea_orm::DatabaseConnection) -> Duration {
     .unwrap();
     let txn = db.begin().await.unwrap();
     for chunk_start in (0..ROWS).step_by(1000) {
-        let rows = (chunk_start..(chunk_start + 1000).min(ROWS)).map(|i| software_subscription::ActiveModel {
-            profile_id: Set(profile.id),
-            software_model_id: Set(None),
-            identifier: Set("2".into()),
-            external_user_id: Set(format!("u{i}")),
-            user_principal_name: Set(format!("user{i}@example.com")),
-            display_name: Set(Some(format!("User {i}"))),
-            external_created_at: Set(Some(now)),
-            assigned_at: Set(None),
-            last_activity_at: Set((i % 3 != 0).then(|| now - chrono::Duration::days(i % 120))),
-            active: Set(true),
-            is_privileged: Set(i % 500 == 0),
-            excluded_from_cost: Set(false),
-            excluded_from_reclaim: Set(false),
-            first_seen_at: Set(now),
-            last_seen_at: Set(now),
-            closed_at: Set(None),
-            content_hash: Set(i),
-            updated_at: Set(now),
-            ..Default::default()
+        let rows = (chunk_start..(chunk_start + 1000).min(ROWS)).map(|i| {
+            software_subscription::ActiveModel {
+                profile_id: Set(profile.id),
+                software_model_id: Set(None),
+                identifier: Set("2".into()),
+                external_user_id: Set(format!("u{i}")),
+                user_principal_name: Set(format!("user{i}@example.com")),
+                display_name: Set(Some(format!("User {i}"))),
+                external_created_at: Set(Some(now)),
+                assigned_at: Set(None),
+                last_activity_at: Set((i % 3 != 0).then(|| now - chrono::Duration::days(i % 120))),
+                active: Set(true),
+                is_privileged: Set(i % 500 == 0),
+                excluded_from_cost: Set(false),
+                excluded_from_reclaim: Set(false),
+                first_seen_at: Set(now),
+                last_seen_at: Set(now),
+                closed_at: Set(None),
+                content_hash: Set(i),
+                updated_at: Set(now),
+                ..Default::default()
+            }
         });
-        software_subscription::Entity::insert_many(rows).exec(&txn).await.unwrap();
+        software_subscription::Entity::insert_many(rows)
+            .exec(&txn)
+            .await
+            .unwrap();
     }
     txn.commit().await.unwrap();
     started.elapsed()
@@ -124,7 +135,13 @@ async fn main() {
                 let after = Cursor(rand::thread_rng().gen_range(0..ROWS - 50)).encode_cursor();
                 let body = serde_json::json!({ "query": query, "variables": { "after": after } });
                 let started = Instant::now();
-                let resp = client.post(&endpoint).bearer_auth(TOKEN).json(&body).send().await.unwrap();
+                let resp = client
+                    .post(&endpoint)
+                    .bearer_auth(TOKEN)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
                 let text = resp.text().await.unwrap();
                 latencies.push(started.elapsed());
                 assert!(text.contains("\"endCursor\""), "unexpected answer: {text}");
@@ -156,9 +173,14 @@ async fn main() {
         let base = std::env::var("SEATKEEPER_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
         if let Ok(admin) = Database::connect(&base).await {
-            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await;
         }
-    } else if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()) {
+    } else if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .and_then(|p| p.split('?').next())
+    {
         let _ = std::fs::remove_dir_all(std::path::Path::new(path).parent().unwrap());
     }
 }

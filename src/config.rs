@@ -78,6 +78,12 @@ pub struct Settings {
     pub max_page_size: usize,
     /// `SEATKEEPER_HTTP_WORKERS`: HTTP worker threads (default: one per core).
     pub http_workers: usize,
+    /// `SEATKEEPER_PUBLIC_URL`: how vendors' browsers reach this server (OAuth callback);
+    /// defaults to `http://` + the bound address.
+    pub public_url: Option<String>,
+    /// `SEATKEEPER_VENDOR_RATE_LIMIT`: `vendor` (the documented limits, default), `off`, or
+    /// a number of requests per second (an account with a raised limit, a simulator).
+    pub vendor_rate_limit: crate::connectors::RateLimits,
     /// `SEATKEEPER_ROLE` (or `serve --role`): api, worker or all.
     pub role: ServeRole,
     /// `SEATKEEPER_WORKER_CONCURRENCY`: job runs one worker process executes at once.
@@ -118,6 +124,8 @@ struct FileSettings {
     db_max_connections: Option<String>,
     max_page_size: Option<String>,
     http_workers: Option<String>,
+    public_url: Option<String>,
+    vendor_rate_limit: Option<String>,
     role: Option<String>,
     worker_concurrency: Option<String>,
     scheduler_interval_secs: Option<String>,
@@ -238,6 +246,25 @@ impl Settings {
             5_000,
             0..=3_600_000,
         )?;
+        let public_url = pick("SEATKEEPER_PUBLIC_URL", file.public_url)
+            .map(|raw| {
+                crate::domain::validate::http_url("SEATKEEPER_PUBLIC_URL", &raw)
+                    .map_err(|_| invalid("SEATKEEPER_PUBLIC_URL", "must be an absolute http(s) URL"))
+            })
+            .transpose()?;
+        let vendor_rate_limit = match pick("SEATKEEPER_VENDOR_RATE_LIMIT", file.vendor_rate_limit).as_deref() {
+            None | Some("vendor") => crate::connectors::RateLimits::Vendor,
+            Some("off") => crate::connectors::RateLimits::Off,
+            Some(n) => match n.trim().parse::<u32>() {
+                Ok(n) if n > 0 => crate::connectors::RateLimits::PerSecond(n),
+                _ => {
+                    return Err(invalid(
+                        "SEATKEEPER_VENDOR_RATE_LIMIT",
+                        format!("`{n}` is not vendor, off or a positive number of requests per second"),
+                    ));
+                }
+            },
+        };
         let master_key = pick("SEATKEEPER_MASTER_KEY", file.master_key).map(Secret::new);
         if let Some(key) = &master_key {
             crate::secret::Cipher::from_base64(key.expose())
@@ -252,6 +279,8 @@ impl Settings {
             db_max_connections: db_max_connections as u32,
             max_page_size,
             http_workers,
+            public_url,
+            vendor_rate_limit,
             role,
             worker_concurrency,
             scheduler_interval_secs: scheduler_interval_secs as u64,

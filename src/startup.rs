@@ -45,6 +45,10 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("SEATKEEPER_LISTEN: cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let mut settings = settings;
+        if settings.public_url.is_none() {
+            settings.public_url = Some(format!("http://{}", listener.local_addr()?));
+        }
         let events = JobEvents::new(&db);
         // Detached: it lives as long as the process (it holds one pooled connection).
         let _bridge = events

@@ -11,6 +11,7 @@ pub mod entitlement;
 pub mod integration_profile;
 pub mod job_run;
 pub mod license_position;
+pub mod oauth_state;
 pub mod reclamation_rule;
 pub mod removal_candidate;
 pub mod scheduled_job;

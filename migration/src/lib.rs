@@ -20,6 +20,7 @@ mod m20261122_000014_create_job_run;
 mod m20261122_000015_create_entitlement;
 mod m20261122_000016_create_license_position;
 mod m20261122_000017_create_audit_log;
+mod m20261122_000018_create_oauth_state;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000015_create_entitlement::Migration),
             Box::new(m20261122_000016_create_license_position::Migration),
             Box::new(m20261122_000017_create_audit_log::Migration),
+            Box::new(m20261122_000018_create_oauth_state::Migration),
         ]
     }
 }

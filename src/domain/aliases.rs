@@ -39,6 +39,9 @@ pub struct CredentialsInput {
     pub client_id: Option<String>,
     pub client_secret: Option<Secret>,
     pub account_id: Option<String>,
+    /// A token to use as is (an Aha! API key, a token issued elsewhere): stored encrypted,
+    /// without refresh token or expiry.
+    pub access_token: Option<Secret>,
     /// Forget the stored client secret and tokens.
     pub clear_secrets: bool,
 }
@@ -159,6 +162,15 @@ fn apply(
         row.refresh_token_enc = Set(None);
         row.token_expires_at = Set(None);
         changed.push("clientSecret");
+    }
+    if let Some(token) = creds.access_token {
+        if token.expose().trim().is_empty() {
+            return Err(AppError::bad_input("accessToken", "must not be empty"));
+        }
+        row.access_token_enc = Set(Some(cipher.encrypt(token.expose().trim())));
+        row.refresh_token_enc = Set(None);
+        row.token_expires_at = Set(None);
+        changed.push("accessToken");
     }
     Ok(changed)
 }

@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get_or_upgrade))
             .default_service(web::to(method_not_allowed)),
     )
+    .route("/oauth/callback", web::get().to(oauth_callback))
     .route("/healthz", web::get().to(healthz))
     .route("/readyz", web::get().to(readyz))
     .route("/metrics", web::get().to(metrics));
@@ -99,6 +100,44 @@ async fn websocket(
             Ok(data)
         })
         .start(&req, payload)
+}
+
+/// The vendor's redirect after the user approved (or refused) access: a plain page.
+async fn oauth_callback(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let mut code = None;
+    let mut flow_state = None;
+    let mut vendor_error = None;
+    for (k, v) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+        match k.as_ref() {
+            "code" => code = Some(v.into_owned()),
+            "state" => flow_state = Some(v.into_owned()),
+            "error" => vendor_error = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    let page = |status: actix_web::http::StatusCode, title: &str, text: &str| {
+        let body = format!(
+            "<!doctype html><meta charset=utf-8><title>{title}</title><h1>{title}</h1><p>{}</p>",
+            escape_html(text)
+        );
+        HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
+    };
+    let (Some(code), Some(flow_state)) = (code, flow_state) else {
+        let why = vendor_error.unwrap_or_else(|| "the vendor sent no authorization code".into());
+        return page(actix_web::http::StatusCode::BAD_REQUEST, "Authorization failed", &why);
+    };
+    match crate::domain::oauth::callback(&state, &code, &flow_state).await {
+        Ok(alias) => page(
+            actix_web::http::StatusCode::OK,
+            "Connected",
+            &format!("The connection alias \"{alias}\" now has its tokens. You can close this page."),
+        ),
+        Err(err) => page(actix_web::http::StatusCode::BAD_REQUEST, "Authorization failed", &err.message()),
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 async fn healthz() -> HttpResponse {

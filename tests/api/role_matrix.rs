@@ -22,6 +22,9 @@ fn table() -> Vec<(&'static str, &'static str, String)> {
         ("updateConnectionAlias", "INTEGRATOR", format!("updateConnectionAlias({id}, input: {{}}) {{ id }}")),
         ("setConnectionCredentials", "INTEGRATOR", r#"setConnectionCredentials(aliasId: "eA") { id }"#.into()),
         ("deleteConnectionAlias", "INTEGRATOR", format!("deleteConnectionAlias({id})")),
+        ("startOAuthAuthorization", "INTEGRATOR", r#"startOAuthAuthorization(aliasId: "eA")"#.into()),
+        ("validateConnection", "INTEGRATOR", r#"validateConnection(profileId: "eA") { ok }"#.into()),
+        ("publishIntegrationProfile", "INTEGRATOR", r#"publishIntegrationProfile(profileId: "eA") { firstRun { id } }"#.into()),
         (
             "mapUnrecognizedSubscriptionIdentifier",
             "ADMIN",

@@ -3,10 +3,17 @@
 //! everything they decide lives here.
 
 mod activity;
+pub(crate) mod catalog;
 mod download;
+mod exclusions;
 
 pub use activity::pull_activity;
 pub use download::download_subscriptions;
+
+use chrono::{DateTime, Utc};
+use entity::software_subscription as sub;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::connectors::ConnectorError;
 use crate::error::AppError;
@@ -82,4 +89,19 @@ impl From<ConnectorError> for SyncError {
     fn from(err: ConnectorError) -> Self {
         SyncError::Vendor(err)
     }
+}
+
+/// Sets a subscription's last activity to `at` unless it already knows a later one.
+pub(crate) async fn move_last_activity_forward(
+    db: &impl ConnectionTrait,
+    subscription_id: i64,
+    at: DateTime<Utc>,
+) -> Result<bool, sea_orm::DbErr> {
+    let moved = sub::Entity::update_many()
+        .col_expr(sub::Column::LastActivityAt, Expr::value(at))
+        .filter(sub::Column::Id.eq(subscription_id))
+        .filter(Condition::any().add(sub::Column::LastActivityAt.is_null()).add(sub::Column::LastActivityAt.lt(at)))
+        .exec(db)
+        .await?;
+    Ok(moved.rows_affected > 0)
 }

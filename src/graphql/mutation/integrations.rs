@@ -89,6 +89,7 @@ impl ConnectionAliasInput {
                 client_id: self.client_id,
                 client_secret: self.client_secret.map(Secret::new),
                 account_id: self.account_id,
+                access_token: None,
                 clear_secrets: false,
             },
         })
@@ -215,6 +216,7 @@ impl IntegrationMutation {
         client_id: Option<String>,
         #[graphql(secret)] client_secret: Option<String>,
         account_id: Option<String>,
+        #[graphql(secret, desc = "A token used as is, e.g. an Aha! API key; write-only.")] access_token: Option<String>,
         #[graphql(default = false)] clear: bool,
     ) -> async_graphql::Result<ConnectionAlias> {
         let st = state(ctx);
@@ -224,6 +226,7 @@ impl IntegrationMutation {
                 client_id,
                 client_secret: client_secret.map(Secret::new),
                 account_id,
+                access_token: access_token.map(Secret::new),
                 clear_secrets: clear,
             },
             ..Default::default()
@@ -279,5 +282,85 @@ impl IdentifierMutation {
         let model = expect_id(&software_model_id, "SoftwareModel", "softwareModelId")?;
         let (row, n) = crate::domain::identifiers::map_unrecognized(&state(ctx).db, principal(ctx)?, id, model).await?;
         Ok(MappedIdentifier { identifier: row.into(), subscriptions_repointed: n })
+    }
+}
+
+/// How one process fared during validation.
+#[derive(async_graphql::SimpleObject)]
+pub struct ProcessCheckResult {
+    /// `DOWNLOAD_SUBSCRIPTIONS` or `PULL_ACTIVITY`.
+    pub process: entity::enums::JobKind,
+    /// Whether the vendor answered as expected.
+    pub ok: bool,
+    /// What worked, or what failed and how to fix it.
+    pub message: String,
+    /// The vendor's error code, when it gave one.
+    pub vendor_code: Option<String>,
+}
+
+/// The outcome of `validateConnection`.
+#[derive(async_graphql::SimpleObject)]
+pub struct ConnectionValidation {
+    /// True when every checked process works; the profile may then be published.
+    pub ok: bool,
+    /// One result per process (reclaim is never exercised).
+    pub checks: Vec<ProcessCheckResult>,
+    /// The profile, with its validation recorded.
+    pub profile: IntegrationProfile,
+}
+
+/// The outcome of `publishIntegrationProfile`.
+#[derive(async_graphql::SimpleObject)]
+pub struct PublishedProfile {
+    /// The profile, now published.
+    pub profile: IntegrationProfile,
+    /// Its first download, queued now (null when it was already published).
+    pub first_run: Option<crate::graphql::types::JobRun>,
+}
+
+#[derive(Default)]
+pub struct LifecycleMutation;
+
+#[Object]
+impl LifecycleMutation {
+    /// Tests the profile's download API (and activity API when activity is on) with its
+    /// credentials; never reclaim. The result is recorded on the profile.
+    #[graphql(guard = "RoleGuard(Role::Integrator)")]
+    async fn validate_connection(&self, ctx: &Context<'_>, profile_id: ID) -> async_graphql::Result<ConnectionValidation> {
+        let id = expect_id(&profile_id, "IntegrationProfile", "profileId")?;
+        let v = crate::domain::lifecycle::validate(state(ctx), principal(ctx)?, id).await?;
+        Ok(ConnectionValidation {
+            ok: v.ok,
+            checks: v
+                .checks
+                .into_iter()
+                .map(|c| ProcessCheckResult { process: c.process, ok: c.ok, message: c.message, vendor_code: c.vendor_code })
+                .collect(),
+            profile: v.profile.into(),
+        })
+    }
+
+    /// Publishes a validated profile: daily download (and activity) schedules, a default
+    /// reclamation rule per software model without one, and the first download now.
+    #[graphql(guard = "RoleGuard(Role::Integrator)")]
+    async fn publish_integration_profile(&self, ctx: &Context<'_>, profile_id: ID) -> async_graphql::Result<PublishedProfile> {
+        let id = expect_id(&profile_id, "IntegrationProfile", "profileId")?;
+        let (profile, run) = crate::domain::lifecycle::publish(state(ctx), principal(ctx)?, id).await?;
+        Ok(PublishedProfile { profile: profile.into(), first_run: run.map(Into::into) })
+    }
+}
+
+#[derive(Default)]
+pub struct OAuthMutation;
+
+#[Object]
+impl OAuthMutation {
+    /// Starts the vendor's OAuth authorization-code flow (with `state` and PKCE) for an
+    /// alias and returns the URL to open in a browser. The vendor redirects to
+    /// `/oauth/callback`, which stores the tokens on the alias.
+    #[graphql(name = "startOAuthAuthorization", guard = "RoleGuard(Role::Integrator)")]
+    async fn start_oauth_authorization(&self, ctx: &Context<'_>, alias_id: ID) -> async_graphql::Result<String> {
+        let id = expect_id(&alias_id, "ConnectionAlias", "aliasId")?;
+        Ok(crate::domain::oauth::start(state(ctx), principal(ctx)?, id).await?)
     }
 }

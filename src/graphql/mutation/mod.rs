@@ -13,6 +13,8 @@ pub struct MutationRoot(
     tokens::TokenMutation,
     integrations::IntegrationMutation,
     integrations::IdentifierMutation,
+    integrations::LifecycleMutation,
+    integrations::OAuthMutation,
     catalog::CatalogMutation,
     jobs::JobMutation,
 );

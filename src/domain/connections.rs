@@ -1,0 +1,119 @@
+//! From a profile to a working connector: its alias (a child alias inherits what it leaves
+//! unset from its parent, then the vendor's defaults), decrypted secrets, and a token sink
+//! that stores refreshed tokens encrypted on the alias that holds the credentials.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use entity::{connection_alias, integration_profile};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+
+use crate::connectors::{self, ConnectionConfig, Connector, StoredTokens, TokenSink};
+use crate::domain::sync::SyncError;
+use crate::secret::{Cipher, Secret};
+use crate::state::AppState;
+
+/// Saves tokens onto one alias, encrypted.
+struct AliasTokenSink {
+    db: DatabaseConnection,
+    cipher: Cipher,
+    alias_id: i64,
+}
+
+#[async_trait::async_trait]
+impl TokenSink for AliasTokenSink {
+    async fn save(&self, tokens: &StoredTokens) -> Result<(), String> {
+        let row = connection_alias::Entity::find_by_id(self.alias_id)
+            .one(&self.db)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the connection alias was deleted")?;
+        let mut row: connection_alias::ActiveModel = row.into();
+        row.access_token_enc = Set(Some(self.cipher.encrypt(tokens.access_token.expose())));
+        if let Some(refresh) = &tokens.refresh_token {
+            row.refresh_token_enc = Set(Some(self.cipher.encrypt(refresh.expose())));
+        }
+        row.token_expires_at = Set(tokens.expires_at);
+        row.updated_at = Set(Utc::now());
+        row.update(&self.db).await.map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+fn decrypt(cipher: &Cipher, stored: &Option<Vec<u8>>) -> Result<Option<Secret>, SyncError> {
+    stored
+        .as_deref()
+        .map(|bytes| {
+            cipher.decrypt(bytes).map_err(|_| {
+                SyncError::Precondition(
+                    "a stored secret cannot be decrypted: was SEATKEEPER_MASTER_KEY changed?".into(),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// The connection settings a profile's alias resolves to.
+pub async fn config_for(state: &AppState, profile: &integration_profile::Model) -> Result<(ConnectionConfig, i64), SyncError> {
+    let alias_id = profile
+        .alias_id
+        .ok_or_else(|| SyncError::Precondition("the profile has no connection alias".into()))?;
+    let alias = connection_alias::Entity::find_by_id(alias_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| SyncError::Precondition("the profile's connection alias was deleted".into()))?;
+    Ok((config_for_alias(state, &alias).await?, alias.id))
+}
+
+/// The connection settings of an alias: its own, then its parent's, then the vendor's.
+pub async fn config_for_alias(state: &AppState, alias: &connection_alias::Model) -> Result<ConnectionConfig, SyncError> {
+    let parent = match alias.parent_id {
+        Some(id) => connection_alias::Entity::find_by_id(id).one(&state.db).await?,
+        None => None,
+    };
+    let inherit = |own: &Option<String>, pick: fn(&connection_alias::Model) -> &Option<String>| {
+        own.clone().or_else(|| parent.as_ref().and_then(|p| pick(p).clone()))
+    };
+    let defaults = connectors::default_urls(alias.vendor);
+    let tokens = match decrypt(&state.cipher, &alias.access_token_enc)? {
+        Some(access_token) => Some(StoredTokens {
+            access_token,
+            refresh_token: decrypt(&state.cipher, &alias.refresh_token_enc)?,
+            expires_at: alias.token_expires_at,
+        }),
+        None => None,
+    };
+    let public = state.settings.public_url.as_deref().unwrap_or("http://127.0.0.1:8080");
+    let default_redirect = format!("{}/oauth/callback", public.trim_end_matches('/'));
+    Ok(ConnectionConfig {
+        vendor: alias.vendor,
+        base_url: inherit(&alias.base_url, |a| &a.base_url).unwrap_or(defaults.base_url),
+        token_url: inherit(&alias.token_url, |a| &a.token_url).unwrap_or(defaults.token_url),
+        authorize_url: inherit(&alias.authorize_url, |a| &a.authorize_url).unwrap_or(defaults.authorize_url),
+        redirect_url: Some(inherit(&alias.redirect_url, |a| &a.redirect_url).unwrap_or(default_redirect)),
+        client_id: alias.client_id.clone(),
+        client_secret: decrypt(&state.cipher, &alias.client_secret_enc)?,
+        account_id: alias.account_id.clone(),
+        scopes: inherit(&alias.scopes, |a| &a.scopes),
+        tokens,
+    })
+}
+
+/// A token sink that stores onto `alias_id`.
+pub fn token_sink(state: &AppState, alias_id: i64) -> Arc<dyn TokenSink> {
+    Arc::new(AliasTokenSink { db: state.db.clone(), cipher: state.cipher.clone(), alias_id })
+}
+
+/// A connector for the profile's tenant.
+pub async fn connector_for(
+    state: &AppState,
+    profile: &integration_profile::Model,
+) -> Result<Box<dyn Connector>, SyncError> {
+    let (config, alias_id) = config_for(state, profile).await?;
+    Ok(connectors::build(config, token_sink(state, alias_id), options(state))?)
+}
+
+/// Connector options from the settings.
+pub fn options(state: &AppState) -> connectors::ConnectorOptions {
+    connectors::ConnectorOptions { rate_limits: state.settings.vendor_rate_limit, ..Default::default() }
+}
