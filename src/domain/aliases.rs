@@ -209,6 +209,13 @@ pub async fn create(
         return Err(AppError::bad_input("name", "is required"));
     }
     let parent_id = input.parent_id.take();
+    let has_base = input.base_url.as_deref().is_some_and(|u| !u.trim().is_empty());
+    if vendor == Vendor::Aha && parent_id.is_none() && !has_base {
+        return Err(AppError::bad_input(
+            "baseUrl",
+            "Aha! tenants live on their own subdomain: give https://<subdomain>.aha.io",
+        ));
+    }
     let txn = db.begin().await?;
     if let Some(parent) = parent_id {
         check_parent(&txn, parent, vendor).await?;

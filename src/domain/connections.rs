@@ -74,7 +74,17 @@ pub async fn config_for_alias(state: &AppState, alias: &connection_alias::Model)
     let inherit = |own: &Option<String>, pick: fn(&connection_alias::Model) -> &Option<String>| {
         own.clone().or_else(|| parent.as_ref().and_then(|p| pick(p).clone()))
     };
-    let defaults = connectors::default_urls(alias.vendor);
+    let base_url = inherit(&alias.base_url, |a| &a.base_url);
+    // Aha! lives on the tenant's subdomain: its OAuth URLs derive from the base URL.
+    let defaults = match (alias.vendor, &base_url) {
+        (entity::enums::Vendor::Aha, Some(base)) => connectors::VendorUrls::for_root(alias.vendor, base),
+        (entity::enums::Vendor::Aha, None) => {
+            return Err(SyncError::Precondition(
+                "an Aha! alias needs its tenant's base URL (https://<subdomain>.aha.io)".into(),
+            ));
+        }
+        _ => connectors::default_urls(alias.vendor),
+    };
     let tokens = match decrypt(&state.cipher, &alias.access_token_enc)? {
         Some(access_token) => Some(StoredTokens {
             access_token,
@@ -87,7 +97,7 @@ pub async fn config_for_alias(state: &AppState, alias: &connection_alias::Model)
     let default_redirect = format!("{}/oauth/callback", public.trim_end_matches('/'));
     Ok(ConnectionConfig {
         vendor: alias.vendor,
-        base_url: inherit(&alias.base_url, |a| &a.base_url).unwrap_or(defaults.base_url),
+        base_url: base_url.unwrap_or(defaults.base_url),
         token_url: inherit(&alias.token_url, |a| &a.token_url).unwrap_or(defaults.token_url),
         authorize_url: inherit(&alias.authorize_url, |a| &a.authorize_url).unwrap_or(defaults.authorize_url),
         redirect_url: Some(inherit(&alias.redirect_url, |a| &a.redirect_url).unwrap_or(default_redirect)),
@@ -115,5 +125,9 @@ pub async fn connector_for(
 
 /// Connector options from the settings.
 pub fn options(state: &AppState) -> connectors::ConnectorOptions {
-    connectors::ConnectorOptions { rate_limits: state.settings.vendor_rate_limit, ..Default::default() }
+    connectors::ConnectorOptions {
+        rate_limits: state.settings.vendor_rate_limit,
+        zoom_addon_checks: state.settings.zoom_addon_checks,
+        ..Default::default()
+    }
 }

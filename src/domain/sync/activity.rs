@@ -53,42 +53,96 @@ pub async fn pull_activity(
     let query = ActivityQuery { since, until: now, users };
 
     let mut counts = RunCounts::default();
-    let mut latest: HashMap<(String, ActivityKind), DateTime<Utc>> = HashMap::new();
+    let mut latest = Latest::default();
     let mut batches = connector.activity(&query);
     let mut done = 0;
     while let Some(batch) = batches.next().await {
         let batch = batch?;
-        for record in &batch {
-            let slot = latest.entry((record.external_user_id.clone(), record.kind)).or_insert(record.occurred_at);
-            *slot = (*slot).max(record.occurred_at);
-        }
-        counts.fetched += batch.len() as i64;
-        counts.created += store_events(db, profile_id, &batch).await? as i64;
-        counts.unchanged = counts.fetched - counts.created;
+        ingest_batch(db, profile_id, &batch, &mut latest, &mut counts).await?;
         counts.requests_made = connector.requests_made() as i64;
         done += 1;
         progress.report(&Progress { done, total: None, counts: counts.clone() }).await;
     }
     drop(batches);
 
+    counts.updated += roll_up(db, &subs, &kinds, &latest).await?;
+    counts.requests_made = connector.requests_made() as i64;
+    progress.report(&Progress { done, total: Some(done), counts: counts.clone() }).await;
+    Ok(counts)
+}
+
+/// Stores events the caller already holds for a profile and moves its subscriptions' last
+/// activity forward: exactly what `pull_activity` does with each batch a connector yields
+/// and after the last one (an import, or a benchmark without a vendor). `counts` has
+/// fetched, created (new events), unchanged (duplicates) and updated (subscriptions moved).
+pub async fn ingest_activity(
+    db: &DatabaseConnection,
+    profile_id: i64,
+    batches: impl IntoIterator<Item = Vec<ActivityRecord>>,
+) -> Result<RunCounts, SyncError> {
+    let profile = integration_profile::Entity::find_by_id(profile_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| SyncError::Precondition("the integration profile no longer exists".into()))?;
+    let kinds: HashMap<&str, &[ActivityKind]> =
+        crate::connectors::known_products(profile.vendor).iter().map(|p| (p.identifier, p.activity)).collect();
+    let subs = open_subscriptions(db, profile_id).await?;
+    let mut counts = RunCounts::default();
+    let mut latest = Latest::default();
+    for batch in batches {
+        ingest_batch(db, profile_id, &batch, &mut latest, &mut counts).await?;
+    }
+    counts.updated += roll_up(db, &subs, &kinds, &latest).await?;
+    Ok(counts)
+}
+
+/// The newest event per (user, kind) seen in a run.
+#[derive(Default)]
+struct Latest(HashMap<(String, ActivityKind), DateTime<Utc>>);
+
+/// Stores one batch of events and notes the newest per user and kind.
+async fn ingest_batch(
+    db: &DatabaseConnection,
+    profile_id: i64,
+    batch: &[ActivityRecord],
+    latest: &mut Latest,
+    counts: &mut RunCounts,
+) -> Result<(), SyncError> {
+    for record in batch {
+        let slot = latest.0.entry((record.external_user_id.clone(), record.kind)).or_insert(record.occurred_at);
+        *slot = (*slot).max(record.occurred_at);
+    }
+    counts.fetched += batch.len() as i64;
+    counts.created += store_events(db, profile_id, batch).await? as i64;
+    counts.unchanged = counts.fetched - counts.created;
+    Ok(())
+}
+
+/// Moves each open subscription's last activity forward to the newest event of the kinds
+/// its product counts; returns how many moved.
+async fn roll_up(
+    db: &DatabaseConnection,
+    subs: &[OpenSub],
+    kinds: &HashMap<&str, &[ActivityKind]>,
+    latest: &Latest,
+) -> Result<i64, SyncError> {
+    let mut updated = 0;
     let txn = db.begin().await?;
-    for s in &subs {
+    for s in subs {
         let Some(product_kinds) = kinds.get(s.identifier.as_str()) else { continue };
         let newest = product_kinds
             .iter()
-            .filter_map(|k| latest.get(&(s.external_user_id.clone(), *k)))
+            .filter_map(|k| latest.0.get(&(s.external_user_id.clone(), *k)))
             .max();
         if let Some(&at) = newest
             && s.last_activity_at.is_none_or(|old| old < at)
             && move_last_activity_forward(&txn, s.id, at).await?
         {
-            counts.updated += 1;
+            updated += 1;
         }
     }
     txn.commit().await?;
-    counts.requests_made = connector.requests_made() as i64;
-    progress.report(&Progress { done, total: Some(done), counts: counts.clone() }).await;
-    Ok(counts)
+    Ok(updated)
 }
 
 /// The look-back, shortened to just before the previous successful pull when there is one.
@@ -120,7 +174,8 @@ struct OpenSub {
 }
 
 async fn open_subscriptions(db: &DatabaseConnection, profile_id: i64) -> Result<Vec<OpenSub>, SyncError> {
-    let rows: Vec<(i64, String, String, String, Option<DateTime<Utc>>)> = sub::Entity::find()
+    type Row = (i64, String, String, String, Option<DateTime<Utc>>);
+    let rows: Vec<Row> = sub::Entity::find()
         .select_only()
         .columns([
             sub::Column::Id,

@@ -209,6 +209,7 @@ impl IntegrationMutation {
     /// Sets an alias's OAuth client credentials (and Zoom account id). The secret is stored
     /// encrypted and never returned; `clear: true` forgets the secret and any tokens.
     #[graphql(guard = "RoleGuard(Role::Integrator)")]
+    #[allow(clippy::too_many_arguments)]
     async fn set_connection_credentials(
         &self,
         ctx: &Context<'_>,
