@@ -84,6 +84,9 @@ pub struct Settings {
     /// `SEATKEEPER_VENDOR_RATE_LIMIT`: `vendor` (the documented limits, default), `off`, or
     /// a number of requests per second (an account with a raised limit, a simulator).
     pub vendor_rate_limit: crate::connectors::RateLimits,
+    /// `SEATKEEPER_ZOOM_ADDON_CHECKS`: read each Licensed Zoom user's settings for the
+    /// Webinar add-on at download (default true); false skips those per-user calls.
+    pub zoom_addon_checks: bool,
     /// `SEATKEEPER_ROLE` (or `serve --role`): api, worker or all.
     pub role: ServeRole,
     /// `SEATKEEPER_WORKER_CONCURRENCY`: job runs one worker process executes at once.
@@ -126,6 +129,7 @@ struct FileSettings {
     http_workers: Option<String>,
     public_url: Option<String>,
     vendor_rate_limit: Option<String>,
+    zoom_addon_checks: Option<String>,
     role: Option<String>,
     worker_concurrency: Option<String>,
     scheduler_interval_secs: Option<String>,
@@ -248,11 +252,14 @@ impl Settings {
         )?;
         let public_url = pick("SEATKEEPER_PUBLIC_URL", file.public_url)
             .map(|raw| {
-                crate::domain::validate::http_url("SEATKEEPER_PUBLIC_URL", &raw)
-                    .map_err(|_| invalid("SEATKEEPER_PUBLIC_URL", "must be an absolute http(s) URL"))
+                crate::domain::validate::http_url("SEATKEEPER_PUBLIC_URL", &raw).map_err(|_| {
+                    invalid("SEATKEEPER_PUBLIC_URL", "must be an absolute http(s) URL")
+                })
             })
             .transpose()?;
-        let vendor_rate_limit = match pick("SEATKEEPER_VENDOR_RATE_LIMIT", file.vendor_rate_limit).as_deref() {
+        let vendor_rate_limit = match pick("SEATKEEPER_VENDOR_RATE_LIMIT", file.vendor_rate_limit)
+            .as_deref()
+        {
             None | Some("vendor") => crate::connectors::RateLimits::Vendor,
             Some("off") => crate::connectors::RateLimits::Off,
             Some(n) => match n.trim().parse::<u32>() {
@@ -260,11 +267,24 @@ impl Settings {
                 _ => {
                     return Err(invalid(
                         "SEATKEEPER_VENDOR_RATE_LIMIT",
-                        format!("`{n}` is not vendor, off or a positive number of requests per second"),
+                        format!(
+                            "`{n}` is not vendor, off or a positive number of requests per second"
+                        ),
                     ));
                 }
             },
         };
+        let zoom_addon_checks =
+            match pick("SEATKEEPER_ZOOM_ADDON_CHECKS", file.zoom_addon_checks).as_deref() {
+                None | Some("true") => true,
+                Some("false") => false,
+                Some(other) => {
+                    return Err(invalid(
+                        "SEATKEEPER_ZOOM_ADDON_CHECKS",
+                        format!("`{other}` is not true or false"),
+                    ));
+                }
+            };
         let master_key = pick("SEATKEEPER_MASTER_KEY", file.master_key).map(Secret::new);
         if let Some(key) = &master_key {
             crate::secret::Cipher::from_base64(key.expose())
@@ -281,6 +301,7 @@ impl Settings {
             http_workers,
             public_url,
             vendor_rate_limit,
+            zoom_addon_checks,
             role,
             worker_concurrency,
             scheduler_interval_secs: scheduler_interval_secs as u64,
@@ -301,6 +322,18 @@ impl Settings {
             ));
         }
         Ok(settings)
+    }
+
+    /// Demo mode: its own SQLite file unless a database was configured, every role in
+    /// this process, and no pacing against the local simulators.
+    pub fn prepare_demo(&mut self) {
+        if std::env::var("SEATKEEPER_DATABASE_URL").is_err()
+            && self.database_url.expose() == Self::DEFAULT_DATABASE_URL
+        {
+            self.database_url = Secret::new("sqlite://seatkeeper-demo.db?mode=rwc");
+        }
+        self.role = ServeRole::All;
+        self.vendor_rate_limit = crate::connectors::RateLimits::Off;
     }
 
     /// Which database the URL selects.
@@ -410,6 +443,15 @@ mod tests {
         assert!(!api.role.runs_workers());
         let err = settings(&[("SEATKEEPER_ROLE", "both")]).unwrap_err();
         assert_eq!(err.name, "SEATKEEPER_ROLE");
+    }
+
+    #[test]
+    fn zoom_addon_checks_default_on_and_accept_only_true_or_false() {
+        assert!(settings(&[]).unwrap().zoom_addon_checks);
+        let off = settings(&[("SEATKEEPER_ZOOM_ADDON_CHECKS", "false")]).unwrap();
+        assert!(!off.zoom_addon_checks);
+        let err = settings(&[("SEATKEEPER_ZOOM_ADDON_CHECKS", "no")]).unwrap_err();
+        assert_eq!(err.name, "SEATKEEPER_ZOOM_ADDON_CHECKS");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod connectors;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod graphql;

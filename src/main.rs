@@ -26,6 +26,10 @@ enum Command {
         /// runs them (and the scheduler), `all` both. Default: SEATKEEPER_ROLE, else all.
         #[arg(long, value_enum)]
         role: Option<ServeRole>,
+        /// Start simulated Zoom, GoTo and Aha! tenants and connect a published profile to
+        /// each (own database `seatkeeper-demo.db` unless SEATKEEPER_DATABASE_URL is set).
+        #[arg(long)]
+        demo: bool,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -65,9 +69,12 @@ async fn main() -> anyhow::Result<()> {
             seatkeeper::db::migrate(&db).await?;
             tracing::info!("migrations applied");
         }
-        Command::Serve { role } => {
+        Command::Serve { role, demo } => {
             let mut settings = load_settings();
             settings.role = role.unwrap_or(settings.role);
+            if demo {
+                settings.prepare_demo();
+            }
             seatkeeper::telemetry::init(settings.log_format);
             let app = match Application::build(settings).await {
                 Ok(app) => app,
@@ -86,6 +93,13 @@ async fn main() -> anyhow::Result<()> {
                 addr.ip(),
                 app.port
             );
+            let _demo = if demo {
+                let demo = seatkeeper::demo::start(&app.state).await?;
+                println!("Demo mode: simulated Zoom, GoTo and Aha! tenants are syncing; try {{ jobRuns {{ edges {{ node {{ kind state }} }} }} }}");
+                Some(demo)
+            } else {
+                None
+            };
             app.run().await?;
         }
     }

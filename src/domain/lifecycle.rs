@@ -126,6 +126,14 @@ pub async fn publish(
     Ok((profile, first))
 }
 
+/// Deletes a profile after ending its queued and running job runs as CANCELED, so their
+/// subscribers see them end before the cascade removes them.
+pub async fn delete(state: &AppState, actor: &Principal, profile_id: i64) -> Result<i64> {
+    profiles::get(&state.db, profile_id).await?;
+    crate::jobs::cancel_profile_runs(state, profile_id).await?;
+    profiles::delete(&state.db, actor, profile_id).await
+}
+
 fn into_app_error(err: SyncError) -> AppError {
     match err {
         SyncError::App(app) => app,

@@ -8,6 +8,7 @@ mod catalog;
 mod catalog_access;
 mod catalog_rules;
 mod connectors;
+mod demo;
 mod http_protocol;
 mod integrations;
 mod jobs;

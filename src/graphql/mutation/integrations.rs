@@ -166,7 +166,7 @@ impl IntegrationMutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<ID> {
-        profiles::delete(&state(ctx).db, principal(ctx)?, profile_id(&id)?).await?;
+        crate::domain::lifecycle::delete(state(ctx), principal(ctx)?, profile_id(&id)?).await?;
         Ok(id)
     }
 
