@@ -20,4 +20,5 @@ mod role_matrix;
 mod schema_file;
 mod subscriptions;
 mod sync_e2e;
+mod sync_faults;
 mod websocket;

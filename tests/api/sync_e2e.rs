@@ -18,7 +18,7 @@ use crate::jobs_support::wait_final;
 
 const USERS: usize = 40;
 
-async fn app_and_sim(db: Db, vendor: SimVendor) -> (TestApp, Simulator) {
+pub async fn app_and_sim(db: Db, vendor: SimVendor) -> (TestApp, Simulator) {
     let sim = Simulator::start(SimConfig::new(vendor).users(USERS).seed(5).rate_limit(RateLimitMode::Off))
         .await
         .unwrap();
@@ -45,7 +45,7 @@ fn seatkeeper_vendor(vendor: SimVendor) -> entity::enums::Vendor {
 /// Creates an alias pointing at the simulator and gets it credentials the vendor's way:
 /// Zoom's account credentials, GoTo's authorization code (through `/oauth/callback`),
 /// Aha!'s API key.
-async fn connect(app: &TestApp, sim: &Simulator) -> String {
+pub async fn connect(app: &TestApp, sim: &Simulator) -> String {
     let vendor = sim.vendor();
     let urls = VendorUrls::for_root(seatkeeper_vendor(vendor), &sim.base_url());
     let creds = sim.credentials();
@@ -88,7 +88,7 @@ async fn connect(app: &TestApp, sim: &Simulator) -> String {
     alias
 }
 
-async fn create_profile(app: &TestApp, vendor: SimVendor, alias: &str) -> String {
+pub async fn create_profile(app: &TestApp, vendor: SimVendor, alias: &str) -> String {
     let resp = app
         .gql(
             "mutation($input: CreateIntegrationProfileInput!) { createIntegrationProfile(input: $input) { id } }",
@@ -98,13 +98,13 @@ async fn create_profile(app: &TestApp, vendor: SimVendor, alias: &str) -> String
     resp.data()["createIntegrationProfile"]["id"].as_str().unwrap().to_owned()
 }
 
-async fn run_and_wait(app: &TestApp, mutation: &str, profile: &str) -> entity::job_run::Model {
+pub async fn run_and_wait(app: &TestApp, mutation: &str, profile: &str) -> entity::job_run::Model {
     let resp = app.gql(&format!("mutation($p: ID!) {{ {mutation}(profileId: $p) {{ id }} }}"), json!({ "p": profile })).await;
     let id = expect_id(&resp.data()[mutation]["id"].as_str().unwrap().into(), "JobRun", "id").unwrap();
     wait_final(&app.state, id).await
 }
 
-async fn stored(app: &TestApp, profile_id: i64) -> Vec<sub::Model> {
+pub async fn stored(app: &TestApp, profile_id: i64) -> Vec<sub::Model> {
     sub::Entity::find().filter(sub::Column::ProfileId.eq(profile_id)).all(&app.state.db).await.unwrap()
 }
 
