@@ -27,18 +27,33 @@ pub struct Demo {
 }
 
 fn demo_actor() -> Principal {
-    Principal { token_id: 0, name: "demo mode".into(), roles: crate::domain::tokens::ALL_ROLES.to_vec() }
+    Principal {
+        token_id: 0,
+        name: "demo mode".into(),
+        roles: crate::domain::tokens::ALL_ROLES.to_vec(),
+    }
 }
 
 /// Starts the simulators and connects a published profile to each. Idempotent across
 /// restarts: the demo aliases are re-pointed at the new simulator ports.
 pub async fn start(state: &AppState) -> anyhow::Result<Demo> {
     let mut simulators = Vec::new();
-    for (sim_vendor, vendor) in [(SimVendor::Zoom, Vendor::Zoom), (SimVendor::GoTo, Vendor::GoTo), (SimVendor::Aha, Vendor::Aha)] {
-        let sim = Simulator::start(SimConfig::new(sim_vendor).users(DEMO_USERS).seed(SEED).rate_limit(RateLimitMode::Off))
+    for (sim_vendor, vendor) in [
+        (SimVendor::Zoom, Vendor::Zoom),
+        (SimVendor::GoTo, Vendor::GoTo),
+        (SimVendor::Aha, Vendor::Aha),
+    ] {
+        let sim = Simulator::start(
+            SimConfig::new(sim_vendor)
+                .users(DEMO_USERS)
+                .seed(SEED)
+                .rate_limit(RateLimitMode::Off),
+        )
+        .await
+        .with_context(|| format!("starting the {vendor} simulator"))?;
+        let profile = connect(state, &sim, vendor)
             .await
-            .with_context(|| format!("starting the {vendor} simulator"))?;
-        let profile = connect(state, &sim, vendor).await.with_context(|| format!("connecting the {vendor} demo tenant"))?;
+            .with_context(|| format!("connecting the {vendor} demo tenant"))?;
         tracing::info!(%vendor, url = %sim.base_url(), profile, "demo tenant connected");
         simulators.push(sim);
     }
@@ -72,8 +87,29 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
         .one(&state.db)
         .await?;
     let alias = match existing {
-        Some(row) => aliases::update(&state.db, &state.cipher, &actor, row.id, "demoConnectionAlias", input()).await,
-        None => aliases::create(&state.db, &state.cipher, &actor, AliasInput { vendor: Some(vendor), ..input() }).await,
+        Some(row) => {
+            aliases::update(
+                &state.db,
+                &state.cipher,
+                &actor,
+                row.id,
+                "demoConnectionAlias",
+                input(),
+            )
+            .await
+        }
+        None => {
+            aliases::create(
+                &state.db,
+                &state.cipher,
+                &actor,
+                AliasInput {
+                    vendor: Some(vendor),
+                    ..input()
+                },
+            )
+            .await
+        }
     }
     .map_err(|e| anyhow::anyhow!(e.message()))?;
     if vendor == Vendor::GoTo {
@@ -105,14 +141,28 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
         .await
         .map_err(|e| anyhow::anyhow!(e.message()))?,
     };
-    let validation = lifecycle::validate(state, &actor, profile.id).await.map_err(|e| anyhow::anyhow!(e.message()))?;
-    anyhow::ensure!(validation.ok, "the demo tenant did not validate: {:?}", validation.checks);
-    let (_, first) = lifecycle::publish(state, &actor, profile.id).await.map_err(|e| anyhow::anyhow!(e.message()))?;
+    let validation = lifecycle::validate(state, &actor, profile.id)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))?;
+    anyhow::ensure!(
+        validation.ok,
+        "the demo tenant did not validate: {:?}",
+        validation.checks
+    );
+    let (_, first) = lifecycle::publish(state, &actor, profile.id)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))?;
     let first = match first {
         Some(run) => run,
-        None => crate::jobs::enqueue(state, Some(&actor), profile.id, JobKind::DownloadSubscriptions, None)
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message()))?,
+        None => crate::jobs::enqueue(
+            state,
+            Some(&actor),
+            profile.id,
+            JobKind::DownloadSubscriptions,
+            None,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))?,
     };
     // Activity after the download, so it has subscriptions to roll up into.
     let state = state.clone();
@@ -120,8 +170,21 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
     tokio::spawn(async move {
         let mut events = state.jobs.events.subscribe();
         while let Ok(run) = events.recv().await {
-            if run.id == first.id && matches!(run.state, JobState::Succeeded | JobState::Failed | JobState::Canceled) {
-                if let Err(err) = crate::jobs::enqueue(&state, Some(&demo_actor()), profile_id, JobKind::PullActivity, None).await {
+            if run.id == first.id
+                && matches!(
+                    run.state,
+                    JobState::Succeeded | JobState::Failed | JobState::Canceled
+                )
+            {
+                if let Err(err) = crate::jobs::enqueue(
+                    &state,
+                    Some(&demo_actor()),
+                    profile_id,
+                    JobKind::PullActivity,
+                    None,
+                )
+                .await
+                {
                     tracing::warn!(err = %err.message(), "demo activity pull not queued");
                 }
                 break;
@@ -133,8 +196,12 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
 
 /// Runs the authorization-code flow against the simulator as a browser would.
 async fn authorize(state: &AppState, actor: &Principal, alias_id: i64) -> anyhow::Result<()> {
-    let url = oauth::start(state, actor, alias_id).await.map_err(|e| anyhow::anyhow!(e.message()))?;
-    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let url = oauth::start(state, actor, alias_id)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))?;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
     let answer = browser.get(&url).send().await?;
     let location = answer
         .headers()
@@ -142,8 +209,16 @@ async fn authorize(state: &AppState, actor: &Principal, alias_id: i64) -> anyhow
         .and_then(|v| v.to_str().ok())
         .context("the simulator did not redirect back")?;
     let back = url::Url::parse(location)?;
-    let param = |name: &str| back.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
-    let (code, flow_state) = param("code").zip(param("state")).context("no code in the redirect")?;
-    oauth::callback(state, &code, &flow_state).await.map_err(|e| anyhow::anyhow!(e.message()))?;
+    let param = |name: &str| {
+        back.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let (code, flow_state) = param("code")
+        .zip(param("state"))
+        .context("no code in the redirect")?;
+    oauth::callback(state, &code, &flow_state)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))?;
     Ok(())
 }

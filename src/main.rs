@@ -95,7 +95,9 @@ async fn main() -> anyhow::Result<()> {
             );
             let _demo = if demo {
                 let demo = seatkeeper::demo::start(&app.state).await?;
-                println!("Demo mode: simulated Zoom, GoTo and Aha! tenants are syncing; try {{ jobRuns {{ edges {{ node {{ kind state }} }} }} }}");
+                println!(
+                    "Demo mode: simulated Zoom, GoTo and Aha! tenants are syncing; try {{ jobRuns {{ edges {{ node {{ kind state }} }} }} }}"
+                );
                 Some(demo)
             } else {
                 None

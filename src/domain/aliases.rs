@@ -209,7 +209,10 @@ pub async fn create(
         return Err(AppError::bad_input("name", "is required"));
     }
     let parent_id = input.parent_id.take();
-    let has_base = input.base_url.as_deref().is_some_and(|u| !u.trim().is_empty());
+    let has_base = input
+        .base_url
+        .as_deref()
+        .is_some_and(|u| !u.trim().is_empty());
     if vendor == Vendor::Aha && parent_id.is_none() && !has_base {
         return Err(AppError::bad_input(
             "baseUrl",

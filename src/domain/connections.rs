@@ -46,7 +46,8 @@ fn decrypt(cipher: &Cipher, stored: &Option<Vec<u8>>) -> Result<Option<Secret>, 
         .map(|bytes| {
             cipher.decrypt(bytes).map_err(|_| {
                 SyncError::Precondition(
-                    "a stored secret cannot be decrypted: was SEATKEEPER_MASTER_KEY changed?".into(),
+                    "a stored secret cannot be decrypted: was SEATKEEPER_MASTER_KEY changed?"
+                        .into(),
                 )
             })
         })
@@ -54,30 +55,45 @@ fn decrypt(cipher: &Cipher, stored: &Option<Vec<u8>>) -> Result<Option<Secret>, 
 }
 
 /// The connection settings a profile's alias resolves to.
-pub async fn config_for(state: &AppState, profile: &integration_profile::Model) -> Result<(ConnectionConfig, i64), SyncError> {
+pub async fn config_for(
+    state: &AppState,
+    profile: &integration_profile::Model,
+) -> Result<(ConnectionConfig, i64), SyncError> {
     let alias_id = profile
         .alias_id
         .ok_or_else(|| SyncError::Precondition("the profile has no connection alias".into()))?;
     let alias = connection_alias::Entity::find_by_id(alias_id)
         .one(&state.db)
         .await?
-        .ok_or_else(|| SyncError::Precondition("the profile's connection alias was deleted".into()))?;
+        .ok_or_else(|| {
+            SyncError::Precondition("the profile's connection alias was deleted".into())
+        })?;
     Ok((config_for_alias(state, &alias).await?, alias.id))
 }
 
 /// The connection settings of an alias: its own, then its parent's, then the vendor's.
-pub async fn config_for_alias(state: &AppState, alias: &connection_alias::Model) -> Result<ConnectionConfig, SyncError> {
+pub async fn config_for_alias(
+    state: &AppState,
+    alias: &connection_alias::Model,
+) -> Result<ConnectionConfig, SyncError> {
     let parent = match alias.parent_id {
-        Some(id) => connection_alias::Entity::find_by_id(id).one(&state.db).await?,
+        Some(id) => {
+            connection_alias::Entity::find_by_id(id)
+                .one(&state.db)
+                .await?
+        }
         None => None,
     };
     let inherit = |own: &Option<String>, pick: fn(&connection_alias::Model) -> &Option<String>| {
-        own.clone().or_else(|| parent.as_ref().and_then(|p| pick(p).clone()))
+        own.clone()
+            .or_else(|| parent.as_ref().and_then(|p| pick(p).clone()))
     };
     let base_url = inherit(&alias.base_url, |a| &a.base_url);
     // Aha! lives on the tenant's subdomain: its OAuth URLs derive from the base URL.
     let defaults = match (alias.vendor, &base_url) {
-        (entity::enums::Vendor::Aha, Some(base)) => connectors::VendorUrls::for_root(alias.vendor, base),
+        (entity::enums::Vendor::Aha, Some(base)) => {
+            connectors::VendorUrls::for_root(alias.vendor, base)
+        }
         (entity::enums::Vendor::Aha, None) => {
             return Err(SyncError::Precondition(
                 "an Aha! alias needs its tenant's base URL (https://<subdomain>.aha.io)".into(),
@@ -93,14 +109,21 @@ pub async fn config_for_alias(state: &AppState, alias: &connection_alias::Model)
         }),
         None => None,
     };
-    let public = state.settings.public_url.as_deref().unwrap_or("http://127.0.0.1:8080");
+    let public = state
+        .settings
+        .public_url
+        .as_deref()
+        .unwrap_or("http://127.0.0.1:8080");
     let default_redirect = format!("{}/oauth/callback", public.trim_end_matches('/'));
     Ok(ConnectionConfig {
         vendor: alias.vendor,
         base_url: base_url.unwrap_or(defaults.base_url),
         token_url: inherit(&alias.token_url, |a| &a.token_url).unwrap_or(defaults.token_url),
-        authorize_url: inherit(&alias.authorize_url, |a| &a.authorize_url).unwrap_or(defaults.authorize_url),
-        redirect_url: Some(inherit(&alias.redirect_url, |a| &a.redirect_url).unwrap_or(default_redirect)),
+        authorize_url: inherit(&alias.authorize_url, |a| &a.authorize_url)
+            .unwrap_or(defaults.authorize_url),
+        redirect_url: Some(
+            inherit(&alias.redirect_url, |a| &a.redirect_url).unwrap_or(default_redirect),
+        ),
         client_id: alias.client_id.clone(),
         client_secret: decrypt(&state.cipher, &alias.client_secret_enc)?,
         account_id: alias.account_id.clone(),
@@ -111,7 +134,11 @@ pub async fn config_for_alias(state: &AppState, alias: &connection_alias::Model)
 
 /// A token sink that stores onto `alias_id`.
 pub fn token_sink(state: &AppState, alias_id: i64) -> Arc<dyn TokenSink> {
-    Arc::new(AliasTokenSink { db: state.db.clone(), cipher: state.cipher.clone(), alias_id })
+    Arc::new(AliasTokenSink {
+        db: state.db.clone(),
+        cipher: state.cipher.clone(),
+        alias_id,
+    })
 }
 
 /// A connector for the profile's tenant.
@@ -120,7 +147,11 @@ pub async fn connector_for(
     profile: &integration_profile::Model,
 ) -> Result<Box<dyn Connector>, SyncError> {
     let (config, alias_id) = config_for(state, profile).await?;
-    Ok(connectors::build(config, token_sink(state, alias_id), options(state))?)
+    Ok(connectors::build(
+        config,
+        token_sink(state, alias_id),
+        options(state),
+    )?)
 }
 
 /// Connector options from the settings.

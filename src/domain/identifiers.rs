@@ -2,9 +2,14 @@
 //! remembered for later downloads and its existing subscriptions are re-pointed at once.
 
 use chrono::Utc;
-use entity::{integration_profile, software_model, software_subscription as sub, unrecognized_identifier};
+use entity::{
+    integration_profile, software_model, software_subscription as sub, unrecognized_identifier,
+};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
+};
 use serde_json::json;
 
 use crate::domain::audit;
@@ -28,7 +33,10 @@ pub async fn map_unrecognized(
         .await?
         .ok_or_else(|| AppError::bad_input("softwareModelId", "no such software model"))?;
     if model.vendor != row.vendor {
-        return Err(AppError::bad_input("softwareModelId", "the software model is for another vendor"));
+        return Err(AppError::bad_input(
+            "softwareModelId",
+            "the software model is for another vendor",
+        ));
     }
     let profiles: Vec<i64> = integration_profile::Entity::find()
         .select_only()
@@ -51,8 +59,15 @@ pub async fn map_unrecognized(
     active.mapped_at = Set(Some(now));
     let row = active.update(&txn).await?;
     let details = json!({ "softwareModelId": model.id, "subscriptionsRepointed": repointed });
-    audit::record(&txn, actor, "mapUnrecognizedSubscriptionIdentifier", "UnrecognizedSubscriptionIdentifier", Some(row.id), details)
-        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "mapUnrecognizedSubscriptionIdentifier",
+        "UnrecognizedSubscriptionIdentifier",
+        Some(row.id),
+        details,
+    )
+    .await?;
     txn.commit().await?;
     Ok((row, repointed))
 }

@@ -27,7 +27,12 @@ pub struct Validation {
 }
 
 fn failed_check(process: JobKind, message: String, vendor_code: Option<String>) -> ProcessCheck {
-    ProcessCheck { process, ok: false, message, vendor_code }
+    ProcessCheck {
+        process,
+        ok: false,
+        message,
+        vendor_code,
+    }
 }
 
 /// Tests the download API (and the activity API when activity is on) and records the
@@ -41,7 +46,11 @@ pub async fn validate(state: &AppState, actor: &Principal, profile_id: i64) -> R
                 SyncError::Vendor(e) => e.vendor_code().map(str::to_owned),
                 _ => None,
             };
-            vec![failed_check(JobKind::DownloadSubscriptions, err.message(), code)]
+            vec![failed_check(
+                JobKind::DownloadSubscriptions,
+                err.message(),
+                code,
+            )]
         }
     };
     let checks: Vec<ProcessCheck> = checks
@@ -63,9 +72,21 @@ pub async fn validate(state: &AppState, actor: &Principal, profile_id: i64) -> R
     row.validated_at = Set(ok.then_some(now));
     row.updated_at = Set(now);
     let profile = row.update(&txn).await?;
-    audit::record(&txn, actor, "validateConnection", "IntegrationProfile", Some(profile_id), json!({ "ok": ok })).await?;
+    audit::record(
+        &txn,
+        actor,
+        "validateConnection",
+        "IntegrationProfile",
+        Some(profile_id),
+        json!({ "ok": ok }),
+    )
+    .await?;
     txn.commit().await?;
-    Ok(Validation { ok, checks, profile })
+    Ok(Validation {
+        ok,
+        checks,
+        profile,
+    })
 }
 
 /// Publishes a validated profile: its schedules, a reclamation rule for each of its
@@ -93,9 +114,14 @@ pub async fn publish(
     row.updated_at = Set(now);
     let profile = row.update(&txn).await?;
     jobs::ensure_profile_schedule(&txn, profile_id, profile.download_activity).await?;
-    let connector = connections::connector_for(state, &profile).await.map_err(into_app_error)?;
+    let connector = connections::connector_for(state, &profile)
+        .await
+        .map_err(into_app_error)?;
     let models: std::collections::BTreeSet<i64> =
-        catalog::ensure_models(&txn, profile.vendor, connector.products()).await?.into_values().collect();
+        catalog::ensure_models(&txn, profile.vendor, connector.products())
+            .await?
+            .into_values()
+            .collect();
     let mut rules = 0;
     for model in models {
         let created = reclamation_rule::Entity::insert(reclamation_rule::ActiveModel {
@@ -110,18 +136,38 @@ pub async fn publish(
             updated_at: Set(now),
             ..Default::default()
         })
-        .on_conflict(OnConflict::column(reclamation_rule::Column::SoftwareModelId).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(reclamation_rule::Column::SoftwareModelId)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(&txn)
         .await?;
         rules += created;
     }
-    audit::record(&txn, actor, "publishIntegrationProfile", "IntegrationProfile", Some(profile_id), json!({ "rulesCreated": rules }))
-        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "publishIntegrationProfile",
+        "IntegrationProfile",
+        Some(profile_id),
+        json!({ "rulesCreated": rules }),
+    )
+    .await?;
     txn.commit().await?;
     let first = if was_published {
         None
     } else {
-        Some(crate::jobs::enqueue(state, Some(actor), profile_id, JobKind::DownloadSubscriptions, None).await?)
+        Some(
+            crate::jobs::enqueue(
+                state,
+                Some(actor),
+                profile_id,
+                JobKind::DownloadSubscriptions,
+                None,
+            )
+            .await?,
+        )
     };
     Ok((profile, first))
 }
@@ -137,7 +183,10 @@ pub async fn delete(state: &AppState, actor: &Principal, profile_id: i64) -> Res
 fn into_app_error(err: SyncError) -> AppError {
     match err {
         SyncError::App(app) => app,
-        SyncError::Vendor(e) => AppError::Vendor { message: e.to_string(), vendor_code: e.vendor_code().map(str::to_owned) },
+        SyncError::Vendor(e) => AppError::Vendor {
+            message: e.to_string(),
+            vendor_code: e.vendor_code().map(str::to_owned),
+        },
         SyncError::Guard(m) | SyncError::Precondition(m) => AppError::bad_input("profileId", m),
     }
 }

@@ -17,7 +17,10 @@ use crate::state::AppState;
 const FLOW_LIFETIME: Duration = Duration::minutes(10);
 
 fn vendor_error(err: connectors::ConnectorError) -> AppError {
-    AppError::Vendor { vendor_code: err.vendor_code().map(str::to_owned), message: err.to_string() }
+    AppError::Vendor {
+        vendor_code: err.vendor_code().map(str::to_owned),
+        message: err.to_string(),
+    }
 }
 
 /// Starts a flow for the alias and returns the URL to send the user to.
@@ -27,10 +30,16 @@ pub async fn start(state: &AppState, actor: &Principal, alias_id: i64) -> Result
         .await?
         .ok_or_else(|| AppError::not_found("ConnectionAlias"))?;
     if alias.client_id.is_none() {
-        return Err(AppError::bad_input("aliasId", "set the client id and secret first (setConnectionCredentials)"));
+        return Err(AppError::bad_input(
+            "aliasId",
+            "set the client id and secret first (setConnectionCredentials)",
+        ));
     }
-    let config = connections::config_for_alias(state, &alias).await.map_err(|e| AppError::bad_input("aliasId", e.message()))?;
-    let flow = connectors::start_authorization(&config).map_err(|e| AppError::bad_input("aliasId", e.to_string()))?;
+    let config = connections::config_for_alias(state, &alias)
+        .await
+        .map_err(|e| AppError::bad_input("aliasId", e.message()))?;
+    let flow = connectors::start_authorization(&config)
+        .map_err(|e| AppError::bad_input("aliasId", e.to_string()))?;
     let now = Utc::now();
     let txn = state.db.begin().await?;
     // Old, abandoned flows of any alias are dropped on the way.
@@ -48,7 +57,15 @@ pub async fn start(state: &AppState, actor: &Principal, alias_id: i64) -> Result
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, actor, "startOAuthAuthorization", "ConnectionAlias", Some(alias.id), json!({})).await?;
+    audit::record(
+        &txn,
+        actor,
+        "startOAuthAuthorization",
+        "ConnectionAlias",
+        Some(alias.id),
+        json!({}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(flow.url)
 }
@@ -63,10 +80,15 @@ pub async fn callback(state: &AppState, code: &str, flow_state: &str) -> Result<
         .await?
         .ok_or_else(|| AppError::bad_input("state", "unknown or already used authorization"))?;
     // Single use: gone whatever happens next.
-    oauth_state::Entity::delete_by_id(pending.id).exec(&txn).await?;
+    oauth_state::Entity::delete_by_id(pending.id)
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     if pending.expires_at < Utc::now() {
-        return Err(AppError::bad_input("state", "the authorization expired; start again"));
+        return Err(AppError::bad_input(
+            "state",
+            "the authorization expired; start again",
+        ));
     }
     let verifier = state
         .cipher
@@ -76,10 +98,15 @@ pub async fn callback(state: &AppState, code: &str, flow_state: &str) -> Result<
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::not_found("ConnectionAlias"))?;
-    let config = connections::config_for_alias(state, &alias).await.map_err(|e| AppError::bad_input("aliasId", e.message()))?;
+    let config = connections::config_for_alias(state, &alias)
+        .await
+        .map_err(|e| AppError::bad_input("aliasId", e.message()))?;
     let tokens = connectors::exchange_code(&config, code, &verifier, &connections::options(state))
         .await
         .map_err(vendor_error)?;
-    connections::token_sink(state, alias.id).save(&tokens).await.map_err(AppError::internal)?;
+    connections::token_sink(state, alias.id)
+        .save(&tokens)
+        .await
+        .map_err(AppError::internal)?;
     Ok(alias.name)
 }

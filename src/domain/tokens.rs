@@ -107,7 +107,11 @@ impl TokenCache {
 }
 
 /// Looks a bearer token up. Revoked and unknown tokens are both `UNAUTHENTICATED`.
-pub async fn authenticate(db: &DatabaseConnection, cache: &TokenCache, raw: &str) -> Result<Principal> {
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    cache: &TokenCache,
+    raw: &str,
+) -> Result<Principal> {
     let hash = hash_token(raw);
     if let Some(principal) = cache.get(&hash) {
         return Ok(principal);
@@ -120,14 +124,21 @@ pub async fn authenticate(db: &DatabaseConnection, cache: &TokenCache, raw: &str
         .ok_or(AppError::Unauthenticated)?;
     let now = Utc::now();
     // Recording use at most once a minute keeps reads from turning into writes.
-    if row.last_used_at.is_none_or(|t| now - t > Duration::minutes(1)) {
+    if row
+        .last_used_at
+        .is_none_or(|t| now - t > Duration::minutes(1))
+    {
         let mut active: api_token::ActiveModel = row.clone().into();
         active.last_used_at = Set(Some(now));
         if let Err(err) = active.update(db).await {
             tracing::warn!(%err, "could not record token use");
         }
     }
-    let principal = Principal { token_id: row.id, name: row.name.clone(), roles: roles_of(&row) };
+    let principal = Principal {
+        token_id: row.id,
+        name: row.name.clone(),
+        roles: roles_of(&row),
+    };
     cache.put(hash, principal.clone());
     Ok(principal)
 }
@@ -237,7 +248,6 @@ pub async fn ensure_bootstrap_token(
     Ok(Some(raw))
 }
 
-
 /// Tokens, oldest first.
 pub async fn list(
     db: &DatabaseConnection,
@@ -283,7 +293,15 @@ pub async fn revoke_audited(
 ) -> Result<api_token::Model> {
     let txn = db.begin().await?;
     let row = revoke(&txn, id).await?;
-    audit::record(&txn, actor, "revokeApiToken", "ApiToken", Some(id), serde_json::json!({})).await?;
+    audit::record(
+        &txn,
+        actor,
+        "revokeApiToken",
+        "ApiToken",
+        Some(id),
+        serde_json::json!({}),
+    )
+    .await?;
     txn.commit().await?;
     cache.forget(id);
     Ok(row)

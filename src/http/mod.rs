@@ -120,24 +120,39 @@ async fn oauth_callback(state: web::Data<AppState>, req: HttpRequest) -> HttpRes
             "<!doctype html><meta charset=utf-8><title>{title}</title><h1>{title}</h1><p>{}</p>",
             escape_html(text)
         );
-        HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body)
     };
     let (Some(code), Some(flow_state)) = (code, flow_state) else {
         let why = vendor_error.unwrap_or_else(|| "the vendor sent no authorization code".into());
-        return page(actix_web::http::StatusCode::BAD_REQUEST, "Authorization failed", &why);
+        return page(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "Authorization failed",
+            &why,
+        );
     };
     match crate::domain::oauth::callback(&state, &code, &flow_state).await {
         Ok(alias) => page(
             actix_web::http::StatusCode::OK,
             "Connected",
-            &format!("The connection alias \"{alias}\" now has its tokens. You can close this page."),
+            &format!(
+                "The connection alias \"{alias}\" now has its tokens. You can close this page."
+            ),
         ),
-        Err(err) => page(actix_web::http::StatusCode::BAD_REQUEST, "Authorization failed", &err.message()),
+        Err(err) => page(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "Authorization failed",
+            &err.message(),
+        ),
     }
 }
 
 fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 async fn healthz() -> HttpResponse {

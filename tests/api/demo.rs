@@ -11,7 +11,9 @@ use crate::jobs_support::wait_final;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_mode_connects_publishes_and_downloads_three_vendors() {
     let app = spawn_app_with(Db::Sqlite, &[("SEATKEEPER_VENDOR_RATE_LIMIT", "off")]).await;
-    let _demo = seatkeeper::demo::start(&app.state).await.expect("demo starts");
+    let _demo = seatkeeper::demo::start(&app.state)
+        .await
+        .expect("demo starts");
     let downloads = job_run::Entity::find()
         .filter(job_run::Column::Kind.eq(JobKind::DownloadSubscriptions))
         .all(&app.state.db)
@@ -23,12 +25,20 @@ async fn demo_mode_connects_publishes_and_downloads_three_vendors() {
         assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
         assert!(done.created > 0);
     }
-    let resp = app.gql("{ integrationProfiles(status: PUBLISHED) { edges { node { displayName vendor } } } }", json!({})).await;
+    let resp = app
+        .gql(
+            "{ integrationProfiles(status: PUBLISHED) { edges { node { displayName vendor } } } }",
+            json!({}),
+        )
+        .await;
     let names: Vec<_> = resp.data()["integrationProfiles"]["edges"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["node"]["displayName"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(names, ["Demo Zoom tenant", "Demo GoTo tenant", "Demo Aha! tenant"]);
+    assert_eq!(
+        names,
+        ["Demo Zoom tenant", "Demo GoTo tenant", "Demo Aha! tenant"]
+    );
 }

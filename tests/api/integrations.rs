@@ -130,9 +130,21 @@ async fn child_aliases_belong_to_a_parent_of_the_same_vendor(app: TestApp) {
 db_test!(child_aliases_belong_to_a_parent_of_the_same_vendor);
 
 async fn a_new_profile_is_a_draft_with_the_documented_defaults(app: TestApp) {
-    let no_tenant = app.gql(CREATE_ALIAS, json!({ "input": { "name": "aha", "vendor": "AHA" } })).await;
-    assert_eq!((no_tenant.error_code(), no_tenant.error_field()), ("BAD_USER_INPUT", "baseUrl"));
-    let alias = create_alias(&app, json!({ "name": "aha", "vendor": "AHA", "baseUrl": "https://acme.aha.io" })).await;
+    let no_tenant = app
+        .gql(
+            CREATE_ALIAS,
+            json!({ "input": { "name": "aha", "vendor": "AHA" } }),
+        )
+        .await;
+    assert_eq!(
+        (no_tenant.error_code(), no_tenant.error_field()),
+        ("BAD_USER_INPUT", "baseUrl")
+    );
+    let alias = create_alias(
+        &app,
+        json!({ "name": "aha", "vendor": "AHA", "baseUrl": "https://acme.aha.io" }),
+    )
+    .await;
     let resp = app
         .gql(CREATE_PROFILE, json!({ "input": { "displayName": "Aha! prod", "vendor": "AHA", "aliasId": alias["id"] } }))
         .await;

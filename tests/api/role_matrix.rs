@@ -71,7 +71,10 @@ fn grants(holder: &str, needed: &str) -> bool {
 
 async fn every_role_meets_every_mutation(app: TestApp) {
     let schema = app
-        .gql("{ __schema { mutationType { fields { name } } } }", json!({}))
+        .gql(
+            "{ __schema { mutationType { fields { name } } } }",
+            json!({}),
+        )
         .await;
     let mut declared: Vec<String> = schema.data()["__schema"]["mutationType"]["fields"]
         .as_array()
@@ -81,14 +84,22 @@ async fn every_role_meets_every_mutation(app: TestApp) {
         .collect();
     declared.sort();
     let table = table();
-    let mut covered: Vec<String> = table.iter().map(|(name, _, _)| (*name).to_owned()).collect();
+    let mut covered: Vec<String> = table
+        .iter()
+        .map(|(name, _, _)| (*name).to_owned())
+        .collect();
     covered.sort();
-    assert_eq!(covered, declared, "the role matrix must list every mutation");
+    assert_eq!(
+        covered, declared,
+        "the role matrix must list every mutation"
+    );
 
     for role in ["VIEWER", "RECLAIMER", "ADMIN", "INTEGRATOR"] {
         let token = app.token_with(role).await;
         for (name, needed, call) in &table {
-            let resp = app.gql_as(Some(&token), &format!("mutation {{ {call} }}"), json!({})).await;
+            let resp = app
+                .gql_as(Some(&token), &format!("mutation {{ {call} }}"), json!({}))
+                .await;
             let code = resp.body["errors"][0]["extensions"]["code"].as_str();
             if grants(role, needed) {
                 assert!(
@@ -98,7 +109,12 @@ async fn every_role_meets_every_mutation(app: TestApp) {
                 );
                 assert_ne!(code, Some("INTERNAL"), "{role} {name}: {}", resp.body);
             } else {
-                assert_eq!(code, Some("FORBIDDEN"), "{role} may not run {name}: {}", resp.body);
+                assert_eq!(
+                    code,
+                    Some("FORBIDDEN"),
+                    "{role} may not run {name}: {}",
+                    resp.body
+                );
             }
         }
     }

@@ -19,9 +19,14 @@ use crate::jobs_support::wait_final;
 const USERS: usize = 40;
 
 pub async fn app_and_sim(db: Db, vendor: SimVendor) -> (TestApp, Simulator) {
-    let sim = Simulator::start(SimConfig::new(vendor).users(USERS).seed(5).rate_limit(RateLimitMode::Off))
-        .await
-        .unwrap();
+    let sim = Simulator::start(
+        SimConfig::new(vendor)
+            .users(USERS)
+            .seed(5)
+            .rate_limit(RateLimitMode::Off),
+    )
+    .await
+    .unwrap();
     let app = spawn_app_with(db, &[("SEATKEEPER_VENDOR_RATE_LIMIT", "off")]).await;
     (app, sim)
 }
@@ -59,7 +64,10 @@ pub async fn connect(app: &TestApp, sim: &Simulator) -> String {
             } }),
         )
         .await;
-    let alias = resp.data()["createConnectionAlias"]["id"].as_str().unwrap().to_owned();
+    let alias = resp.data()["createConnectionAlias"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     match vendor {
         SimVendor::Zoom => {}
         SimVendor::Aha => {
@@ -69,16 +77,36 @@ pub async fn connect(app: &TestApp, sim: &Simulator) -> String {
                     json!({ "a": alias, "t": creds.api_key.unwrap() }),
                 )
                 .await;
-            assert_eq!(resp.data()["setConnectionCredentials"]["hasAccessToken"], true);
+            assert_eq!(
+                resp.data()["setConnectionCredentials"]["hasAccessToken"],
+                true
+            );
         }
         SimVendor::GoTo => {
-            let resp = app.gql("mutation($a: ID!) { startOAuthAuthorization(aliasId: $a) }", json!({ "a": alias })).await;
-            let url = resp.data()["startOAuthAuthorization"].as_str().unwrap().to_owned();
-            assert!(url.contains("code_challenge=") && url.contains("state="), "{url}");
-            let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+            let resp = app
+                .gql(
+                    "mutation($a: ID!) { startOAuthAuthorization(aliasId: $a) }",
+                    json!({ "a": alias }),
+                )
+                .await;
+            let url = resp.data()["startOAuthAuthorization"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert!(
+                url.contains("code_challenge=") && url.contains("state="),
+                "{url}"
+            );
+            let browser = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
             let at_vendor = browser.get(&url).send().await.unwrap();
             let back = at_vendor.headers()["location"].to_str().unwrap().to_owned();
-            assert!(back.starts_with(&format!("{}/oauth/callback", app.address)), "{back}");
+            assert!(
+                back.starts_with(&format!("{}/oauth/callback", app.address)),
+                "{back}"
+            );
             let page = browser.get(&back).send().await.unwrap();
             assert_eq!(page.status(), 200, "{}", page.text().await.unwrap());
             // The same state cannot be used twice.
@@ -95,17 +123,34 @@ pub async fn create_profile(app: &TestApp, vendor: SimVendor, alias: &str) -> St
             json!({ "input": { "displayName": "sim tenant", "vendor": vendor_name(vendor), "aliasId": alias, "activityLookBackDays": 365 } }),
         )
         .await;
-    resp.data()["createIntegrationProfile"]["id"].as_str().unwrap().to_owned()
+    resp.data()["createIntegrationProfile"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 pub async fn run_and_wait(app: &TestApp, mutation: &str, profile: &str) -> entity::job_run::Model {
-    let resp = app.gql(&format!("mutation($p: ID!) {{ {mutation}(profileId: $p) {{ id }} }}"), json!({ "p": profile })).await;
-    let id = expect_id(&resp.data()[mutation]["id"].as_str().unwrap().into(), "JobRun", "id").unwrap();
+    let resp = app
+        .gql(
+            &format!("mutation($p: ID!) {{ {mutation}(profileId: $p) {{ id }} }}"),
+            json!({ "p": profile }),
+        )
+        .await;
+    let id = expect_id(
+        &resp.data()[mutation]["id"].as_str().unwrap().into(),
+        "JobRun",
+        "id",
+    )
+    .unwrap();
     wait_final(&app.state, id).await
 }
 
 pub async fn stored(app: &TestApp, profile_id: i64) -> Vec<sub::Model> {
-    sub::Entity::find().filter(sub::Column::ProfileId.eq(profile_id)).all(&app.state.db).await.unwrap()
+    sub::Entity::find()
+        .filter(sub::Column::ProfileId.eq(profile_id))
+        .all(&app.state.db)
+        .await
+        .unwrap()
 }
 
 async fn whole_path(db: Db, vendor: SimVendor) {
@@ -114,12 +159,26 @@ async fn whole_path(db: Db, vendor: SimVendor) {
     let profile = create_profile(&app, vendor, &alias).await;
     let profile_id = expect_id(&profile.as_str().into(), "IntegrationProfile", "id").unwrap();
 
-    let early = app.gql("mutation($p: ID!) { publishIntegrationProfile(profileId: $p) { profile { status } } }", json!({ "p": profile })).await;
-    assert_eq!(early.error_field(), "profileId", "publishing needs a validation first");
+    let early = app
+        .gql(
+            "mutation($p: ID!) { publishIntegrationProfile(profileId: $p) { profile { status } } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    assert_eq!(
+        early.error_field(),
+        "profileId",
+        "publishing needs a validation first"
+    );
     let validation = app
         .gql("mutation($p: ID!) { validateConnection(profileId: $p) { ok checks { process ok message vendorCode } } }", json!({ "p": profile }))
         .await;
-    assert_eq!(validation.data()["validateConnection"]["ok"], true, "{}", validation.body);
+    assert_eq!(
+        validation.data()["validateConnection"]["ok"],
+        true,
+        "{}",
+        validation.body
+    );
     let reclaims_before = sim.reclaimed().len();
 
     let published = app
@@ -127,26 +186,47 @@ async fn whole_path(db: Db, vendor: SimVendor) {
         .await;
     let data = &published.data()["publishIntegrationProfile"];
     assert_eq!(data["profile"]["status"], "PUBLISHED");
-    let first = expect_id(&data["firstRun"]["id"].as_str().unwrap().into(), "JobRun", "id").unwrap();
+    let first = expect_id(
+        &data["firstRun"]["id"].as_str().unwrap().into(),
+        "JobRun",
+        "id",
+    )
+    .unwrap();
     let run = wait_final(&app.state, first).await;
     assert_eq!(run.state, JobState::Succeeded, "{:?}", run.error);
 
     // Subscriptions equal the vendor's truth: every (user, license, privileged) once.
     let truth = sim.truth();
     let rows = stored(&app, profile_id).await;
-    let mut mine: Vec<(String, String, bool)> =
-        rows.iter().map(|r| (r.external_user_id.clone(), r.identifier.clone(), r.is_privileged)).collect();
+    let mut mine: Vec<(String, String, bool)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.external_user_id.clone(),
+                r.identifier.clone(),
+                r.is_privileged,
+            )
+        })
+        .collect();
     mine.sort();
     assert_eq!(mine, truth_rows(&truth));
     assert_eq!(run.created as usize, rows.len());
-    assert!(rows.iter().all(|r| r.software_model_id.is_some()), "known identifiers get their model");
+    assert!(
+        rows.iter().all(|r| r.software_model_id.is_some()),
+        "known identifiers get their model"
+    );
 
     // Publishing made the schedules and a rule per model of the vendor.
     let listed = app
         .gql("query($p: ID!) { scheduledJobs(profileId: $p) { totalCount } reclamationRules { totalCount } }", json!({ "p": profile }))
         .await;
     assert_eq!(listed.data()["scheduledJobs"]["totalCount"], 2);
-    assert!(listed.data()["reclamationRules"]["totalCount"].as_u64().unwrap() >= 1);
+    assert!(
+        listed.data()["reclamationRules"]["totalCount"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
 
     // Activity: last activity per subscription equals the latest the vendor can report.
     let activity = run_and_wait(&app, "runPullActivity", &profile).await;
@@ -154,7 +234,11 @@ async fn whole_path(db: Db, vendor: SimVendor) {
     let expected: BTreeMap<(String, String), Option<DateTime<Utc>>> = truth
         .users
         .iter()
-        .flat_map(|u| u.subscriptions.iter().map(move |s| ((u.id.clone(), identifier(s.product).to_owned()), s)))
+        .flat_map(|u| {
+            u.subscriptions
+                .iter()
+                .map(move |s| ((u.id.clone(), identifier(s.product).to_owned()), s))
+        })
         .filter(|(_, s)| has_activity(s.product))
         .map(|(k, s)| (k, s.reportable_last_activity))
         .collect();
@@ -171,11 +255,18 @@ async fn whole_path(db: Db, vendor: SimVendor) {
     assert_eq!(again.state, JobState::Succeeded, "{:?}", again.error);
     assert_eq!((again.created, again.updated, again.closed), (0, 0, 0));
     assert_eq!(again.unchanged as usize, rows.len());
-    assert_eq!(sim.reclaimed().len(), reclaims_before, "nothing here reclaims");
+    assert_eq!(
+        sim.reclaimed().len(),
+        reclaims_before,
+        "nothing here reclaims"
+    );
 }
 
 fn has_activity(product: Product) -> bool {
-    !matches!(product, Product::GoToTraining | Product::GoToAssist | Product::OpenVoice)
+    !matches!(
+        product,
+        Product::GoToTraining | Product::GoToAssist | Product::OpenVoice
+    )
 }
 
 macro_rules! vendor_paths {

@@ -39,9 +39,7 @@ async fn next_json(ws: &mut Ws) -> Option<Value> {
 }
 
 async fn send(ws: &mut Ws, value: Value) {
-    ws.send(Message::Text(value.to_string()))
-        .await
-        .unwrap();
+    ws.send(Message::Text(value.to_string())).await.unwrap();
 }
 
 async fn ping_over(

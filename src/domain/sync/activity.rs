@@ -10,8 +10,8 @@ use entity::{activity_event as event, integration_profile, job_run, software_sub
 use futures_util::StreamExt;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 
 use super::{Progress, ProgressSink, RunCounts, SyncError, move_last_activity_forward};
@@ -39,18 +39,29 @@ pub async fn pull_activity(
     let profile = integration_profile::Entity::find_by_id(profile_id)
         .one(db)
         .await?
-        .ok_or_else(|| SyncError::Precondition("the integration profile no longer exists".into()))?;
+        .ok_or_else(|| {
+            SyncError::Precondition("the integration profile no longer exists".into())
+        })?;
     if !profile.download_activity {
-        return Err(SyncError::Precondition("activity download is turned off for this profile".into()));
+        return Err(SyncError::Precondition(
+            "activity download is turned off for this profile".into(),
+        ));
     }
     let connector = connections::connector_for(state, &profile).await?;
-    let kinds: HashMap<&str, &[ActivityKind]> =
-        connector.products().iter().map(|p| (p.identifier, p.activity)).collect();
+    let kinds: HashMap<&str, &[ActivityKind]> = connector
+        .products()
+        .iter()
+        .map(|p| (p.identifier, p.activity))
+        .collect();
     let now = Utc::now();
     let since = window_start(db, &profile, now).await?;
     let subs = open_subscriptions(db, profile_id).await?;
     let users = users_to_ask(&subs, &kinds);
-    let query = ActivityQuery { since, until: now, users };
+    let query = ActivityQuery {
+        since,
+        until: now,
+        users,
+    };
 
     let mut counts = RunCounts::default();
     let mut latest = Latest::default();
@@ -61,13 +72,25 @@ pub async fn pull_activity(
         ingest_batch(db, profile_id, &batch, &mut latest, &mut counts).await?;
         counts.requests_made = connector.requests_made() as i64;
         done += 1;
-        progress.report(&Progress { done, total: None, counts: counts.clone() }).await;
+        progress
+            .report(&Progress {
+                done,
+                total: None,
+                counts: counts.clone(),
+            })
+            .await;
     }
     drop(batches);
 
     counts.updated += roll_up(db, &subs, &kinds, &latest).await?;
     counts.requests_made = connector.requests_made() as i64;
-    progress.report(&Progress { done, total: Some(done), counts: counts.clone() }).await;
+    progress
+        .report(&Progress {
+            done,
+            total: Some(done),
+            counts: counts.clone(),
+        })
+        .await;
     Ok(counts)
 }
 
@@ -83,9 +106,13 @@ pub async fn ingest_activity(
     let profile = integration_profile::Entity::find_by_id(profile_id)
         .one(db)
         .await?
-        .ok_or_else(|| SyncError::Precondition("the integration profile no longer exists".into()))?;
-    let kinds: HashMap<&str, &[ActivityKind]> =
-        crate::connectors::known_products(profile.vendor).iter().map(|p| (p.identifier, p.activity)).collect();
+        .ok_or_else(|| {
+            SyncError::Precondition("the integration profile no longer exists".into())
+        })?;
+    let kinds: HashMap<&str, &[ActivityKind]> = crate::connectors::known_products(profile.vendor)
+        .iter()
+        .map(|p| (p.identifier, p.activity))
+        .collect();
     let subs = open_subscriptions(db, profile_id).await?;
     let mut counts = RunCounts::default();
     let mut latest = Latest::default();
@@ -109,7 +136,10 @@ async fn ingest_batch(
     counts: &mut RunCounts,
 ) -> Result<(), SyncError> {
     for record in batch {
-        let slot = latest.0.entry((record.external_user_id.clone(), record.kind)).or_insert(record.occurred_at);
+        let slot = latest
+            .0
+            .entry((record.external_user_id.clone(), record.kind))
+            .or_insert(record.occurred_at);
         *slot = (*slot).max(record.occurred_at);
     }
     counts.fetched += batch.len() as i64;
@@ -129,7 +159,9 @@ async fn roll_up(
     let mut updated = 0;
     let txn = db.begin().await?;
     for s in subs {
-        let Some(product_kinds) = kinds.get(s.identifier.as_str()) else { continue };
+        let Some(product_kinds) = kinds.get(s.identifier.as_str()) else {
+            continue;
+        };
         let newest = product_kinds
             .iter()
             .filter_map(|k| latest.0.get(&(s.external_user_id.clone(), *k)))
@@ -173,7 +205,10 @@ struct OpenSub {
     last_activity_at: Option<DateTime<Utc>>,
 }
 
-async fn open_subscriptions(db: &DatabaseConnection, profile_id: i64) -> Result<Vec<OpenSub>, SyncError> {
+async fn open_subscriptions(
+    db: &DatabaseConnection,
+    profile_id: i64,
+) -> Result<Vec<OpenSub>, SyncError> {
     type Row = (i64, String, String, String, Option<DateTime<Utc>>);
     let rows: Vec<Row> = sub::Entity::find()
         .select_only()
@@ -191,20 +226,26 @@ async fn open_subscriptions(db: &DatabaseConnection, profile_id: i64) -> Result<
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, external_user_id, user_principal_name, identifier, last_activity_at)| OpenSub {
-            id,
-            external_user_id,
-            user_principal_name,
-            identifier,
-            last_activity_at,
-        })
+        .map(
+            |(id, external_user_id, user_principal_name, identifier, last_activity_at)| OpenSub {
+                id,
+                external_user_id,
+                user_principal_name,
+                identifier,
+                last_activity_at,
+            },
+        )
         .collect())
 }
 
 /// Users holding a product with activity, least recently active first, within the budget.
 fn users_to_ask(subs: &[OpenSub], kinds: &HashMap<&str, &[ActivityKind]>) -> Vec<UserRef> {
     let mut by_user: HashMap<&str, (UserRef, Option<DateTime<Utc>>)> = HashMap::new();
-    for s in subs.iter().filter(|s| kinds.get(s.identifier.as_str()).is_some_and(|k| !k.is_empty())) {
+    for s in subs.iter().filter(|s| {
+        kinds
+            .get(s.identifier.as_str())
+            .is_some_and(|k| !k.is_empty())
+    }) {
         let entry = by_user.entry(&s.external_user_id).or_insert_with(|| {
             let user = UserRef {
                 external_user_id: s.external_user_id.clone(),
@@ -218,12 +259,23 @@ fn users_to_ask(subs: &[OpenSub], kinds: &HashMap<&str, &[ActivityKind]>) -> Vec
     }
     let mut users: Vec<_> = by_user.into_values().collect();
     // None (never seen active) sorts first: those are the users a decision hangs on.
-    users.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.external_user_id.cmp(&b.0.external_user_id)));
-    users.into_iter().take(PER_USER_BUDGET).map(|(u, _)| u).collect()
+    users.sort_by(|a, b| {
+        a.1.cmp(&b.1)
+            .then_with(|| a.0.external_user_id.cmp(&b.0.external_user_id))
+    });
+    users
+        .into_iter()
+        .take(PER_USER_BUDGET)
+        .map(|(u, _)| u)
+        .collect()
 }
 
 /// Inserts the events not already stored; returns how many were new.
-async fn store_events(db: &DatabaseConnection, profile_id: i64, batch: &[ActivityRecord]) -> Result<u64, SyncError> {
+async fn store_events(
+    db: &DatabaseConnection,
+    profile_id: i64,
+    batch: &[ActivityRecord],
+) -> Result<u64, SyncError> {
     let txn = db.begin().await?;
     let now = Utc::now();
     let mut inserted = 0;
@@ -261,7 +313,11 @@ async fn insert_ignoring_duplicates(
     ])
     .do_nothing()
     .to_owned();
-    match event::Entity::insert_many(rows).on_conflict(conflict).exec_without_returning(db).await {
+    match event::Entity::insert_many(rows)
+        .on_conflict(conflict)
+        .exec_without_returning(db)
+        .await
+    {
         Ok(n) => Ok(n),
         Err(sea_orm::DbErr::RecordNotInserted) => Ok(0),
         Err(err) => Err(err.into()),

@@ -18,7 +18,11 @@ pub type ModelMap = HashMap<String, i64>;
 
 /// Makes sure every known product has its software model and identifier row, and returns
 /// the identifier map, including identifiers an admin mapped by hand.
-pub async fn ensure_models(db: &impl ConnectionTrait, vendor: Vendor, products: &[ProductInfo]) -> Result<ModelMap> {
+pub async fn ensure_models(
+    db: &impl ConnectionTrait,
+    vendor: Vendor,
+    products: &[ProductInfo],
+) -> Result<ModelMap> {
     let now = Utc::now();
     for p in products {
         software_model::Entity::insert(software_model::ActiveModel {
@@ -47,7 +51,9 @@ pub async fn ensure_models(db: &impl ConnectionTrait, vendor: Vendor, products: 
             .filter(software_model::Column::Edition.eq(p.edition))
             .one(db)
             .await?
-            .ok_or_else(|| crate::error::AppError::internal("software model vanished after upsert"))?;
+            .ok_or_else(|| {
+                crate::error::AppError::internal("software model vanished after upsert")
+            })?;
         subscription_identifier::Entity::insert(subscription_identifier::ActiveModel {
             vendor: Set(vendor),
             code: Set(p.identifier.to_owned()),
@@ -57,9 +63,12 @@ pub async fn ensure_models(db: &impl ConnectionTrait, vendor: Vendor, products: 
             ..Default::default()
         })
         .on_conflict(
-            OnConflict::columns([subscription_identifier::Column::Vendor, subscription_identifier::Column::Code])
-                .do_nothing()
-                .to_owned(),
+            OnConflict::columns([
+                subscription_identifier::Column::Vendor,
+                subscription_identifier::Column::Code,
+            ])
+            .do_nothing()
+            .to_owned(),
         )
         .exec_without_returning(db)
         .await?;

@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use entity::{integration_profile, software_subscription as sub};
 use futures_util::StreamExt;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+};
 
 use super::catalog::{self, ModelMap};
 use super::exclusions::Exclusions;
@@ -40,7 +42,9 @@ pub async fn download_subscriptions(
     let profile = integration_profile::Entity::find_by_id(profile_id)
         .one(db)
         .await?
-        .ok_or_else(|| SyncError::Precondition("the integration profile no longer exists".into()))?;
+        .ok_or_else(|| {
+            SyncError::Precondition("the integration profile no longer exists".into())
+        })?;
     let connector = connections::connector_for(state, &profile).await?;
     let now = Utc::now();
     let models = catalog::ensure_models(db, profile.vendor, connector.products()).await?;
@@ -59,16 +63,40 @@ pub async fn download_subscriptions(
             Ok(page) => page,
             Err(err) => {
                 counts.requests_made = connector.requests_made() as i64;
-                progress.report(&Progress { done, total: None, counts: counts.clone() }).await;
+                progress
+                    .report(&Progress {
+                        done,
+                        total: None,
+                        counts: counts.clone(),
+                    })
+                    .await;
                 // Nothing is closed: the rows already written are true, the rest unknown.
                 return Err(SyncError::Vendor(err));
             }
         };
-        let batch = PageBatch { profile_id, now, models: &models, exclusions: &exclusions };
-        batch.apply(db, page.records, &mut known, &mut seen, &mut unrecognized, &mut counts).await?;
+        let batch = PageBatch {
+            profile_id,
+            now,
+            models: &models,
+            exclusions: &exclusions,
+        };
+        batch
+            .apply(
+                db,
+                page.records,
+                &mut known,
+                &mut seen,
+                &mut unrecognized,
+                &mut counts,
+            )
+            .await?;
         done = page.pages_done as i64;
         counts.requests_made = connector.requests_made() as i64;
-        let report = Progress { done, total: page.pages_total.map(|t| t as i64), counts: counts.clone() };
+        let report = Progress {
+            done,
+            total: page.pages_total.map(|t| t as i64),
+            counts: counts.clone(),
+        };
         progress.report(&report).await;
     }
     drop(pages);
@@ -89,11 +117,20 @@ pub async fn download_subscriptions(
     counts.closed = close(db, &to_close, now).await?;
     catalog::record_unrecognized(db, profile.vendor, &unrecognized, now).await?;
     counts.requests_made = connector.requests_made() as i64;
-    progress.report(&Progress { done, total: Some(done), counts: counts.clone() }).await;
+    progress
+        .report(&Progress {
+            done,
+            total: Some(done),
+            counts: counts.clone(),
+        })
+        .await;
     Ok(counts)
 }
 
-async fn load_known(db: &DatabaseConnection, profile_id: i64) -> Result<HashMap<Key, Known>, SyncError> {
+async fn load_known(
+    db: &DatabaseConnection,
+    profile_id: i64,
+) -> Result<HashMap<Key, Known>, SyncError> {
     type Row = (i64, String, String, i64, Option<DateTime<Utc>>, Option<i64>);
     let rows: Vec<Row> = sub::Entity::find()
         .select_only()
@@ -112,7 +149,15 @@ async fn load_known(db: &DatabaseConnection, profile_id: i64) -> Result<HashMap<
     Ok(rows
         .into_iter()
         .map(|(id, user, identifier, hash, closed_at, model)| {
-            ((user, identifier), Known { id, hash, closed: closed_at.is_some(), model })
+            (
+                (user, identifier),
+                Known {
+                    id,
+                    hash,
+                    closed: closed_at.is_some(),
+                    model,
+                },
+            )
         })
         .collect())
 }
@@ -167,7 +212,9 @@ impl PageBatch<'_> {
                 counts.unrecognized += 1;
                 *unrecognized.entry(record.identifier.clone()).or_default() += 1;
             }
-            let verdict = self.exclusions.verdict(&record.identifier, &record.user_principal_name);
+            let verdict = self
+                .exclusions
+                .verdict(&record.identifier, &record.user_principal_name);
             let hash = content_hash(&record, verdict.from_cost, verdict.from_reclaim);
             match known.get(&key) {
                 Some(k) if k.hash == hash && !k.closed && k.model == model => counts.unchanged += 1,
@@ -183,7 +230,15 @@ impl PageBatch<'_> {
                     if let Some(hint) = hint {
                         super::move_last_activity_forward(&txn, id, hint).await?;
                     }
-                    known.insert(key, Known { id, hash, closed: false, model });
+                    known.insert(
+                        key,
+                        Known {
+                            id,
+                            hash,
+                            closed: false,
+                            model,
+                        },
+                    );
                     counts.updated += 1;
                 }
                 None => {
@@ -193,13 +248,21 @@ impl PageBatch<'_> {
             }
         }
         if !inserts.is_empty() {
-            sub::Entity::insert_many(inserts).exec_without_returning(&txn).await?;
+            sub::Entity::insert_many(inserts)
+                .exec_without_returning(&txn)
+                .await?;
         }
         txn.commit().await?;
         Ok(())
     }
 
-    fn row(&self, r: SubscriptionRecord, model: Option<i64>, verdict: super::exclusions::Verdict, hash: i64) -> sub::ActiveModel {
+    fn row(
+        &self,
+        r: SubscriptionRecord,
+        model: Option<i64>,
+        verdict: super::exclusions::Verdict,
+        hash: i64,
+    ) -> sub::ActiveModel {
         sub::ActiveModel {
             profile_id: Set(self.profile_id),
             software_model_id: Set(model),
@@ -234,13 +297,22 @@ fn content_hash(r: &SubscriptionRecord, from_cost: bool, from_reclaim: bool) -> 
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
     };
-    let time = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp_micros()).unwrap_or(i64::MIN).to_le_bytes();
+    let time = |t: Option<DateTime<Utc>>| {
+        t.map(|t| t.timestamp_micros())
+            .unwrap_or(i64::MIN)
+            .to_le_bytes()
+    };
     feed(r.user_principal_name.as_bytes());
     feed(r.display_name.as_deref().unwrap_or_default().as_bytes());
     feed(&time(r.external_created_at));
     feed(&time(r.assigned_at));
     feed(&time(r.last_activity_hint));
-    feed(&[u8::from(r.active), u8::from(r.privileged), u8::from(from_cost), u8::from(from_reclaim)]);
+    feed(&[
+        u8::from(r.active),
+        u8::from(r.privileged),
+        u8::from(from_cost),
+        u8::from(from_reclaim),
+    ]);
     h as i64
 }
 
@@ -281,6 +353,9 @@ mod tests {
         let mut b = record();
         b.user_principal_name = "a".into();
         b.display_name = Some("b".into());
-        assert_ne!(content_hash(&a, false, false), content_hash(&b, false, false));
+        assert_ne!(
+            content_hash(&a, false, false),
+            content_hash(&b, false, false)
+        );
     }
 }

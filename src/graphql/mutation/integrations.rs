@@ -217,7 +217,8 @@ impl IntegrationMutation {
         client_id: Option<String>,
         #[graphql(secret)] client_secret: Option<String>,
         account_id: Option<String>,
-        #[graphql(secret, desc = "A token used as is, e.g. an Aha! API key; write-only.")] access_token: Option<String>,
+        #[graphql(secret, desc = "A token used as is, e.g. an Aha! API key; write-only.")]
+        access_token: Option<String>,
         #[graphql(default = false)] clear: bool,
     ) -> async_graphql::Result<ConnectionAlias> {
         let st = state(ctx);
@@ -281,8 +282,17 @@ impl IdentifierMutation {
     ) -> async_graphql::Result<MappedIdentifier> {
         let id = expect_id(&id, "UnrecognizedSubscriptionIdentifier", "id")?;
         let model = expect_id(&software_model_id, "SoftwareModel", "softwareModelId")?;
-        let (row, n) = crate::domain::identifiers::map_unrecognized(&state(ctx).db, principal(ctx)?, id, model).await?;
-        Ok(MappedIdentifier { identifier: row.into(), subscriptions_repointed: n })
+        let (row, n) = crate::domain::identifiers::map_unrecognized(
+            &state(ctx).db,
+            principal(ctx)?,
+            id,
+            model,
+        )
+        .await?;
+        Ok(MappedIdentifier {
+            identifier: row.into(),
+            subscriptions_repointed: n,
+        })
     }
 }
 
@@ -327,7 +337,11 @@ impl LifecycleMutation {
     /// Tests the profile's download API (and activity API when activity is on) with its
     /// credentials; never reclaim. The result is recorded on the profile.
     #[graphql(guard = "RoleGuard(Role::Integrator)")]
-    async fn validate_connection(&self, ctx: &Context<'_>, profile_id: ID) -> async_graphql::Result<ConnectionValidation> {
+    async fn validate_connection(
+        &self,
+        ctx: &Context<'_>,
+        profile_id: ID,
+    ) -> async_graphql::Result<ConnectionValidation> {
         let id = expect_id(&profile_id, "IntegrationProfile", "profileId")?;
         let v = crate::domain::lifecycle::validate(state(ctx), principal(ctx)?, id).await?;
         Ok(ConnectionValidation {
@@ -335,7 +349,12 @@ impl LifecycleMutation {
             checks: v
                 .checks
                 .into_iter()
-                .map(|c| ProcessCheckResult { process: c.process, ok: c.ok, message: c.message, vendor_code: c.vendor_code })
+                .map(|c| ProcessCheckResult {
+                    process: c.process,
+                    ok: c.ok,
+                    message: c.message,
+                    vendor_code: c.vendor_code,
+                })
                 .collect(),
             profile: v.profile.into(),
         })
@@ -344,10 +363,18 @@ impl LifecycleMutation {
     /// Publishes a validated profile: daily download (and activity) schedules, a default
     /// reclamation rule per software model without one, and the first download now.
     #[graphql(guard = "RoleGuard(Role::Integrator)")]
-    async fn publish_integration_profile(&self, ctx: &Context<'_>, profile_id: ID) -> async_graphql::Result<PublishedProfile> {
+    async fn publish_integration_profile(
+        &self,
+        ctx: &Context<'_>,
+        profile_id: ID,
+    ) -> async_graphql::Result<PublishedProfile> {
         let id = expect_id(&profile_id, "IntegrationProfile", "profileId")?;
-        let (profile, run) = crate::domain::lifecycle::publish(state(ctx), principal(ctx)?, id).await?;
-        Ok(PublishedProfile { profile: profile.into(), first_run: run.map(Into::into) })
+        let (profile, run) =
+            crate::domain::lifecycle::publish(state(ctx), principal(ctx)?, id).await?;
+        Ok(PublishedProfile {
+            profile: profile.into(),
+            first_run: run.map(Into::into),
+        })
     }
 }
 
@@ -359,8 +386,15 @@ impl OAuthMutation {
     /// Starts the vendor's OAuth authorization-code flow (with `state` and PKCE) for an
     /// alias and returns the URL to open in a browser. The vendor redirects to
     /// `/oauth/callback`, which stores the tokens on the alias.
-    #[graphql(name = "startOAuthAuthorization", guard = "RoleGuard(Role::Integrator)")]
-    async fn start_oauth_authorization(&self, ctx: &Context<'_>, alias_id: ID) -> async_graphql::Result<String> {
+    #[graphql(
+        name = "startOAuthAuthorization",
+        guard = "RoleGuard(Role::Integrator)"
+    )]
+    async fn start_oauth_authorization(
+        &self,
+        ctx: &Context<'_>,
+        alias_id: ID,
+    ) -> async_graphql::Result<String> {
         let id = expect_id(&alias_id, "ConnectionAlias", "aliasId")?;
         Ok(crate::domain::oauth::start(state(ctx), principal(ctx)?, id).await?)
     }

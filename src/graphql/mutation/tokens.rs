@@ -36,8 +36,10 @@ impl TokenMutation {
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ApiToken> {
         let id = expect_id(&id, "ApiToken", "id")?;
-        Ok(domain::revoke_audited(&state(ctx).db, &state(ctx).tokens, principal(ctx)?, id)
-            .await?
-            .into())
+        Ok(
+            domain::revoke_audited(&state(ctx).db, &state(ctx).tokens, principal(ctx)?, id)
+                .await?
+                .into(),
+        )
     }
 }
