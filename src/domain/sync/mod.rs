@@ -7,7 +7,7 @@ pub(crate) mod catalog;
 mod download;
 mod exclusions;
 
-pub use activity::pull_activity;
+pub use activity::{ingest_activity, pull_activity};
 pub use download::download_subscriptions;
 
 use chrono::{DateTime, Utc};
@@ -100,7 +100,11 @@ pub(crate) async fn move_last_activity_forward(
     let moved = sub::Entity::update_many()
         .col_expr(sub::Column::LastActivityAt, Expr::value(at))
         .filter(sub::Column::Id.eq(subscription_id))
-        .filter(Condition::any().add(sub::Column::LastActivityAt.is_null()).add(sub::Column::LastActivityAt.lt(at)))
+        .filter(
+            Condition::any()
+                .add(sub::Column::LastActivityAt.is_null())
+                .add(sub::Column::LastActivityAt.lt(at)),
+        )
         .exec(db)
         .await?;
     Ok(moved.rows_affected > 0)
