@@ -47,3 +47,23 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
 }
+
+/// Write transactions. On SQLite they start with `BEGIN IMMEDIATE`: a deferred transaction
+/// that reads first and writes later fails at once with SQLITE_BUSY when another connection
+/// (a job worker, the scheduler) wrote in between, whatever the busy timeout; taking the
+/// write lock up front makes it wait its turn instead. PostgreSQL ignores the mode.
+pub trait BeginWrite {
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sea_orm::DatabaseTransaction, DbErr>> + Send;
+}
+
+impl BeginWrite for DatabaseConnection {
+    async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+        self.begin_with_options(sea_orm::TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+    }
+}

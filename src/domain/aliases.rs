@@ -2,12 +2,13 @@
 //! a parent of the same vendor so several tenants of one vendor each have their own.
 //! Secrets are encrypted here and never leave the domain in clear.
 
+use crate::db::BeginWrite;
 use chrono::Utc;
 use entity::enums::Vendor;
 use entity::{connection_alias, integration_profile};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use serde_json::json;
 
@@ -219,7 +220,7 @@ pub async fn create(
             "Aha! tenants live on their own subdomain: give https://<subdomain>.aha.io",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     if let Some(parent) = parent_id {
         check_parent(&txn, parent, vendor).await?;
     }
@@ -264,7 +265,7 @@ pub async fn update(
             "cannot be changed; create another alias",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let current = get(&txn, id).await?;
     let mut row: connection_alias::ActiveModel = current.clone().into();
     if let Some(parent) = input.parent_id {
@@ -309,7 +310,7 @@ pub async fn update(
 
 /// Deletes an alias no profile and no child alias uses.
 pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: i64) -> Result<i64> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     get(&txn, id).await?;
     let users = integration_profile::Entity::find()
         .filter(integration_profile::Column::AliasId.eq(id))

@@ -1,10 +1,11 @@
 //! Entitlements: what was bought of a software model, for how much, over which period.
 
+use crate::db::BeginWrite;
 use chrono::{NaiveDate, Utc};
 use entity::{entitlement, software_model};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::domain::audit;
@@ -193,7 +194,7 @@ pub async fn create_audited(
         input.period_start,
         input.period_end,
     )?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     require_model(&txn, input.software_model_id).await?;
     let now = Utc::now();
     let row = entitlement::ActiveModel {
@@ -238,7 +239,7 @@ pub async fn update_audited(
     id: i64,
     patch: &EntitlementPatch,
 ) -> Result<entitlement::Model> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = find::<entitlement::Entity>(&txn, id, "entitlement").await?;
     let checked = check(
         patch.name.as_deref().unwrap_or(&row.name),
@@ -279,7 +280,7 @@ pub async fn update_audited(
 
 /// Deletes an entitlement; an unknown id is `NOT_FOUND`.
 pub async fn delete_audited(db: &DatabaseConnection, actor: &Principal, id: i64) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = find::<entitlement::Entity>(&txn, id, "entitlement").await?;
     let details = serde_json::json!({ "softwareModelId": row.software_model_id, "name": row.name });
     row.delete(&txn).await?;

@@ -1,6 +1,7 @@
 //! Mapping an unrecognized subscription identifier to a software model: the identifier is
 //! remembered for later downloads and its existing subscriptions are re-pointed at once.
 
+use crate::db::BeginWrite;
 use chrono::Utc;
 use entity::{
     integration_profile, software_model, software_subscription as sub, unrecognized_identifier,
@@ -8,7 +9,6 @@ use entity::{
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -23,7 +23,7 @@ pub async fn map_unrecognized(
     identifier_id: i64,
     model_id: i64,
 ) -> Result<(unrecognized_identifier::Model, u64)> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = unrecognized_identifier::Entity::find_by_id(identifier_id)
         .one(&txn)
         .await?

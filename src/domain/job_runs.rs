@@ -1,13 +1,13 @@
 //! The life of a job run: queued once per (profile, kind) at a time, then running, then
 //! succeeded, failed or canceled. Job handlers call these; the rules live here.
 
+use crate::db::BeginWrite;
 use chrono::Utc;
 use entity::enums::{JobKind, JobState};
 use entity::{integration_profile, job_run};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -72,7 +72,7 @@ pub async fn enqueue(
     task_id: &str,
 ) -> Result<Enqueued> {
     use integration_profile::Column as P;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let locked = integration_profile::Entity::update_many()
         .col_expr(P::UpdatedAt, Expr::col(P::UpdatedAt))
         .filter(P::Id.eq(profile_id))

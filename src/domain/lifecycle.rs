@@ -1,11 +1,12 @@
 //! Profile lifecycle: validate the connection (download and activity APIs, never reclaim),
 //! then publish: schedules, default reclamation rules and the first download.
 
+use crate::db::BeginWrite;
 use chrono::Utc;
 use entity::enums::{JobKind, ProfileStatus};
 use entity::{integration_profile, job_run, reclamation_rule};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
 
 use crate::connectors::ProcessCheck;
@@ -66,7 +67,7 @@ pub async fn validate(state: &AppState, actor: &Principal, profile_id: i64) -> R
             "process": c.process, "ok": c.ok, "message": c.message, "vendorCode": c.vendor_code,
         })).collect::<Vec<_>>(),
     });
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let mut row: integration_profile::ActiveModel = profile.into();
     row.last_validation = Set(Some(record));
     row.validated_at = Set(ok.then_some(now));
@@ -103,7 +104,7 @@ pub async fn publish(
             "validate the connection first (validateConnection), then publish",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let now = Utc::now();
     let was_published = profile.status == ProfileStatus::Published;
     let mut row: integration_profile::ActiveModel = profile.clone().into();

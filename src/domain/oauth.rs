@@ -2,9 +2,10 @@
 //! authorize URL with `state`), then take the vendor's redirect on `/oauth/callback`.
 //! Pending flows live in the database, so any replica can take the callback.
 
+use crate::db::BeginWrite;
 use chrono::{Duration, Utc};
 use entity::{connection_alias, oauth_state};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 use crate::connectors;
@@ -41,7 +42,7 @@ pub async fn start(state: &AppState, actor: &Principal, alias_id: i64) -> Result
     let flow = connectors::start_authorization(&config)
         .map_err(|e| AppError::bad_input("aliasId", e.to_string()))?;
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     // Old, abandoned flows of any alias are dropped on the way.
     oauth_state::Entity::delete_many()
         .filter(oauth_state::Column::ExpiresAt.lt(now))
@@ -73,7 +74,7 @@ pub async fn start(state: &AppState, actor: &Principal, alias_id: i64) -> Result
 /// Takes the vendor's redirect: checks `state` (once, before it expires), exchanges the
 /// code with the PKCE verifier and stores the tokens encrypted. Returns the alias name.
 pub async fn callback(state: &AppState, code: &str, flow_state: &str) -> Result<String> {
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let pending = oauth_state::Entity::find()
         .filter(oauth_state::Column::StateHash.eq(hash_token(flow_state)))
         .one(&txn)

@@ -1,13 +1,14 @@
 //! Integration profiles: one vendor tenant each. Created as drafts; validation and
 //! publishing arrive with the connectors.
 
+use crate::db::BeginWrite;
 use chrono::Utc;
 use entity::enums::{CandidateState, JobKind, ProfileStatus, Vendor};
 use entity::{connection_alias, integration_profile, removal_candidate, scheduled_job};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use serde_json::json;
 
@@ -91,7 +92,7 @@ pub async fn create(
             .unwrap_or(DEFAULT_LOOK_BACK_DAYS),
         1..=MAX_LOOK_BACK_DAYS,
     )?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     if let Some(alias) = input.alias_id {
         check_alias(&txn, alias, vendor).await?;
     }
@@ -134,7 +135,7 @@ pub async fn update(
     id: i64,
     input: ProfileInput,
 ) -> Result<integration_profile::Model> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let current = get(&txn, id).await?;
     if input.vendor.is_some_and(|v| v != current.vendor) {
         return Err(AppError::bad_input(
@@ -200,7 +201,7 @@ pub async fn update(
 /// Deletes a profile: its subscriptions, scheduled jobs and runs go with it (foreign-key
 /// cascades), its open removal candidates are closed as skipped, its rules are kept.
 pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: i64) -> Result<i64> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     get(&txn, id).await?;
     let open_states = [
         CandidateState::AttentionRequired,

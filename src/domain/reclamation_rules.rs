@@ -1,11 +1,12 @@
 //! Reclamation rules: one per software model, saying when an idle paid seat becomes a
 //! removal candidate and what happens before it is reclaimed.
 
+use crate::db::BeginWrite;
 use chrono::Utc;
 use entity::{reclamation_rule, software_model};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 
 use crate::domain::audit;
@@ -155,7 +156,7 @@ pub async fn create_audited(
     actor: &Principal,
     input: &NewRule,
 ) -> Result<reclamation_rule::Model> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = create(&txn, input).await?;
     let details = serde_json::json!({
         "softwareModelId": row.software_model_id,
@@ -185,7 +186,7 @@ pub async fn update_audited(
     id: i64,
     patch: &RulePatch,
 ) -> Result<reclamation_rule::Model> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = find::<reclamation_rule::Entity>(&txn, id, "reclamation rule").await?;
     let threshold = patch
         .inactivity_threshold_days
@@ -228,7 +229,7 @@ pub async fn update_audited(
 
 /// Deletes a rule; its past candidates keep their evidence and lose the link.
 pub async fn delete_audited(db: &DatabaseConnection, actor: &Principal, id: i64) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = find::<reclamation_rule::Entity>(&txn, id, "reclamation rule").await?;
     let details = serde_json::json!({ "softwareModelId": row.software_model_id });
     row.delete(&txn).await?;

@@ -1,13 +1,14 @@
 //! Software models: publisher + product + edition, the unit rules and entitlements apply to.
 //! Downloads create them from known subscription identifiers; admins may record one earlier.
 
+use crate::db::BeginWrite;
 use chrono::Utc;
 use entity::enums::Vendor;
 use entity::software_model;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 
 use crate::domain::audit;
@@ -172,7 +173,7 @@ pub async fn create_audited(
     actor: &Principal,
     input: &NewSoftwareModel,
 ) -> Result<software_model::Model> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = create(&txn, input).await?;
     let details = serde_json::json!({ "displayName": row.display_name, "vendor": row.vendor });
     audit::record(
@@ -195,7 +196,7 @@ pub async fn update_audited(
     id: i64,
     patch: &SoftwareModelPatch,
 ) -> Result<software_model::Model> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = update(&txn, id, patch).await?;
     let changed: Vec<&str> = [
         ("publisher", patch.publisher.is_some()),

@@ -1,12 +1,13 @@
 //! API tokens: minted once, stored as SHA-256 hashes, each holding one or more roles.
 
+use crate::db::BeginWrite;
 use chrono::{Duration, Utc};
 use entity::api_token;
 use entity::enums::Role;
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 
 use crate::domain::audit;
@@ -268,7 +269,7 @@ pub async fn create_audited(
     name: &str,
     roles: &[Role],
 ) -> Result<(api_token::Model, Secret)> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let (row, raw) = create(&txn, name, roles, Some(actor.token_id)).await?;
     let details = serde_json::json!({ "name": row.name, "roles": row.roles });
     audit::record(
@@ -291,7 +292,7 @@ pub async fn revoke_audited(
     actor: &Principal,
     id: i64,
 ) -> Result<api_token::Model> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = revoke(&txn, id).await?;
     audit::record(
         &txn,

@@ -1,11 +1,11 @@
 //! Subscription identifier exclusions: a vendor license code left out at download.
 
+use crate::db::BeginWrite;
 use chrono::Utc;
 use entity::enums::Vendor;
 use entity::subscription_identifier_exclusion as exclusion;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 
 use super::{CheckedTerms, ExclusionTerms, TermsPatch, check_identifier, check_terms, merge_terms};
@@ -65,7 +65,7 @@ pub async fn create_audited(
     let now = Utc::now();
     let identifier = check_identifier(&input.identifier)?;
     let terms = check_terms(&input.terms, now)?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = exclusion::ActiveModel {
         vendor: Set(input.vendor),
         identifier: Set(identifier),
@@ -107,7 +107,7 @@ pub async fn update_audited(
         .as_deref()
         .map(check_identifier)
         .transpose()?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = find::<exclusion::Entity>(&txn, id, "subscription identifier exclusion").await?;
     let stored = CheckedTerms {
         exclude_from_cost: row.exclude_from_cost,
@@ -149,7 +149,7 @@ pub async fn update_audited(
 
 /// Deletes an exclusion; an unknown id is `NOT_FOUND`.
 pub async fn delete_audited(db: &DatabaseConnection, actor: &Principal, id: i64) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = find::<exclusion::Entity>(&txn, id, "subscription identifier exclusion").await?;
     let details = serde_json::json!({ "vendor": row.vendor, "identifier": row.identifier });
     row.delete(&txn).await?;

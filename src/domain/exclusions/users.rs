@@ -1,10 +1,10 @@
 //! Subscription user exclusions: a user, or every user of a domain, across all profiles.
 
+use crate::db::BeginWrite;
 use chrono::Utc;
 use entity::subscription_user_exclusion as exclusion;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 
 use super::{
@@ -66,7 +66,7 @@ pub async fn create_audited(
     let now = Utc::now();
     let upn = normalize_user_pattern(&input.user_principal_name)?;
     let terms = check_terms(&input.terms, now)?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = exclusion::ActiveModel {
         user_principal_name: Set(upn),
         exclude_from_cost: Set(terms.exclude_from_cost),
@@ -107,7 +107,7 @@ pub async fn update_audited(
         .as_deref()
         .map(normalize_user_pattern)
         .transpose()?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = find::<exclusion::Entity>(&txn, id, "subscription user exclusion").await?;
     let stored = CheckedTerms {
         exclude_from_cost: row.exclude_from_cost,
@@ -150,7 +150,7 @@ pub async fn update_audited(
 
 /// Deletes an exclusion; an unknown id is `NOT_FOUND`.
 pub async fn delete_audited(db: &DatabaseConnection, actor: &Principal, id: i64) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = find::<exclusion::Entity>(&txn, id, "subscription user exclusion").await?;
     let details = serde_json::json!({ "userPrincipalName": row.user_principal_name });
     row.delete(&txn).await?;
