@@ -11,11 +11,12 @@ use futures_util::StreamExt;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 
-use super::{Progress, ProgressSink, RunCounts, SyncError, move_last_activity_forward};
+use super::{Progress, ProgressSink, RunCounts, SyncError, move_last_activity_forward_many};
 use crate::connectors::{ActivityQuery, ActivityRecord, UserRef};
+use crate::db::BeginWrite;
 use crate::domain::connections;
 use crate::state::AppState;
 
@@ -25,8 +26,12 @@ use crate::state::AppState;
 pub const PER_USER_BUDGET: usize = 5_000;
 /// Overlap with the previous pull, for events the vendor reports late.
 const OVERLAP: Duration = Duration::days(2);
-/// Events per insert statement.
-const CHUNK: usize = 1_000;
+/// Events per insert statement at most (the rest in power-of-two pieces: a few statement
+/// shapes); fewer on PostgreSQL, see `rows_per_statement`.
+const CHUNK: usize = 512;
+/// Events pending before they are stored, in one transaction: every flush rewrites pages
+/// all over the deduplicating index, so fewer, larger flushes write far less.
+const FLUSH: usize = 100_000;
 
 /// Pulls activity since the previous pull (within the profile's look-back) and moves each
 /// subscription's last activity forward.
@@ -64,12 +69,12 @@ pub async fn pull_activity(
     };
 
     let mut counts = RunCounts::default();
-    let mut latest = Latest::default();
+    let mut ingest = Ingest::default();
     let mut batches = connector.activity(&query);
     let mut done = 0;
     while let Some(batch) = batches.next().await {
         let batch = batch?;
-        ingest_batch(db, profile_id, &batch, &mut latest, &mut counts).await?;
+        ingest.add(db, profile_id, batch, &mut counts).await?;
         counts.requests_made = connector.requests_made() as i64;
         done += 1;
         progress
@@ -81,8 +86,9 @@ pub async fn pull_activity(
             .await;
     }
     drop(batches);
+    ingest.flush(db, profile_id, &mut counts).await?;
 
-    counts.updated += roll_up(db, &subs, &kinds, &latest).await?;
+    counts.updated += roll_up(db, &subs, &kinds, &ingest.latest).await?;
     counts.requests_made = connector.requests_made() as i64;
     progress
         .report(&Progress {
@@ -115,37 +121,74 @@ pub async fn ingest_activity(
         .collect();
     let subs = open_subscriptions(db, profile_id).await?;
     let mut counts = RunCounts::default();
-    let mut latest = Latest::default();
+    let mut ingest = Ingest::default();
     for batch in batches {
-        ingest_batch(db, profile_id, &batch, &mut latest, &mut counts).await?;
+        ingest.add(db, profile_id, batch, &mut counts).await?;
     }
-    counts.updated += roll_up(db, &subs, &kinds, &latest).await?;
+    ingest.flush(db, profile_id, &mut counts).await?;
+    counts.updated += roll_up(db, &subs, &kinds, &ingest.latest).await?;
     Ok(counts)
 }
 
 /// The newest event per (user, kind) seen in a run.
-#[derive(Default)]
-struct Latest(HashMap<(String, ActivityKind), DateTime<Utc>>);
+type Latest = HashMap<(String, ActivityKind), DateTime<Utc>>;
 
-/// Stores one batch of events and notes the newest per user and kind.
-async fn ingest_batch(
-    db: &DatabaseConnection,
-    profile_id: i64,
-    batch: &[ActivityRecord],
-    latest: &mut Latest,
-    counts: &mut RunCounts,
-) -> Result<(), SyncError> {
-    for record in batch {
-        let slot = latest
-            .0
-            .entry((record.external_user_id.clone(), record.kind))
-            .or_insert(record.occurred_at);
-        *slot = (*slot).max(record.occurred_at);
+/// A run's events on their way in: noted for the roll-up at once, stored in large
+/// transactions. Connector batches are small (a report page, one user's meetings), and a
+/// commit per batch rewrites the same index pages over and over.
+#[derive(Default)]
+struct Ingest {
+    latest: Latest,
+    pending: Vec<ActivityRecord>,
+}
+
+impl Ingest {
+    /// Takes one batch; stores what is pending once there is enough of it.
+    async fn add(
+        &mut self,
+        db: &DatabaseConnection,
+        profile_id: i64,
+        batch: Vec<ActivityRecord>,
+        counts: &mut RunCounts,
+    ) -> Result<(), SyncError> {
+        for record in &batch {
+            let slot = self
+                .latest
+                .entry((record.external_user_id.clone(), record.kind))
+                .or_insert(record.occurred_at);
+            *slot = (*slot).max(record.occurred_at);
+        }
+        counts.fetched += batch.len() as i64;
+        self.pending.extend(batch);
+        if self.pending.len() >= FLUSH {
+            self.flush(db, profile_id, counts).await?;
+        }
+        Ok(())
     }
-    counts.fetched += batch.len() as i64;
-    counts.created += store_events(db, profile_id, batch).await? as i64;
-    counts.unchanged = counts.fetched - counts.created;
-    Ok(())
+
+    /// Stores every pending event, in the order of the deduplicating index so that
+    /// neighbouring entries are written together.
+    async fn flush(
+        &mut self,
+        db: &DatabaseConnection,
+        profile_id: i64,
+        counts: &mut RunCounts,
+    ) -> Result<(), SyncError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.pending.sort_unstable_by(|a, b| {
+            (&a.external_user_id, a.kind.as_str(), a.occurred_at).cmp(&(
+                &b.external_user_id,
+                b.kind.as_str(),
+                b.occurred_at,
+            ))
+        });
+        counts.created += store_events(db, profile_id, &self.pending).await? as i64;
+        self.pending.clear();
+        counts.unchanged = counts.fetched - counts.created;
+        Ok(())
+    }
 }
 
 /// Moves each open subscription's last activity forward to the newest event of the kinds
@@ -156,25 +199,30 @@ async fn roll_up(
     kinds: &HashMap<&str, &[ActivityKind]>,
     latest: &Latest,
 ) -> Result<i64, SyncError> {
-    let mut updated = 0;
-    let txn = db.begin().await?;
+    let mut key = (String::new(), ActivityKind::Login);
+    let mut moves = Vec::new();
     for s in subs {
         let Some(product_kinds) = kinds.get(s.identifier.as_str()) else {
             continue;
         };
+        key.0.clone_from(&s.external_user_id);
         let newest = product_kinds
             .iter()
-            .filter_map(|k| latest.0.get(&(s.external_user_id.clone(), *k)))
+            .filter_map(|k| {
+                key.1 = *k;
+                latest.get(&key).copied()
+            })
             .max();
-        if let Some(&at) = newest
+        if let Some(at) = newest
             && s.last_activity_at.is_none_or(|old| old < at)
-            && move_last_activity_forward(&txn, s.id, at).await?
         {
-            updated += 1;
+            moves.push((s.id, at));
         }
     }
+    let txn = db.begin_write().await?;
+    let moved = move_last_activity_forward_many(&txn, &moves).await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(moved as i64)
 }
 
 /// The look-back, shortened to just before the previous successful pull when there is one.
@@ -276,10 +324,30 @@ async fn store_events(
     profile_id: i64,
     batch: &[ActivityRecord],
 ) -> Result<u64, SyncError> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let now = Utc::now();
     let mut inserted = 0;
-    for chunk in batch.chunks(CHUNK) {
+    let mut rest = batch;
+    let widest = batch
+        .iter()
+        .map(|r| {
+            let upn = r.user_principal_name.as_deref().unwrap_or_default();
+            let reference = r.external_ref.as_deref().unwrap_or_default();
+            let texts = [
+                r.external_user_id.as_str(),
+                upn,
+                r.kind.as_str(),
+                &r.source,
+                reference,
+            ];
+            super::row_bytes(8, &texts)
+        })
+        .max()
+        .unwrap_or(1);
+    let rows = super::rows_per_statement(db.get_database_backend(), CHUNK, widest);
+    for size in super::statement_sizes(batch.len(), rows) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
         let rows = chunk.iter().map(|r| event::ActiveModel {
             profile_id: Set(profile_id),
             external_user_id: Set(r.external_user_id.clone()),

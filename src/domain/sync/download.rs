@@ -8,19 +8,23 @@ use chrono::{DateTime, Utc};
 use entity::{integration_profile, software_subscription as sub};
 use futures_util::StreamExt;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use super::catalog::{self, ModelMap};
 use super::exclusions::Exclusions;
 use super::{Progress, ProgressSink, RunCounts, SyncError};
 use crate::connectors::{DownloadHints, SubscriptionRecord};
+use crate::db::BeginWrite;
 use crate::domain::connections;
 use crate::state::AppState;
 
 /// Below this share of the previous download's rows, a download is taken as truncated.
 pub const DEFAULT_SHRINK_GUARD: f64 = 0.5;
+
+/// Rows per insert statement at most (the rest of a page goes in power-of-two pieces, so
+/// every page reuses the same few prepared statements); fewer on PostgreSQL, see
+/// `rows_per_statement`.
+const INSERT_CHUNK: usize = 256;
 
 /// What the database holds for one key before the run.
 struct Known {
@@ -195,7 +199,7 @@ impl PageBatch<'_> {
         unrecognized: &mut HashMap<String, i64>,
         counts: &mut RunCounts,
     ) -> Result<(), SyncError> {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let mut inserts = Vec::new();
         for record in records {
             counts.fetched += 1;
@@ -247,8 +251,11 @@ impl PageBatch<'_> {
                 }
             }
         }
-        if !inserts.is_empty() {
-            sub::Entity::insert_many(inserts)
+        let widest = inserts.iter().map(row_bytes).max().unwrap_or(1);
+        let rows = super::rows_per_statement(db.get_database_backend(), INSERT_CHUNK, widest);
+        let mut inserts = inserts.into_iter();
+        for size in super::statement_sizes(inserts.len(), rows) {
+            sub::Entity::insert_many(inserts.by_ref().take(size))
                 .exec_without_returning(&txn)
                 .await?;
         }
@@ -285,6 +292,25 @@ impl PageBatch<'_> {
             ..Default::default()
         }
     }
+}
+
+/// The parameter bytes of a new subscription row.
+fn row_bytes(row: &sub::ActiveModel) -> usize {
+    use sea_orm::ActiveValue::{Set, Unchanged};
+    let len = |v: &sea_orm::ActiveValue<String>| match v {
+        Set(t) | Unchanged(t) => t.len(),
+        _ => 0,
+    };
+    let name = match &row.display_name {
+        Set(Some(n)) | Unchanged(Some(n)) => n.len(),
+        _ => 0,
+    };
+    let texts = [
+        &row.identifier,
+        &row.external_user_id,
+        &row.user_principal_name,
+    ];
+    super::row_bytes(18, &[]) + texts.into_iter().map(len).sum::<usize>() + name
 }
 
 /// FNV-1a over the fields the vendor controls plus what the exclusion rules decided: equal

@@ -13,7 +13,9 @@ pub use download::download_subscriptions;
 use chrono::{DateTime, Utc};
 use entity::software_subscription as sub;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, Value,
+};
 
 use crate::connectors::ConnectorError;
 use crate::error::AppError;
@@ -91,6 +93,89 @@ impl From<ConnectorError> for SyncError {
     }
 }
 
+/// Splits `len` rows into statement sizes drawn from a fixed few: `max` while it fits, then
+/// powers of two for the rest. PostgreSQL prepares every new statement shape (and SQLite
+/// compiles one), which costs more than the insert when each page has its own row count.
+pub(crate) fn statement_sizes(mut len: usize, max: usize) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        let size = match len {
+            0 => return None,
+            n if n >= max => max,
+            n => 1 << n.ilog2(),
+        };
+        len -= size;
+        Some(size)
+    })
+}
+
+/// Parameter bytes one statement may carry on PostgreSQL. sqlx 0.9.0 no longer sets
+/// TCP_NODELAY (sqlx issue #4335): a message larger than the socket's send buffer
+/// (16 KiB at first on Linux) goes out in two writes, and the second waits for the
+/// server's delayed ACK, 40 ms a statement even on loopback.
+const PG_STATEMENT_BYTES: usize = 12 * 1024;
+
+/// Rows per insert statement: `max`, or on PostgreSQL as many rows of `widest_row` bytes
+/// as fit in [`PG_STATEMENT_BYTES`], rounded down to a power of two (few statement shapes).
+pub(crate) fn rows_per_statement(backend: DbBackend, max: usize, widest_row: usize) -> usize {
+    match backend {
+        DbBackend::Postgres => {
+            let fit = (PG_STATEMENT_BYTES / widest_row.max(1)).clamp(1, max);
+            1 << fit.ilog2()
+        }
+        _ => max,
+    }
+}
+
+/// A row's parameter bytes as PostgreSQL receives them: its text plus, per column, a
+/// length word and up to eight bytes of number or time.
+pub(crate) fn row_bytes(columns: usize, texts: &[&str]) -> usize {
+    columns * 12 + texts.iter().map(|t| t.len()).sum::<usize>()
+}
+
+/// Subscriptions moved forward by one statement.
+const MOVE_CHUNK: usize = 256;
+
+/// Sets each subscription's last activity to its time unless it already knows a later one,
+/// a few hundred per statement (one `UPDATE … FROM (VALUES …)` instead of a round trip
+/// each); returns how many moved.
+pub(crate) async fn move_last_activity_forward_many(
+    db: &impl ConnectionTrait,
+    moves: &[(i64, DateTime<Utc>)],
+) -> Result<u64, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let mut moved = 0;
+    let mut rest = moves;
+    for size in statement_sizes(moves.len(), MOVE_CHUNK) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let rows: Vec<String> = (0..size)
+            .map(|i| match backend {
+                // Untyped VALUES parameters would be text in PostgreSQL.
+                DbBackend::Postgres => {
+                    format!(
+                        "(CAST(${} AS BIGINT), CAST(${} AS TIMESTAMPTZ))",
+                        2 * i + 1,
+                        2 * i + 2
+                    )
+                }
+                _ => "(?, ?)".to_owned(),
+            })
+            .collect();
+        let sql = format!(
+            "UPDATE software_subscription AS s SET last_activity_at = v.column2 \
+             FROM (VALUES {}) AS v \
+             WHERE s.id = v.column1 AND (s.last_activity_at IS NULL OR s.last_activity_at < v.column2)",
+            rows.join(", ")
+        );
+        let values = chunk
+            .iter()
+            .flat_map(|(id, at)| [Value::from(*id), Value::from(*at)]);
+        let stmt = Statement::from_sql_and_values(backend, sql, values);
+        moved += db.execute_raw(stmt).await?.rows_affected();
+    }
+    Ok(moved)
+}
+
 /// Sets a subscription's last activity to `at` unless it already knows a later one.
 pub(crate) async fn move_last_activity_forward(
     db: &impl ConnectionTrait,
@@ -108,4 +193,30 @@ pub(crate) async fn move_last_activity_forward(
         .exec(db)
         .await?;
     Ok(moved.rows_affected > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DbBackend, rows_per_statement, statement_sizes};
+
+    #[test]
+    fn statement_sizes_cover_every_row_with_few_shapes() {
+        assert_eq!(statement_sizes(0, 64).count(), 0);
+        assert_eq!(
+            statement_sizes(203, 64).collect::<Vec<_>>(),
+            [64, 64, 64, 8, 2, 1]
+        );
+        assert_eq!(statement_sizes(64, 64).collect::<Vec<_>>(), [64]);
+        assert_eq!(statement_sizes(5, 1000).collect::<Vec<_>>(), [4, 1]);
+        // PostgreSQL statements stay small; SQLite takes the most.
+        assert_eq!(rows_per_statement(DbBackend::Postgres, 512, 200), 32);
+        assert_eq!(rows_per_statement(DbBackend::Postgres, 16, 10), 16);
+        assert_eq!(rows_per_statement(DbBackend::Postgres, 512, 100_000), 1);
+        assert_eq!(rows_per_statement(DbBackend::Sqlite, 512, 200), 512);
+        for len in 0..600 {
+            let sizes: Vec<_> = statement_sizes(len, 100).collect();
+            assert_eq!(sizes.iter().sum::<usize>(), len);
+            assert!(sizes.iter().all(|&s| s == 100 || s.is_power_of_two()));
+        }
+    }
 }

@@ -1,0 +1,434 @@
+//! Sync throughput against DESIGN §8: a 100k-user Zoom tenant downloaded from an in-process
+//! simulator (add-on checks on and off), the same paced at 60 requests/s, an unchanged
+//! re-download, and 1M activity events ingested and rolled up.
+//!
+//! `cargo bench --bench sync` (SQLite) or `cargo bench --bench sync -- --postgres` (needs
+//! SEATKEEPER_TEST_POSTGRES_URL or the local default). Every download goes into a fresh
+//! database. Prints one line per figure; asserts correctness only, never time.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use entity::enums::ActivityKind;
+use entity::software_subscription as sub;
+use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, QuerySelect};
+use seatkeeper::config::Settings;
+use seatkeeper::connectors::{ActivityRecord, VendorUrls};
+use seatkeeper::domain::sync::{self, Progress, ProgressSink, RunCounts};
+use seatkeeper::graphql::relay::expect_id;
+use seatkeeper::startup::Application;
+use seatkeeper::state::AppState;
+use seatkeeper_sim::{RateLimitMode, RequestRecord, SimConfig, Simulator, Vendor as SimVendor};
+use serde_json::{Value, json};
+
+const USERS: usize = 100_000;
+const SEED: u64 = 42;
+const PACED_RATE: u32 = 60;
+const EVENTS: usize = 1_000_000;
+/// Events per stored batch: what one connector batch would hand the pull.
+const EVENT_BATCH: usize = 1_000;
+const TOKEN: &str = "sk_bench_admin_token_0123456789";
+const MASTER_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+const MEETINGS: &str = "ZOOM_MEETINGS_LICENSED";
+const WEBINAR: &str = "ZOOM_WEBINAR";
+
+struct NoProgress;
+
+#[async_trait::async_trait]
+impl ProgressSink for NoProgress {
+    async fn report(&self, _progress: &Progress) {}
+}
+
+fn admin_url() -> String {
+    std::env::var("SEATKEEPER_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh database: a SQLite file in a new directory, or a new PostgreSQL database.
+struct FreshDb {
+    url: String,
+    pg_name: Option<String>,
+    dir: Option<std::path::PathBuf>,
+}
+
+impl FreshDb {
+    async fn create(postgres: bool, tag: &str) -> FreshDb {
+        let unique = format!("{}_{tag}", std::process::id());
+        if !postgres {
+            let dir = std::env::temp_dir().join(format!("seatkeeper_bench_sync_{unique}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let url = format!("sqlite://{}/bench.db?mode=rwc", dir.display());
+            return FreshDb {
+                url,
+                pg_name: None,
+                dir: Some(dir),
+            };
+        }
+        let name = format!("sk_bench_sync_{unique}");
+        let admin = Database::connect(&admin_url()).await.unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .unwrap();
+        let base = admin_url();
+        let root = base.rsplit_once('/').unwrap().0;
+        FreshDb {
+            url: format!("{root}/{name}"),
+            pg_name: Some(name),
+            dir: None,
+        }
+    }
+
+    async fn drop(self) {
+        if let Some(name) = self.pg_name
+            && let Ok(admin) = Database::connect(&admin_url()).await
+        {
+            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            let _ = admin.execute_unprepared(&sql).await;
+        }
+        if let Some(dir) = self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// The server on `db` with its HTTP routes up (for GraphQL) and no job workers.
+async fn start_app(db: &FreshDb, extra: &[(&str, &str)]) -> (AppState, String) {
+    let mut vars: HashMap<&str, String> = HashMap::from([
+        ("SEATKEEPER_LISTEN", "127.0.0.1:0".to_owned()),
+        ("SEATKEEPER_DATABASE_URL", db.url.clone()),
+        ("SEATKEEPER_ADMIN_TOKEN", TOKEN.to_owned()),
+        ("SEATKEEPER_MASTER_KEY", MASTER_KEY.to_owned()),
+        ("SEATKEEPER_ROLE", "api".to_owned()),
+        ("SEATKEEPER_HTTP_WORKERS", "1".to_owned()),
+        ("SEATKEEPER_DB_MAX_CONNECTIONS", "8".to_owned()),
+    ]);
+    for (k, v) in extra {
+        vars.insert(k, (*v).to_owned());
+    }
+    let settings = Settings::from_env_fn(|k| vars.get(k).cloned()).unwrap();
+    let app = Application::build(settings).await.unwrap();
+    let state = app.state.clone();
+    let endpoint = format!("http://127.0.0.1:{}/graphql", app.port);
+    tokio::spawn(app.into_server());
+    (state, endpoint)
+}
+
+async fn gql(endpoint: &str, query: &str, variables: Value) -> Value {
+    let body = json!({ "query": query, "variables": variables });
+    let resp = reqwest::Client::new()
+        .post(endpoint)
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let value: Value = resp.json().await.unwrap();
+    assert!(value.get("errors").is_none(), "GraphQL errors: {value}");
+    value["data"].clone()
+}
+
+/// Alias (Zoom account credentials pointing at the simulator) and a draft profile, through
+/// GraphQL as an integrator would; returns the profile's row id.
+async fn connect_profile(endpoint: &str, sim: &Simulator) -> i64 {
+    let urls = VendorUrls::for_root(entity::enums::Vendor::Zoom, &sim.base_url());
+    let creds = sim.credentials();
+    let data = gql(
+        endpoint,
+        "mutation($input: ConnectionAliasInput!) { createConnectionAlias(input: $input) { id } }",
+        json!({ "input": {
+            "name": "bench zoom", "vendor": "ZOOM",
+            "baseUrl": urls.base_url, "tokenUrl": urls.token_url, "authorizeUrl": urls.authorize_url,
+            "clientId": creds.client_id, "clientSecret": creds.client_secret, "accountId": creds.account_id,
+        } }),
+    )
+    .await;
+    let alias = data["createConnectionAlias"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let data = gql(
+        endpoint,
+        "mutation($input: CreateIntegrationProfileInput!) { createIntegrationProfile(input: $input) { id } }",
+        json!({ "input": { "displayName": "bench tenant", "vendor": "ZOOM", "aliasId": alias, "activityLookBackDays": 365 } }),
+    )
+    .await;
+    let id = data["createIntegrationProfile"]["id"].as_str().unwrap();
+    expect_id(&id.into(), "IntegrationProfile", "id").unwrap()
+}
+
+async fn start_sim(rate: RateLimitMode) -> Simulator {
+    let config = SimConfig::new(SimVendor::Zoom)
+        .users(USERS)
+        .seed(SEED)
+        .rate_limit(rate);
+    Simulator::start(config).await.unwrap()
+}
+
+fn last_seq(sim: &Simulator) -> u64 {
+    sim.requests(0).last().map_or(0, |r| r.seq)
+}
+
+/// What the simulator saw during one download.
+struct Seen {
+    requests: usize,
+    pages: usize,
+    settings: usize,
+    throttled: usize,
+    server: Duration,
+}
+
+fn seen(log: &[RequestRecord]) -> Seen {
+    let api: Vec<_> = log.iter().filter(|r| r.path.starts_with("/v2/")).collect();
+    Seen {
+        requests: log.len(),
+        pages: api
+            .iter()
+            .filter(|r| r.path == "/v2/users" && r.status == 200)
+            .count(),
+        settings: api.iter().filter(|r| r.path.ends_with("/settings")).count(),
+        throttled: log.iter().filter(|r| r.status == 429).count(),
+        server: Duration::from_micros(log.iter().map(|r| r.server_micros).sum()),
+    }
+}
+
+struct Download {
+    wall: Duration,
+    counts: RunCounts,
+    seen: Seen,
+}
+
+async fn download(state: &AppState, sim: &Simulator, profile: i64) -> Download {
+    let since = last_seq(sim);
+    let started = Instant::now();
+    let counts = sync::download_subscriptions(state, profile, &NoProgress)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let wall = started.elapsed();
+    Download {
+        wall,
+        counts,
+        seen: seen(&sim.requests(since)),
+    }
+}
+
+fn print_download(label: &str, d: &Download) {
+    let c = &d.counts;
+    println!(
+        "{label}: {:.3} s wall; {} pages, {} requests ({} add-on settings reads, {} answered 429); \
+         fetched {}, created {}, updated {}, closed {}, unchanged {}; simulator busy {:.3} s",
+        d.wall.as_secs_f64(),
+        d.seen.pages,
+        d.seen.requests,
+        d.seen.settings,
+        d.seen.throttled,
+        c.fetched,
+        c.created,
+        c.updated,
+        c.closed,
+        c.unchanged,
+        d.seen.server.as_secs_f64(),
+    );
+}
+
+type Stamp = (i64, DateTime<Utc>);
+
+async fn stamps(state: &AppState, profile: i64) -> Vec<Stamp> {
+    let mut rows: Vec<Stamp> = sub::Entity::find()
+        .select_only()
+        .columns([sub::Column::Id, sub::Column::UpdatedAt])
+        .filter(sub::Column::ProfileId.eq(profile))
+        .into_tuple()
+        .all(&state.db)
+        .await
+        .unwrap();
+    rows.sort();
+    rows
+}
+
+/// Licences the tenant holds in the simulator's truth (what a full download stores).
+fn truth_licences(sim: &Simulator) -> usize {
+    sim.truth()
+        .users
+        .iter()
+        .map(|u| u.subscriptions.len())
+        .sum()
+}
+
+/// 1M events over the profile's open subscriptions: per subscription a run of distinct
+/// hosted meetings or webinars, at pseudo-random times within the last year.
+async fn events_for(state: &AppState, profile: i64) -> Vec<Vec<ActivityRecord>> {
+    let holders: Vec<(String, String, String)> = sub::Entity::find()
+        .select_only()
+        .columns([
+            sub::Column::ExternalUserId,
+            sub::Column::UserPrincipalName,
+            sub::Column::Identifier,
+        ])
+        .filter(sub::Column::ProfileId.eq(profile))
+        .filter(sub::Column::ClosedAt.is_null())
+        .into_tuple()
+        .all(&state.db)
+        .await
+        .unwrap();
+    let holders: Vec<_> = holders
+        .into_iter()
+        .filter_map(|(user, upn, id)| match id.as_str() {
+            MEETINGS => Some((user, upn, ActivityKind::MeetingHosted)),
+            WEBINAR => Some((user, upn, ActivityKind::WebinarHosted)),
+            _ => None,
+        })
+        .collect();
+    // Vendors report whole seconds.
+    let now = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
+    let mut x: u64 = SEED | 1;
+    let mut events = Vec::with_capacity(EVENTS);
+    for i in 0..EVENTS {
+        let (user, upn, kind) = &holders[i % holders.len()];
+        // xorshift: spread over a year, to the second; (user, kind, time) stays unique.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let round = (i / holders.len()) as i64;
+        assert!(round < 32, "too few holders for distinct event times");
+        let secs = (x % (364 * 86_400 / 32)) as i64 * 32 + round;
+        events.push(ActivityRecord {
+            external_user_id: user.clone(),
+            user_principal_name: Some(upn.clone()),
+            kind: *kind,
+            occurred_at: now - chrono::Duration::seconds(secs),
+            source: "bench".into(),
+            external_ref: Some(format!("m{i}")),
+        });
+    }
+    let mut batches = Vec::with_capacity(EVENTS / EVENT_BATCH + 1);
+    let mut rest = events.into_iter().peekable();
+    while rest.peek().is_some() {
+        batches.push(rest.by_ref().take(EVENT_BATCH).collect());
+    }
+    batches
+}
+
+#[tokio::main]
+async fn main() {
+    let postgres = std::env::args().any(|a| a == "--postgres");
+    let db_name = if postgres { "PostgreSQL" } else { "SQLite" };
+    println!("database: {db_name}; Zoom tenant of {USERS} users, seed {SEED}");
+
+    // 1. Unpaced downloads into fresh databases, add-on checks on (default) and off.
+    let sim = start_sim(RateLimitMode::Off).await;
+    let licences = truth_licences(&sim);
+    let mut kept = None;
+    for (checks, label) in [("true", "on"), ("false", "off")] {
+        let db = FreshDb::create(postgres, &format!("addon_{label}")).await;
+        let extra = [
+            ("SEATKEEPER_VENDOR_RATE_LIMIT", "off"),
+            ("SEATKEEPER_ZOOM_ADDON_CHECKS", checks),
+        ];
+        let (state, endpoint) = start_app(&db, &extra).await;
+        let profile = connect_profile(&endpoint, &sim).await;
+        let first = download(&state, &sim, profile).await;
+        print_download(
+            &format!("download 100k users, no rate limit, add-on checks {label} ({db_name})"),
+            &first,
+        );
+        if checks == "true" {
+            assert_eq!(
+                first.counts.created as usize, licences,
+                "a full download stores every licence of the truth"
+            );
+        }
+        println!(
+            "  rows created {} (simulator truth: {licences} licences)",
+            first.counts.created
+        );
+
+        // 3. Unchanged re-download: nothing created, updated or closed; no updated_at moved.
+        let before = stamps(&state, profile).await;
+        let again = download(&state, &sim, profile).await;
+        let after = stamps(&state, profile).await;
+        let c = &again.counts;
+        let rewritten = before.iter().zip(&after).filter(|(a, b)| a != b).count()
+            + before.len().abs_diff(after.len());
+        print_download(
+            &format!("re-download unchanged, add-on checks {label} ({db_name})"),
+            &again,
+        );
+        println!(
+            "  rows written {} (created + updated + closed), updated_at changed on {rewritten} rows",
+            c.created + c.updated + c.closed
+        );
+        assert_eq!(
+            (c.created, c.updated, c.closed, rewritten),
+            (0, 0, 0, 0),
+            "an unchanged re-download writes nothing"
+        );
+        if checks == "false" {
+            kept = Some((db, state, profile));
+        } else {
+            db.drop().await;
+        }
+    }
+    sim.stop().await;
+
+    // 4. 1M activity events ingested and rolled up, on the add-on-off database.
+    let (db, state, profile) = kept.unwrap();
+    let batches = events_for(&state, profile).await;
+    let started = Instant::now();
+    let counts = sync::ingest_activity(&state.db, profile, batches.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let wall = started.elapsed();
+    println!(
+        "ingest {EVENTS} activity events ({} batches of {EVENT_BATCH}) and roll up ({db_name}): {:.3} s, {:.0} events/s; \
+         stored {}, subscriptions moved {}",
+        batches.len(),
+        wall.as_secs_f64(),
+        EVENTS as f64 / wall.as_secs_f64(),
+        counts.created,
+        counts.updated
+    );
+    assert_eq!(counts.created as usize, EVENTS);
+    let started = Instant::now();
+    let counts = sync::ingest_activity(&state.db, profile, batches)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let wall = started.elapsed();
+    println!(
+        "re-ingest the same {EVENTS} events (all duplicates) ({db_name}): {:.3} s, {:.0} events/s; stored {}, moved {}",
+        wall.as_secs_f64(),
+        EVENTS as f64 / wall.as_secs_f64(),
+        counts.created,
+        counts.updated
+    );
+    drop(state);
+    db.drop().await;
+
+    // 2. Paced: the simulator enforces 60 requests/s and the connector keeps to 60/s.
+    let sim = start_sim(RateLimitMode::PerSecond(PACED_RATE)).await;
+    let db = FreshDb::create(postgres, "paced").await;
+    let rate = PACED_RATE.to_string();
+    let extra = [
+        ("SEATKEEPER_VENDOR_RATE_LIMIT", rate.as_str()),
+        ("SEATKEEPER_ZOOM_ADDON_CHECKS", "false"),
+    ];
+    let (state, endpoint) = start_app(&db, &extra).await;
+    let profile = connect_profile(&endpoint, &sim).await;
+    let paced = download(&state, &sim, profile).await;
+    print_download(
+        &format!("download 100k users at {PACED_RATE} requests/s, add-on checks off ({db_name})"),
+        &paced,
+    );
+    let floor = paced.seen.pages as f64 / f64::from(PACED_RATE);
+    println!(
+        "  floor {} pages / {PACED_RATE} = {floor:.3} s; wall {:.3} s = {:.3} x floor; failed requests (429) {}",
+        paced.seen.pages,
+        paced.wall.as_secs_f64(),
+        paced.wall.as_secs_f64() / floor,
+        paced.seen.throttled
+    );
+    drop(state);
+    db.drop().await;
+    sim.stop().await;
+}
