@@ -157,6 +157,29 @@ string_enum! {
     }
 }
 
+impl ActivityKind {
+    /// The small code `activity_event.kind` stores (never renumber: rows keep them).
+    pub fn code(self) -> i16 {
+        match self {
+            ActivityKind::MeetingHosted => 1,
+            ActivityKind::WebinarHosted => 2,
+            ActivityKind::CallMade => 3,
+            ActivityKind::Login => 4,
+        }
+    }
+
+    /// The kind a stored code stands for.
+    pub fn from_code(code: i16) -> Option<Self> {
+        Some(match code {
+            1 => ActivityKind::MeetingHosted,
+            2 => ActivityKind::WebinarHosted,
+            3 => ActivityKind::CallMade,
+            4 => ActivityKind::Login,
+            _ => return None,
+        })
+    }
+}
+
 string_enum! {
     /// Compliance position of a software model after reconciliation.
     ComplianceStatus {
@@ -166,5 +189,23 @@ string_enum! {
         NotCompliant = "NOT_COMPLIANT",
         /// Used, but no entitlement is recorded.
         NoEntitlement = "NO_ENTITLEMENT",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::Iterable;
+
+    use super::ActivityKind;
+
+    #[test]
+    fn activity_kind_codes_round_trip_and_are_distinct() {
+        let codes: std::collections::HashSet<i16> =
+            ActivityKind::iter().map(ActivityKind::code).collect();
+        assert_eq!(codes.len(), ActivityKind::iter().count());
+        for kind in ActivityKind::iter() {
+            assert_eq!(ActivityKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(ActivityKind::from_code(0), None);
     }
 }

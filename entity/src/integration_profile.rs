@@ -53,9 +53,9 @@ pub enum Relation {
     /// Subscriptions downloaded for it.
     #[sea_orm(has_many = "super::software_subscription::Entity")]
     SoftwareSubscription,
-    /// Activity events pulled for it.
-    #[sea_orm(has_many = "super::activity_event::Entity")]
-    ActivityEvent,
+    /// The vendor users met in its tenant (owners of its activity events).
+    #[sea_orm(has_many = "super::vendor_user::Entity")]
+    VendorUser,
     /// Removal candidates raised in it.
     #[sea_orm(has_many = "super::removal_candidate::Entity")]
     RemovalCandidate,
@@ -79,9 +79,9 @@ impl Related<super::software_subscription::Entity> for Entity {
     }
 }
 
-impl Related<super::activity_event::Entity> for Entity {
+impl Related<super::vendor_user::Entity> for Entity {
     fn to() -> RelationDef {
-        Relation::ActivityEvent.def()
+        Relation::VendorUser.def()
     }
 }
 

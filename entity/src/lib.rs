@@ -21,6 +21,7 @@ pub mod subscription_identifier;
 pub mod subscription_identifier_exclusion;
 pub mod subscription_user_exclusion;
 pub mod unrecognized_identifier;
+pub mod vendor_user;
 
 /// Every `Entity` under its table's name, e.g. `SoftwareSubscription`.
 pub mod prelude {
@@ -41,4 +42,5 @@ pub mod prelude {
     pub use super::subscription_identifier_exclusion::Entity as SubscriptionIdentifierExclusion;
     pub use super::subscription_user_exclusion::Entity as SubscriptionUserExclusion;
     pub use super::unrecognized_identifier::Entity as UnrecognizedIdentifier;
+    pub use super::vendor_user::Entity as VendorUser;
 }

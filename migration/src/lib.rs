@@ -21,6 +21,7 @@ mod m20261122_000015_create_entitlement;
 mod m20261122_000016_create_license_position;
 mod m20261122_000017_create_audit_log;
 mod m20261122_000018_create_oauth_state;
+mod m20261122_000019_compact_activity_events;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000016_create_license_position::Migration),
             Box::new(m20261122_000017_create_audit_log::Migration),
             Box::new(m20261122_000018_create_oauth_state::Migration),
+            Box::new(m20261122_000019_compact_activity_events::Migration),
         ]
     }
 }

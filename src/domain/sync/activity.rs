@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{ActivityKind, JobKind, JobState};
-use entity::{activity_event as event, integration_profile, job_run, software_subscription as sub};
+use entity::{integration_profile, job_run, software_subscription as sub, vendor_user};
 use futures_util::StreamExt;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement,
 };
 
 use super::{Progress, ProgressSink, RunCounts, SyncError, move_last_activity_forward_many};
@@ -135,11 +135,13 @@ type Latest = HashMap<(String, ActivityKind), DateTime<Utc>>;
 
 /// A run's events on their way in: noted for the roll-up at once, stored in large
 /// transactions. Connector batches are small (a report page, one user's meetings), and a
-/// commit per batch rewrites the same index pages over and over.
+/// commit per batch rewrites the same pages over and over.
 #[derive(Default)]
 struct Ingest {
     latest: Latest,
     pending: Vec<ActivityRecord>,
+    /// The profile's `vendor_user` ids by external user id, once loaded.
+    users: Option<HashMap<String, i64>>,
 }
 
 impl Ingest {
@@ -166,8 +168,8 @@ impl Ingest {
         Ok(())
     }
 
-    /// Stores every pending event, in the order of the deduplicating index so that
-    /// neighbouring entries are written together.
+    /// Stores every pending event (and any user met for the first time) in one
+    /// transaction, in key order so that neighbouring rows are written together.
     async fn flush(
         &mut self,
         db: &DatabaseConnection,
@@ -177,18 +179,116 @@ impl Ingest {
         if self.pending.is_empty() {
             return Ok(());
         }
-        self.pending.sort_unstable_by(|a, b| {
-            (&a.external_user_id, a.kind.as_str(), a.occurred_at).cmp(&(
-                &b.external_user_id,
-                b.kind.as_str(),
-                b.occurred_at,
-            ))
-        });
-        counts.created += store_events(db, profile_id, &self.pending).await? as i64;
+        let txn = db.begin_write().await?;
+        let users = match self.users.take() {
+            Some(users) => users,
+            None => load_users(&txn, profile_id).await?,
+        };
+        let users = add_new_users(&txn, profile_id, users, &self.pending).await?;
+        let mut rows: Vec<EventRow<'_>> = self
+            .pending
+            .iter()
+            .map(|r| EventRow {
+                user: users[&r.external_user_id],
+                kind: r.kind.code(),
+                at_ms: r.occurred_at.timestamp_millis(),
+                source: &r.source,
+                external_ref: r.external_ref.as_deref(),
+            })
+            .collect();
+        rows.sort_unstable_by_key(|r| (r.user, r.kind, r.at_ms));
+        rows.dedup_by_key(|r| (r.user, r.kind, r.at_ms));
+        let stored = store_events(&txn, &rows).await?;
+        txn.commit().await?;
+        drop(rows);
+        self.users = Some(users);
+        counts.created += stored as i64;
         self.pending.clear();
         counts.unchanged = counts.fetched - counts.created;
         Ok(())
     }
+}
+
+/// One event as stored: the row is its own key.
+struct EventRow<'a> {
+    user: i64,
+    kind: i16,
+    at_ms: i64,
+    source: &'a str,
+    external_ref: Option<&'a str>,
+}
+
+/// The profile's vendor users, by external id.
+async fn load_users(
+    db: &impl ConnectionTrait,
+    profile_id: i64,
+) -> Result<HashMap<String, i64>, SyncError> {
+    let rows: Vec<(i64, String)> = vendor_user::Entity::find()
+        .select_only()
+        .columns([vendor_user::Column::Id, vendor_user::Column::ExternalUserId])
+        .filter(vendor_user::Column::ProfileId.eq(profile_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id, user)| (user, id)).collect())
+}
+
+/// Creates the vendor users these events name that the profile has not met yet; returns
+/// the map with them in.
+async fn add_new_users(
+    db: &impl ConnectionTrait,
+    profile_id: i64,
+    users: HashMap<String, i64>,
+    events: &[ActivityRecord],
+) -> Result<HashMap<String, i64>, SyncError> {
+    let mut new: HashMap<&str, Option<&str>> = HashMap::new();
+    for e in events
+        .iter()
+        .filter(|e| !users.contains_key(&e.external_user_id))
+    {
+        let upn = new.entry(&e.external_user_id).or_default();
+        if upn.is_none() {
+            *upn = e.user_principal_name.as_deref();
+        }
+    }
+    if new.is_empty() {
+        return Ok(users);
+    }
+    let now = Utc::now();
+    let mut new: Vec<_> = new.into_iter().collect();
+    new.sort_unstable();
+    let widest = new
+        .iter()
+        .map(|(user, upn)| super::row_bytes(4, &[user, upn.unwrap_or_default()]))
+        .max()
+        .unwrap_or(1);
+    let per_statement = super::rows_per_statement(db.get_database_backend(), CHUNK, widest);
+    for chunk in new.chunks(per_statement) {
+        let rows = chunk.iter().map(|(user, upn)| vendor_user::ActiveModel {
+            profile_id: Set(profile_id),
+            external_user_id: Set((*user).to_owned()),
+            user_principal_name: Set(upn.map(str::to_owned)),
+            addons_checked_at: Set(None),
+            known_addons: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        });
+        let conflict = OnConflict::columns([
+            vendor_user::Column::ProfileId,
+            vendor_user::Column::ExternalUserId,
+        ])
+        .do_nothing()
+        .to_owned();
+        match vendor_user::Entity::insert_many(rows)
+            .on_conflict(conflict)
+            .exec_without_returning(db)
+            .await
+        {
+            Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    load_users(db, profile_id).await
 }
 
 /// Moves each open subscription's last activity forward to the newest event of the kinds
@@ -318,76 +418,70 @@ fn users_to_ask(subs: &[OpenSub], kinds: &HashMap<&str, &[ActivityKind]>) -> Vec
         .collect()
 }
 
-/// Inserts the events not already stored; returns how many were new.
-async fn store_events(
-    db: &DatabaseConnection,
-    profile_id: i64,
-    batch: &[ActivityRecord],
-) -> Result<u64, SyncError> {
-    let txn = db.begin_write().await?;
-    let now = Utc::now();
-    let mut inserted = 0;
-    let mut rest = batch;
-    let widest = batch
+/// Inserts the events not already stored; returns how many were new. Plain multi-row
+/// statements of a few fixed sizes (prepared once per connection), no query builder:
+/// this is the hot path of a first pull, a million rows for a big tenant.
+async fn store_events(db: &impl ConnectionTrait, rows: &[EventRow<'_>]) -> Result<u64, SyncError> {
+    let backend = db.get_database_backend();
+    let widest = rows
         .iter()
-        .map(|r| {
-            let upn = r.user_principal_name.as_deref().unwrap_or_default();
-            let reference = r.external_ref.as_deref().unwrap_or_default();
-            let texts = [
-                r.external_user_id.as_str(),
-                upn,
-                r.kind.as_str(),
-                &r.source,
-                reference,
-            ];
-            super::row_bytes(8, &texts)
-        })
+        .map(|r| super::row_bytes(5, &[r.source, r.external_ref.unwrap_or_default()]))
         .max()
         .unwrap_or(1);
-    let rows = super::rows_per_statement(db.get_database_backend(), CHUNK, widest);
-    for size in super::statement_sizes(batch.len(), rows) {
+    let per_statement = super::rows_per_statement(backend, CHUNK, widest);
+    let mut statements: HashMap<usize, String> = HashMap::new();
+    let mut inserted = 0;
+    let mut rest = rows;
+    for size in super::statement_sizes(rows.len(), per_statement) {
         let (chunk, tail) = rest.split_at(size);
         rest = tail;
-        let rows = chunk.iter().map(|r| event::ActiveModel {
-            profile_id: Set(profile_id),
-            external_user_id: Set(r.external_user_id.clone()),
-            user_principal_name: Set(r.user_principal_name.clone()),
-            kind: Set(r.kind),
-            occurred_at: Set(r.occurred_at),
-            source: Set(r.source.clone()),
-            external_ref: Set(r.external_ref.clone()),
-            created_at: Set(now),
-            ..Default::default()
-        });
-        inserted += insert_ignoring_duplicates(&txn, rows).await?;
+        let sql = statements
+            .entry(size)
+            .or_insert_with(|| insert_events_sql(backend, size));
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(size * 5);
+        for r in chunk {
+            values.push(r.user.into());
+            values.push(r.kind.into());
+            values.push(r.at_ms.into());
+            values.push(r.source.into());
+            values.push(r.external_ref.map(str::to_owned).into());
+        }
+        let result = db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql.as_str(),
+                values,
+            ))
+            .await?;
+        inserted += result.rows_affected();
     }
-    txn.commit().await?;
     Ok(inserted)
 }
 
-async fn insert_ignoring_duplicates(
-    db: &impl ConnectionTrait,
-    rows: impl Iterator<Item = event::ActiveModel>,
-) -> Result<u64, SyncError> {
-    let rows: Vec<_> = rows.collect();
-    if rows.is_empty() {
-        return Ok(0);
+/// `INSERT … VALUES (…), … ON CONFLICT DO NOTHING` for `rows` events.
+fn insert_events_sql(backend: DbBackend, rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO activity_event (vendor_user_id, kind, occurred_at_ms, source, external_ref) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push(',');
+        }
+        match backend {
+            DbBackend::Postgres => {
+                let n = row * 5;
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5
+                ));
+            }
+            _ => sql.push_str("(?, ?, ?, ?, ?)"),
+        }
     }
-    let conflict = OnConflict::columns([
-        event::Column::ProfileId,
-        event::Column::ExternalUserId,
-        event::Column::Kind,
-        event::Column::OccurredAt,
-    ])
-    .do_nothing()
-    .to_owned();
-    match event::Entity::insert_many(rows)
-        .on_conflict(conflict)
-        .exec_without_returning(db)
-        .await
-    {
-        Ok(n) => Ok(n),
-        Err(sea_orm::DbErr::RecordNotInserted) => Ok(0),
-        Err(err) => Err(err.into()),
-    }
+    sql.push_str(" ON CONFLICT DO NOTHING");
+    sql
 }
