@@ -87,6 +87,10 @@ pub struct Settings {
     /// `SEATKEEPER_ZOOM_ADDON_CHECKS`: read each Licensed Zoom user's settings for the
     /// Webinar add-on at download (default true); false skips those per-user calls.
     pub zoom_addon_checks: bool,
+    /// `SEATKEEPER_ZOOM_ADDON_RECHECK_DAYS`: a user's add-ons, once checked, are taken as
+    /// known for between half of this and this many days (spread per user, so the checks
+    /// of a big tenant fall on different days); default 7, 0 checks at every download.
+    pub zoom_addon_recheck_days: u32,
     /// `SEATKEEPER_ROLE` (or `serve --role`): api, worker or all.
     pub role: ServeRole,
     /// `SEATKEEPER_WORKER_CONCURRENCY`: job runs one worker process executes at once.
@@ -130,6 +134,7 @@ struct FileSettings {
     public_url: Option<String>,
     vendor_rate_limit: Option<String>,
     zoom_addon_checks: Option<String>,
+    zoom_addon_recheck_days: Option<String>,
     role: Option<String>,
     worker_concurrency: Option<String>,
     scheduler_interval_secs: Option<String>,
@@ -285,6 +290,21 @@ impl Settings {
                     ));
                 }
             };
+        let zoom_addon_recheck_days = match pick(
+            "SEATKEEPER_ZOOM_ADDON_RECHECK_DAYS",
+            file.zoom_addon_recheck_days,
+        ) {
+            None => 7,
+            Some(days) => match days.trim().parse::<u32>() {
+                Ok(days) if days <= 365 => days,
+                _ => {
+                    return Err(invalid(
+                        "SEATKEEPER_ZOOM_ADDON_RECHECK_DAYS",
+                        format!("`{days}` is not a number of days from 0 to 365"),
+                    ));
+                }
+            },
+        };
         let master_key = pick("SEATKEEPER_MASTER_KEY", file.master_key).map(Secret::new);
         if let Some(key) = &master_key {
             crate::secret::Cipher::from_base64(key.expose())
@@ -302,6 +322,7 @@ impl Settings {
             public_url,
             vendor_rate_limit,
             zoom_addon_checks,
+            zoom_addon_recheck_days,
             role,
             worker_concurrency,
             scheduler_interval_secs: scheduler_interval_secs as u64,
@@ -443,6 +464,17 @@ mod tests {
         assert!(!api.role.runs_workers());
         let err = settings(&[("SEATKEEPER_ROLE", "both")]).unwrap_err();
         assert_eq!(err.name, "SEATKEEPER_ROLE");
+    }
+
+    #[test]
+    fn zoom_addon_recheck_days_default_to_a_week_and_refuse_nonsense() {
+        assert_eq!(settings(&[]).unwrap().zoom_addon_recheck_days, 7);
+        let every = settings(&[("SEATKEEPER_ZOOM_ADDON_RECHECK_DAYS", "0")]).unwrap();
+        assert_eq!(every.zoom_addon_recheck_days, 0);
+        for bad in ["-1", "week", "366"] {
+            let err = settings(&[("SEATKEEPER_ZOOM_ADDON_RECHECK_DAYS", bad)]).unwrap_err();
+            assert_eq!(err.name, "SEATKEEPER_ZOOM_ADDON_RECHECK_DAYS");
+        }
     }
 
     #[test]

@@ -86,6 +86,18 @@ pub struct SubscriptionPage {
     pub pages_done: u64,
     /// Vendor pages in all, when the vendor says.
     pub pages_total: Option<u64>,
+    /// Users whose add-on licenses were asked of the vendor for this page (not taken from
+    /// the hints), with what they hold: the download records it for the next one.
+    pub addon_checks: Vec<AddonCheck>,
+}
+
+/// The answer of one per-user add-on check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddonCheck {
+    pub external_user_id: String,
+    pub user_principal_name: Option<String>,
+    /// The add-on identifiers the user holds (empty: none).
+    pub addons: Vec<String>,
 }
 
 /// One activity event.

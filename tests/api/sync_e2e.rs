@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use entity::enums::JobState;
-use entity::software_subscription as sub;
+use entity::{software_subscription as sub, vendor_user};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use seatkeeper::connectors::VendorUrls;
 use seatkeeper::graphql::relay::expect_id;
@@ -250,11 +251,51 @@ async fn whole_path(db: Db, vendor: SimVendor) {
         .collect();
     assert_eq!(got, expected);
 
-    // A second download rewrites nothing.
+    // A second download rewrites nothing, and asks no add-on it learnt the day before.
+    let settings_calls = |since: u64| {
+        sim.requests(since)
+            .iter()
+            .filter(|r| r.path.ends_with("/settings"))
+            .count()
+    };
+    let last_seq = || sim.requests(0).last().map_or(0, |r| r.seq);
+    let first_checks = settings_calls(0);
+    let mark = last_seq();
     let again = run_and_wait(&app, "runDownloadSubscriptions", &profile).await;
     assert_eq!(again.state, JobState::Succeeded, "{:?}", again.error);
     assert_eq!((again.created, again.updated, again.closed), (0, 0, 0));
     assert_eq!(again.unchanged as usize, rows.len());
+    assert_eq!(
+        settings_calls(mark),
+        0,
+        "add-ons checked recently are not asked again"
+    );
+    if vendor == SimVendor::Zoom {
+        assert!(
+            first_checks > 0,
+            "the first download asks each Licensed user's add-ons"
+        );
+        // Once the answers are older than the re-check period, they are asked again, and
+        // the download still rewrites nothing.
+        vendor_user::Entity::update_many()
+            .col_expr(
+                vendor_user::Column::AddonsCheckedAt,
+                Expr::value(Utc::now() - chrono::Duration::days(8)),
+            )
+            .filter(vendor_user::Column::ProfileId.eq(profile_id))
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+        let mark = last_seq();
+        let third = run_and_wait(&app, "runDownloadSubscriptions", &profile).await;
+        assert_eq!(third.state, JobState::Succeeded, "{:?}", third.error);
+        assert_eq!((third.created, third.updated, third.closed), (0, 0, 0));
+        assert_eq!(
+            settings_calls(mark),
+            first_checks,
+            "stale answers are asked again"
+        );
+    }
     assert_eq!(
         sim.reclaimed().len(),
         reclaims_before,

@@ -118,7 +118,7 @@ impl Connector for AhaConnector {
                     .filter(|u| seen.insert(u.id.clone()))
                     .filter_map(mapping::record)
                     .collect();
-                yield SubscriptionPage { records, pages_done: number, pages_total: total };
+                yield SubscriptionPage { records, pages_done: number, pages_total: total, addon_checks: Vec::new() };
             }
         })
     }

@@ -179,7 +179,7 @@ impl Connector for GoToConnector {
                     .flat_map(mapping::records)
                     .collect();
                 pages_done += 1;
-                yield SubscriptionPage { records, pages_done, pages_total: None };
+                yield SubscriptionPage { records, pages_done, pages_total: None, addon_checks: Vec::new() };
                 if got >= step {
                     offset += step;
                     continue;

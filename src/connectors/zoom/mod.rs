@@ -17,8 +17,9 @@ use self::client::Client;
 use super::checks::{failed, passed, unless_gone};
 use super::http::Http;
 use super::{
-    ActivityQuery, ActivityRecord, ConnectionConfig, Connector, ConnectorError, ConnectorOptions,
-    DownloadHints, ProcessCheck, ProductInfo, ReclaimAction, ReclaimTarget, SubscriptionPage,
+    ActivityQuery, ActivityRecord, AddonCheck, ConnectionConfig, Connector, ConnectorError,
+    ConnectorOptions, DownloadHints, ProcessCheck, ProductInfo, ReclaimAction, ReclaimTarget,
+    SubscriptionPage,
 };
 
 pub(super) const MEETINGS: &str = "ZOOM_MEETINGS_LICENSED";
@@ -69,19 +70,19 @@ impl ZoomConnector {
     }
 
     /// Add-ons of the Licensed users on one page: from the hints when checked recently,
-    /// else one settings call each, a few at a time.
+    /// else one settings call each, a few at a time. Returns the Webinar holders and the
+    /// checks made (users the vendor no longer knows are left out of both).
     async fn webinar_holders(
         &self,
         users: &[wire::User],
         hints: &DownloadHints,
-    ) -> Result<HashSet<String>, ConnectorError> {
+    ) -> Result<(HashSet<String>, Vec<AddonCheck>), ConnectorError> {
         let mut holders = HashSet::new();
         let mut to_ask = Vec::new();
-        for id in users
-            .iter()
-            .filter(|u| mapping::may_hold_addons(u))
-            .filter_map(|u| u.id.as_deref())
-        {
+        for user in users.iter().filter(|u| mapping::may_hold_addons(u)) {
+            let Some(id) = user.id.as_deref() else {
+                continue;
+            };
             if hints.addons_checked_recently.contains(id) {
                 let known = hints
                     .known_addons
@@ -91,26 +92,38 @@ impl ZoomConnector {
                     holders.insert(id.to_owned());
                 }
             } else if self.options.zoom_addon_checks {
-                to_ask.push(id);
+                to_ask.push((id, Some(user.email.as_str()).filter(|e| !e.is_empty())));
             }
         }
         // Futures collected first: a closure inside the stream would trip the compiler's
         // higher-ranked `Send` check on the boxed download stream.
         let calls: Vec<_> = to_ask
             .into_iter()
-            .map(|id| async move { Ok((id, unless_gone(self.client.has_webinar(id).await)?)) })
+            .map(|(id, email)| async move {
+                Ok((id, email, unless_gone(self.client.has_webinar(id).await)?))
+            })
             .collect();
-        let asked: Vec<(&str, Option<bool>)> = stream::iter(calls)
+        let asked: Vec<(&str, Option<&str>, Option<bool>)> = stream::iter(calls)
             .buffered(self.concurrency())
             .try_collect()
             .await?;
-        holders.extend(
-            asked
-                .into_iter()
-                .filter(|(_, has)| *has == Some(true))
-                .map(|(id, _)| id.to_owned()),
-        );
-        Ok(holders)
+        let mut checks = Vec::with_capacity(asked.len());
+        for (id, email, has) in asked {
+            let Some(has) = has else { continue };
+            if has {
+                holders.insert(id.to_owned());
+            }
+            checks.push(AddonCheck {
+                external_user_id: id.to_owned(),
+                user_principal_name: email.map(str::to_owned),
+                addons: if has {
+                    vec![WEBINAR.to_owned()]
+                } else {
+                    Vec::new()
+                },
+            });
+        }
+        Ok((holders, checks))
     }
 }
 
@@ -179,7 +192,7 @@ impl Connector for ZoomConnector {
                         .into_iter()
                         .filter(|u| u.id.as_ref().is_none_or(|id| seen.insert(id.clone())))
                         .collect();
-                    let webinar = self.webinar_holders(&users, hints).await?;
+                    let (webinar, addon_checks) = self.webinar_holders(&users, hints).await?;
                     let records = users
                         .iter()
                         .flat_map(|u| mapping::records(u, u.id.as_ref().is_some_and(|id| webinar.contains(id))))
@@ -189,6 +202,7 @@ impl Connector for ZoomConnector {
                         records,
                         pages_done,
                         pages_total: Some(pages_known.max(pages_done)),
+                        addon_checks,
                     };
                     if page.next_page_token.is_empty() {
                         break;

@@ -10,10 +10,11 @@ use futures_util::StreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set};
 
+use super::addons;
 use super::catalog::{self, ModelMap};
 use super::exclusions::Exclusions;
 use super::{Progress, ProgressSink, RunCounts, SyncError};
-use crate::connectors::{DownloadHints, SubscriptionRecord};
+use crate::connectors::{AddonCheck, SubscriptionRecord};
 use crate::db::BeginWrite;
 use crate::domain::connections;
 use crate::state::AppState;
@@ -25,6 +26,10 @@ pub const DEFAULT_SHRINK_GUARD: f64 = 0.5;
 /// every page reuses the same few prepared statements); fewer on PostgreSQL, see
 /// `rows_per_statement`.
 const INSERT_CHUNK: usize = 256;
+/// Pages fetched ahead of the writer at most.
+const AHEAD: usize = 32;
+/// Rows one download transaction takes at most (whole pages: it may go over by one page).
+const BATCH_ROWS: usize = 5_000;
 
 /// What the database holds for one key before the run.
 struct Known {
@@ -59,51 +64,78 @@ pub async fn download_subscriptions(
     let mut counts = RunCounts::default();
     let mut seen: HashSet<Key> = HashSet::with_capacity(known.len());
     let mut unrecognized: HashMap<String, i64> = HashMap::new();
-    let hints = DownloadHints::default();
+    let hints =
+        addons::load_hints(db, profile_id, now, state.settings.zoom_addon_recheck_days).await?;
     let mut pages = connector.subscriptions(&hints);
-    let mut done = 0;
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(err) => {
-                counts.requests_made = connector.requests_made() as i64;
-                progress
-                    .report(&Progress {
-                        done,
-                        total: None,
-                        counts: counts.clone(),
-                    })
-                    .await;
+    // Pages are fetched while earlier ones are written, and whatever has arrived when the
+    // writer is free goes into one transaction (up to `BATCH_ROWS`): vendor user ids are
+    // random, so every commit rewrites most leaves of the key index, and a commit per
+    // page wrote several times more than a commit per few pages. Each page is still
+    // written whole or not at all.
+    let (ahead, mut arrived) = tokio::sync::mpsc::channel(AHEAD);
+    let fetch = async move {
+        while let Some(page) = pages.next().await {
+            let failed = page.is_err();
+            if ahead.send(page).await.is_err() || failed {
+                break;
+            }
+        }
+    };
+    let batch = PageBatch {
+        profile_id,
+        now,
+        models: &models,
+        exclusions: &exclusions,
+    };
+    let write = async {
+        let mut done = 0;
+        while let Some(first) = arrived.recv().await {
+            let mut arrived_pages = Arrived::default();
+            let mut total = None;
+            let mut failure = None;
+            let mut next = Some(first);
+            while let Some(page) = next.take() {
+                match page {
+                    Ok(mut page) => {
+                        arrived_pages.records.append(&mut page.records);
+                        arrived_pages.checks.append(&mut page.addon_checks);
+                        done = page.pages_done as i64;
+                        total = page.pages_total.map(|t| t as i64);
+                    }
+                    Err(err) => failure = Some(err),
+                }
+                if failure.is_none() && arrived_pages.records.len() < BATCH_ROWS {
+                    next = arrived.try_recv().ok();
+                }
+            }
+            if !arrived_pages.is_empty() {
+                batch
+                    .apply(
+                        db,
+                        arrived_pages,
+                        &mut known,
+                        &mut seen,
+                        &mut unrecognized,
+                        &mut counts,
+                    )
+                    .await?;
+            }
+            counts.requests_made = connector.requests_made() as i64;
+            let report = Progress {
+                done,
+                total: if failure.is_some() { None } else { total },
+                counts: counts.clone(),
+            };
+            progress.report(&report).await;
+            if let Some(err) = failure {
                 // Nothing is closed: the rows already written are true, the rest unknown.
                 return Err(SyncError::Vendor(err));
             }
-        };
-        let batch = PageBatch {
-            profile_id,
-            now,
-            models: &models,
-            exclusions: &exclusions,
-        };
-        batch
-            .apply(
-                db,
-                page.records,
-                &mut known,
-                &mut seen,
-                &mut unrecognized,
-                &mut counts,
-            )
-            .await?;
-        done = page.pages_done as i64;
-        counts.requests_made = connector.requests_made() as i64;
-        let report = Progress {
-            done,
-            total: page.pages_total.map(|t| t as i64),
-            counts: counts.clone(),
-        };
-        progress.report(&report).await;
-    }
-    drop(pages);
+        }
+        Ok(done)
+    };
+    let ((), written) = tokio::join!(fetch, write);
+    let done = written?;
 
     let seen_open = seen.len();
     if previously_open > 0 && (seen_open as f64) < previously_open as f64 * DEFAULT_SHRINK_GUARD {
@@ -181,7 +213,20 @@ async fn close(db: &DatabaseConnection, ids: &[i64], now: DateTime<Utc>) -> Resu
     Ok(closed)
 }
 
-/// Everything one page needs to be written.
+/// The pages that arrived while the previous ones were written, to go in one transaction.
+#[derive(Default)]
+struct Arrived {
+    records: Vec<SubscriptionRecord>,
+    checks: Vec<AddonCheck>,
+}
+
+impl Arrived {
+    fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.checks.is_empty()
+    }
+}
+
+/// Everything one batch of pages needs to be written.
 struct PageBatch<'a> {
     profile_id: i64,
     now: DateTime<Utc>,
@@ -193,7 +238,7 @@ impl PageBatch<'_> {
     async fn apply(
         &self,
         db: &DatabaseConnection,
-        records: Vec<SubscriptionRecord>,
+        arrived: Arrived,
         known: &mut HashMap<Key, Known>,
         seen: &mut HashSet<Key>,
         unrecognized: &mut HashMap<String, i64>,
@@ -201,7 +246,7 @@ impl PageBatch<'_> {
     ) -> Result<(), SyncError> {
         let txn = db.begin_write().await?;
         let mut inserts = Vec::new();
-        for record in records {
+        for record in arrived.records {
             counts.fetched += 1;
             if self.exclusions.drops_identifier(&record.identifier) {
                 continue;
@@ -259,6 +304,7 @@ impl PageBatch<'_> {
                 .exec_without_returning(&txn)
                 .await?;
         }
+        addons::record_checks(&txn, self.profile_id, self.now, &arrived.checks).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -316,13 +362,8 @@ fn row_bytes(row: &sub::ActiveModel) -> usize {
 /// FNV-1a over the fields the vendor controls plus what the exclusion rules decided: equal
 /// hashes mean nothing to write. Stable across builds, unlike std's hasher.
 fn content_hash(r: &SubscriptionRecord, from_cost: bool, from_reclaim: bool) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes.iter().chain(std::iter::once(&0xff)) {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
+    let mut h = super::Fnv::default();
+    let mut feed = |bytes: &[u8]| h.field(bytes);
     let time = |t: Option<DateTime<Utc>>| {
         t.map(|t| t.timestamp_micros())
             .unwrap_or(i64::MIN)
@@ -339,7 +380,7 @@ fn content_hash(r: &SubscriptionRecord, from_cost: bool, from_reclaim: bool) -> 
         u8::from(from_cost),
         u8::from(from_reclaim),
     ]);
-    h as i64
+    h.finish() as i64
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! everything they decide lives here.
 
 mod activity;
+mod addons;
 pub(crate) mod catalog;
 mod download;
 mod exclusions;
@@ -106,6 +107,29 @@ pub(crate) fn statement_sizes(mut len: usize, max: usize) -> impl Iterator<Item 
         len -= size;
         Some(size)
     })
+}
+
+/// FNV-1a, field by field (each field ends with a 0xff byte, so field boundaries count).
+/// Stable across builds and platforms, unlike std's hasher: its values are stored.
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    pub(crate) fn field(&mut self, bytes: &[u8]) {
+        for b in bytes.iter().chain(std::iter::once(&0xff)) {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    pub(crate) fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// Parameter bytes one statement may carry on PostgreSQL. sqlx 0.9.0 no longer sets
