@@ -5,6 +5,7 @@
 //! `cargo bench --bench sync` (SQLite) or `cargo bench --bench sync -- --postgres` (needs
 //! SEATKEEPER_TEST_POSTGRES_URL or the local default). Every download goes into a fresh
 //! database. Prints one line per figure; asserts correctness only, never time.
+//! `-- --only download|activity|paced` runs one part (activity still downloads first).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -314,13 +315,24 @@ async fn events_for(state: &AppState, profile: i64) -> Vec<Vec<ActivityRecord>> 
 async fn main() {
     let postgres = std::env::args().any(|a| a == "--postgres");
     let db_name = if postgres { "PostgreSQL" } else { "SQLite" };
+    let args: Vec<String> = std::env::args().collect();
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1).cloned());
+    let want = |part: &str| only.as_deref().is_none_or(|o| o == part);
     println!("database: {db_name}; Zoom tenant of {USERS} users, seed {SEED}");
 
     // 1. Unpaced downloads into fresh databases, add-on checks on (default) and off.
     let sim = start_sim(RateLimitMode::Off).await;
     let licences = truth_licences(&sim);
     let mut kept = None;
-    for (checks, label) in [("true", "on"), ("false", "off")] {
+    let runs: &[(&str, &str)] = match (want("download"), want("activity")) {
+        (true, _) => &[("true", "on"), ("false", "off")],
+        (false, true) => &[("false", "off")],
+        (false, false) => &[],
+    };
+    for &(checks, label) in runs {
         let db = FreshDb::create(postgres, &format!("addon_{label}")).await;
         let extra = [
             ("SEATKEEPER_VENDOR_RATE_LIMIT", "off"),
@@ -373,39 +385,48 @@ async fn main() {
     sim.stop().await;
 
     // 4. 1M activity events ingested and rolled up, on the add-on-off database.
-    let (db, state, profile) = kept.unwrap();
-    let batches = events_for(&state, profile).await;
-    let started = Instant::now();
-    let counts = sync::ingest_activity(&state.db, profile, batches.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
-    let wall = started.elapsed();
-    println!(
-        "ingest {EVENTS} activity events ({} batches of {EVENT_BATCH}) and roll up ({db_name}): {:.3} s, {:.0} events/s; \
+    if let Some((db, state, profile)) = kept {
+        if !want("activity") {
+            drop(state);
+            db.drop().await;
+            return;
+        }
+        let batches = events_for(&state, profile).await;
+        let started = Instant::now();
+        let counts = sync::ingest_activity(&state.db, profile, batches.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()));
+        let wall = started.elapsed();
+        println!(
+            "ingest {EVENTS} activity events ({} batches of {EVENT_BATCH}) and roll up ({db_name}): {:.3} s, {:.0} events/s; \
          stored {}, subscriptions moved {}",
-        batches.len(),
-        wall.as_secs_f64(),
-        EVENTS as f64 / wall.as_secs_f64(),
-        counts.created,
-        counts.updated
-    );
-    assert_eq!(counts.created as usize, EVENTS);
-    let started = Instant::now();
-    let counts = sync::ingest_activity(&state.db, profile, batches)
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
-    let wall = started.elapsed();
-    println!(
-        "re-ingest the same {EVENTS} events (all duplicates) ({db_name}): {:.3} s, {:.0} events/s; stored {}, moved {}",
-        wall.as_secs_f64(),
-        EVENTS as f64 / wall.as_secs_f64(),
-        counts.created,
-        counts.updated
-    );
-    drop(state);
-    db.drop().await;
+            batches.len(),
+            wall.as_secs_f64(),
+            EVENTS as f64 / wall.as_secs_f64(),
+            counts.created,
+            counts.updated
+        );
+        assert_eq!(counts.created as usize, EVENTS);
+        let started = Instant::now();
+        let counts = sync::ingest_activity(&state.db, profile, batches)
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()));
+        let wall = started.elapsed();
+        println!(
+            "re-ingest the same {EVENTS} events (all duplicates) ({db_name}): {:.3} s, {:.0} events/s; stored {}, moved {}",
+            wall.as_secs_f64(),
+            EVENTS as f64 / wall.as_secs_f64(),
+            counts.created,
+            counts.updated
+        );
+        drop(state);
+        db.drop().await;
+    }
 
     // 2. Paced: the simulator enforces 60 requests/s and the connector keeps to 60/s.
+    if !want("paced") {
+        return;
+    }
     let sim = start_sim(RateLimitMode::PerSecond(PACED_RATE)).await;
     let db = FreshDb::create(postgres, "paced").await;
     let rate = PACED_RATE.to_string();
