@@ -392,8 +392,9 @@ async fn main() {
             return;
         }
         let batches = events_for(&state, profile).await;
+        let copy = batches.clone();
         let started = Instant::now();
-        let counts = sync::ingest_activity(&state.db, profile, batches.clone())
+        let counts = sync::ingest_activity(&state.db, profile, copy)
             .await
             .unwrap_or_else(|e| panic!("{}", e.message()));
         let wall = started.elapsed();

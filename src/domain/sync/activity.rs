@@ -130,8 +130,14 @@ pub async fn ingest_activity(
     Ok(counts)
 }
 
-/// The newest event per (user, kind) seen in a run.
-type Latest = HashMap<(String, ActivityKind), DateTime<Utc>>;
+/// The newest event per user and kind seen in a run (kinds by `ActivityKind::code`).
+type Latest = HashMap<String, [Option<DateTime<Utc>>; KINDS]>;
+/// Activity kinds there are (codes 1 to this).
+const KINDS: usize = 4;
+
+fn kind_slot(kind: ActivityKind) -> usize {
+    (kind.code() as usize - 1).min(KINDS - 1)
+}
 
 /// A run's events on their way in: noted for the roll-up at once, stored in large
 /// transactions. Connector batches are small (a report page, one user's meetings), and a
@@ -154,11 +160,16 @@ impl Ingest {
         counts: &mut RunCounts,
     ) -> Result<(), SyncError> {
         for record in &batch {
-            let slot = self
-                .latest
-                .entry((record.external_user_id.clone(), record.kind))
-                .or_insert(record.occurred_at);
-            *slot = (*slot).max(record.occurred_at);
+            // Looked up by &str first: an owned key is made once per user, not per event.
+            let newest = match self.latest.get_mut(record.external_user_id.as_str()) {
+                Some(newest) => newest,
+                None => self
+                    .latest
+                    .entry(record.external_user_id.clone())
+                    .or_default(),
+            };
+            let slot = &mut newest[kind_slot(record.kind)];
+            *slot = (*slot).max(Some(record.occurred_at));
         }
         counts.fetched += batch.len() as i64;
         self.pending.extend(batch);
@@ -299,19 +310,17 @@ async fn roll_up(
     kinds: &HashMap<&str, &[ActivityKind]>,
     latest: &Latest,
 ) -> Result<i64, SyncError> {
-    let mut key = (String::new(), ActivityKind::Login);
     let mut moves = Vec::new();
     for s in subs {
         let Some(product_kinds) = kinds.get(s.identifier.as_str()) else {
             continue;
         };
-        key.0.clone_from(&s.external_user_id);
+        let Some(user) = latest.get(s.external_user_id.as_str()) else {
+            continue;
+        };
         let newest = product_kinds
             .iter()
-            .filter_map(|k| {
-                key.1 = *k;
-                latest.get(&key).copied()
-            })
+            .filter_map(|k| user[kind_slot(*k)])
             .max();
         if let Some(at) = newest
             && s.last_activity_at.is_none_or(|old| old < at)
@@ -430,9 +439,8 @@ async fn store_events(db: &impl ConnectionTrait, rows: &[EventRow<'_>]) -> Resul
         .unwrap_or(1);
     let per_statement = super::rows_per_statement(backend, CHUNK, widest);
     let mut statements: HashMap<usize, String> = HashMap::new();
-    let mut inserted = 0;
     let mut rest = rows;
-    for size in super::statement_sizes(rows.len(), per_statement) {
+    let mut build = |size: usize| {
         let (chunk, tail) = rest.split_at(size);
         rest = tail;
         let sql = statements
@@ -446,14 +454,18 @@ async fn store_events(db: &impl ConnectionTrait, rows: &[EventRow<'_>]) -> Resul
             values.push(r.source.into());
             values.push(r.external_ref.map(str::to_owned).into());
         }
-        let result = db
-            .execute_raw(Statement::from_sql_and_values(
-                backend,
-                sql.as_str(),
-                values,
-            ))
-            .await?;
-        inserted += result.rows_affected();
+        Statement::from_sql_and_values(backend, sql.as_str(), values)
+    };
+    let mut sizes = super::statement_sizes(rows.len(), per_statement);
+    let mut inserted = 0;
+    let mut next = sizes.next().map(&mut build);
+    while let Some(statement) = next.take() {
+        // The next statement is built while the database runs this one.
+        let (result, following) = tokio::join!(db.execute_raw(statement), async {
+            sizes.next().map(&mut build)
+        });
+        inserted += result?.rows_affected();
+        next = following;
     }
     Ok(inserted)
 }
