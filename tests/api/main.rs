@@ -3,6 +3,7 @@
 mod fixtures;
 mod helpers;
 
+mod activity_store;
 mod auth;
 mod catalog;
 mod catalog_access;
