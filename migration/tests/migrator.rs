@@ -1,20 +1,16 @@
 //! Runs every migration up, up again, and down on a fresh SQLite file and a fresh PostgreSQL
 //! database, and checks that the entities agree with the tables they map.
 
-use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
+mod support;
 
-use chrono::{DateTime, TimeZone, Utc};
-use entity::enums::{ActivityKind, ProfileStatus, Vendor};
-use entity::{
-    activity_event, connection_alias, integration_profile, software_model, software_subscription,
-    vendor_user,
-};
+use entity::enums::{ProfileStatus, Vendor};
+use entity::{connection_alias, integration_profile, software_model, software_subscription};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, Database, DatabaseConnection,
-    DbBackend, EntityTrait, ModelTrait, Set, SqlErr, Statement,
+    ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, DatabaseConnection, DbBackend,
+    EntityTrait, ModelTrait, Set, SqlErr, Statement,
 };
+use support::{at, on_fresh_postgres, on_fresh_sqlite, with_database};
 
 /// Every table the migrations create.
 const TABLES: [&str; 18] = [
@@ -40,23 +36,6 @@ const TABLES: [&str; 18] = [
 
 /// Tables keyed by something other than an `id` (activity events are their own key).
 const KEYED_OTHERWISE: [&str; 1] = ["activity_event"];
-
-fn unique_suffix() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_nanos();
-    format!("{}_{nanos}", std::process::id())
-}
-
-/// Removes the temporary directory even when the test panics.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 async fn table_names(db: &DatabaseConnection) -> Vec<String> {
     let sql = match db.get_database_backend() {
@@ -122,11 +101,6 @@ async fn assert_id_autoincrements(db: &DatabaseConnection, table: &str) {
         }
         other => panic!("unsupported backend {other:?}"),
     }
-}
-
-fn at(secs: i64) -> DateTime<Utc> {
-    // Whole seconds: PostgreSQL keeps microseconds, so `Utc::now()` would not round-trip.
-    Utc.timestamp_opt(1_790_000_000 + secs, 0).unwrap()
 }
 
 fn subscription(profile_id: i64, model_id: i64) -> software_subscription::ActiveModel {
@@ -311,184 +285,22 @@ async fn migrate_up_again_and_down(db: &DatabaseConnection) {
     );
 }
 
-/// Events stored in the first layout survive the move to the compact one (and back down):
-/// user, email, kind and time to the millisecond.
-async fn events_carry_over(db: &DatabaseConnection) {
-    let backend = db.get_database_backend();
-    Migrator::up(db, Some(18)).await.expect("migrate up to 18");
-    let profile = integration_profile::ActiveModel {
-        id: NotSet,
-        display_name: Set("Zoom".into()),
-        vendor: Set(Vendor::Zoom),
-        status: Set(ProfileStatus::Draft),
-        alias_id: Set(None),
-        download_activity: Set(true),
-        reclaim: Set(true),
-        activity_look_back_days: Set(180),
-        validated_at: Set(None),
-        last_validation: Set(None),
-        published_at: Set(None),
-        created_at: Set(at(0)),
-        updated_at: Set(at(0)),
-    }
-    .insert(db)
-    .await
-    .expect("insert profile");
-    let when = at(5) + chrono::Duration::milliseconds(250);
-    let insert = match backend {
-        DbBackend::Postgres => {
-            "INSERT INTO activity_event (profile_id, external_user_id, user_principal_name, kind, \
-             occurred_at, source, external_ref, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        }
-        _ => {
-            "INSERT INTO activity_event (profile_id, external_user_id, user_principal_name, kind, \
-             occurred_at, source, external_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        }
-    };
-    for (kind, at) in [("WEBINAR_HOSTED", when), ("CALL_MADE", at(9))] {
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
-            insert,
-            [
-                profile.id.into(),
-                "u-1".into(),
-                "ada@example.com".into(),
-                kind.into(),
-                at.into(),
-                "zoom:report/users/meetings".into(),
-                "m-1".into(),
-                when.into(),
-            ],
-        ))
-        .await
-        .expect("insert a first-layout event");
-    }
-
-    Migrator::up(db, None).await.expect("migrate up");
-    let users = vendor_user::Entity::find().all(db).await.unwrap();
-    assert_eq!(users.len(), 1);
-    assert_eq!(
-        (users[0].profile_id, users[0].external_user_id.as_str()),
-        (profile.id, "u-1")
-    );
-    assert_eq!(
-        users[0].user_principal_name.as_deref(),
-        Some("ada@example.com")
-    );
-    let mut events = activity_event::Entity::find().all(db).await.unwrap();
-    events.sort_by_key(|e| e.occurred_at_ms);
-    let got: Vec<_> = events
-        .iter()
-        .map(|e| (e.vendor_user_id, e.activity_kind(), e.occurred_at_ms))
-        .collect();
-    assert_eq!(
-        got,
-        [
-            (
-                users[0].id,
-                Some(ActivityKind::WebinarHosted),
-                when.timestamp_millis()
-            ),
-            (
-                users[0].id,
-                Some(ActivityKind::CallMade),
-                at(9).timestamp_millis()
-            ),
-        ]
-    );
-    assert_eq!(events[0].source, "zoom:report/users/meetings");
-
-    Migrator::down(db, Some(1))
-        .await
-        .expect("migrate the compact layout down");
-    let back = db
-        .query_all_raw(Statement::from_string(
-            backend,
-            "SELECT external_user_id, kind, occurred_at FROM activity_event ORDER BY occurred_at",
-        ))
-        .await
-        .unwrap();
-    let back: Vec<(String, String, DateTime<Utc>)> = back
-        .iter()
-        .map(|r| {
-            (
-                r.try_get("", "external_user_id").unwrap(),
-                r.try_get("", "kind").unwrap(),
-                r.try_get("", "occurred_at").unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        back,
-        [
-            ("u-1".to_owned(), "WEBINAR_HOSTED".to_owned(), when),
-            ("u-1".to_owned(), "CALL_MADE".to_owned(), at(9)),
-        ]
-    );
-    Migrator::down(db, None).await.expect("migrate down");
-}
-
 #[tokio::test]
 async fn migrations_apply_repeat_and_revert_on_sqlite() {
-    let dir = TempDir(std::env::temp_dir().join(format!("sk_mig_{}", unique_suffix())));
-    std::fs::create_dir_all(&dir.0).expect("create temp dir");
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.0.join("seatkeeper.db").display()
-    );
-    let db = Database::connect(url).await.expect("open SQLite");
-
-    migrate_up_again_and_down(&db).await;
-    events_carry_over(&db).await;
-    db.close().await.expect("close SQLite");
-}
-
-/// `base` with its database name replaced by `name`, keeping any query string.
-fn with_database(base: &str, name: &str) -> String {
-    let (url, query) = match base.split_once('?') {
-        Some((url, query)) => (url, format!("?{query}")),
-        None => (base, String::new()),
-    };
-    let scheme_end = url.find("://").map_or(0, |i| i + 3);
-    let server = match url[scheme_end..].find('/') {
-        Some(i) => &url[..scheme_end + i],
-        None => url,
-    };
-    format!("{server}/{name}{query}")
+    on_fresh_sqlite(|db| async move {
+        migrate_up_again_and_down(&db).await;
+        db
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn migrations_apply_repeat_and_revert_on_postgres() {
-    let admin_url = std::env::var("SEATKEEPER_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let admin = Database::connect(&admin_url)
-        .await
-        .expect("connect to PostgreSQL (set SEATKEEPER_TEST_POSTGRES_URL)");
-    let name = format!("sk_mig_{}", unique_suffix());
-    admin
-        .execute_unprepared(&format!(r#"CREATE DATABASE "{name}""#))
-        .await
-        .expect("create test database");
-
-    let url = with_database(&admin_url, &name);
-    // Run in a task so the database is dropped even when an assertion fails.
-    let outcome = tokio::spawn(async move {
-        let db = Database::connect(url)
-            .await
-            .expect("connect to test database");
+    on_fresh_postgres(|db| async move {
         migrate_up_again_and_down(&db).await;
-        events_carry_over(&db).await;
-        db.close().await.expect("close test database");
+        db
     })
     .await;
-
-    admin
-        .execute_unprepared(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
-        .await
-        .expect("drop test database");
-    if let Err(err) = outcome {
-        std::panic::resume_unwind(err.into_panic());
-    }
 }
 
 #[test]
