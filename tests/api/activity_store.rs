@@ -4,7 +4,10 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{ActivityKind, ProfileStatus, Vendor};
 use entity::{activity_event, software_subscription, vendor_user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    Set,
+};
 use seatkeeper::connectors::ActivityRecord;
 use seatkeeper::domain::sync;
 
@@ -21,6 +24,23 @@ fn event(user: &str, kind: ActivityKind, at: DateTime<Utc>, reference: &str) -> 
         source: "zoom:report/users/meetings".to_owned(),
         external_ref: Some(reference.to_owned()),
     }
+}
+
+/// Ingests one batch; returns (fetched, created, unchanged, subscriptions moved).
+async fn ingest(db: &DatabaseConnection, profile: i64, batch: Vec<ActivityRecord>) -> [i64; 4] {
+    let c = sync::ingest_activity(db, profile, [batch])
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    [c.fetched, c.created, c.unchanged, c.updated]
+}
+
+async fn last_activity(db: &DatabaseConnection, subscription: i64) -> Option<DateTime<Utc>> {
+    software_subscription::Entity::find_by_id(subscription)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .last_activity_at
 }
 
 async fn events_are_stored_once_and_last_activity_only_moves_forward(app: TestApp) {
@@ -52,24 +72,8 @@ async fn events_are_stored_once_and_last_activity_only_moves_forward(app: TestAp
         event(ada, ActivityKind::WebinarHosted, days_ago(1), "w1"),
         event("bob", ActivityKind::MeetingHosted, days_ago(2), "m2"),
     ];
-    let counts = sync::ingest_activity(db, profile.id, [first])
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
-    assert_eq!(
-        (
-            counts.fetched,
-            counts.created,
-            counts.unchanged,
-            counts.updated
-        ),
-        (4, 3, 1, 1)
-    );
-    let moved = software_subscription::Entity::find_by_id(sub.id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(moved.last_activity_at, Some(days_ago(3)));
+    assert_eq!(ingest(db, profile.id, first).await, [4, 3, 1, 1]);
+    assert_eq!(last_activity(db, sub.id).await, Some(days_ago(3)));
 
     let users = vendor_user::Entity::find()
         .filter(vendor_user::Column::ProfileId.eq(profile.id))
@@ -125,24 +129,8 @@ async fn events_are_stored_once_and_last_activity_only_moves_forward(app: TestAp
         event(ada, ActivityKind::MeetingHosted, days_ago(3), "m1"),
         event(ada, ActivityKind::MeetingHosted, days_ago(10), "m0"),
     ];
-    let counts = sync::ingest_activity(db, profile.id, [second])
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
-    assert_eq!(
-        (
-            counts.fetched,
-            counts.created,
-            counts.unchanged,
-            counts.updated
-        ),
-        (2, 1, 1, 0)
-    );
-    let kept = software_subscription::Entity::find_by_id(sub.id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(kept.last_activity_at, Some(days_ago(3)));
+    assert_eq!(ingest(db, profile.id, second).await, [2, 1, 1, 0]);
+    assert_eq!(last_activity(db, sub.id).await, Some(days_ago(3)));
     assert_eq!(activity_event::Entity::find().count(db).await.unwrap(), 4);
     assert_eq!(vendor_user::Entity::find().count(db).await.unwrap(), 2);
 

@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use super::{Progress, ProgressSink, RunCounts, SyncError, move_last_activity_forward_many};
-use crate::connectors::{ActivityQuery, ActivityRecord, UserRef};
+use crate::connectors::{ActivityQuery, ActivityRecord, ProductInfo, UserRef};
 use crate::db::BeginWrite;
 use crate::domain::connections;
 use crate::state::AppState;
@@ -41,23 +41,14 @@ pub async fn pull_activity(
     progress: &dyn ProgressSink,
 ) -> Result<RunCounts, SyncError> {
     let db = &state.db;
-    let profile = integration_profile::Entity::find_by_id(profile_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            SyncError::Precondition("the integration profile no longer exists".into())
-        })?;
+    let profile = super::find_profile(db, profile_id).await?;
     if !profile.download_activity {
         return Err(SyncError::Precondition(
             "activity download is turned off for this profile".into(),
         ));
     }
     let connector = connections::connector_for(state, &profile).await?;
-    let kinds: HashMap<&str, &[ActivityKind]> = connector
-        .products()
-        .iter()
-        .map(|p| (p.identifier, p.activity))
-        .collect();
+    let kinds = activity_kinds(connector.products());
     let now = Utc::now();
     let since = window_start(db, &profile, now).await?;
     let subs = open_subscriptions(db, profile_id).await?;
@@ -109,16 +100,8 @@ pub async fn ingest_activity(
     profile_id: i64,
     batches: impl IntoIterator<Item = Vec<ActivityRecord>>,
 ) -> Result<RunCounts, SyncError> {
-    let profile = integration_profile::Entity::find_by_id(profile_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            SyncError::Precondition("the integration profile no longer exists".into())
-        })?;
-    let kinds: HashMap<&str, &[ActivityKind]> = crate::connectors::known_products(profile.vendor)
-        .iter()
-        .map(|p| (p.identifier, p.activity))
-        .collect();
+    let profile = super::find_profile(db, profile_id).await?;
+    let kinds = activity_kinds(crate::connectors::known_products(profile.vendor));
     let subs = open_subscriptions(db, profile_id).await?;
     let mut counts = RunCounts::default();
     let mut ingest = Ingest::default();
@@ -128,6 +111,14 @@ pub async fn ingest_activity(
     ingest.flush(db, profile_id, &mut counts).await?;
     counts.updated += roll_up(db, &subs, &kinds, &ingest.latest).await?;
     Ok(counts)
+}
+
+/// The activity kinds each product counts, by identifier.
+fn activity_kinds(products: &[ProductInfo]) -> HashMap<&'static str, &'static [ActivityKind]> {
+    products
+        .iter()
+        .map(|p| (p.identifier, p.activity))
+        .collect()
 }
 
 /// The newest event per user and kind seen in a run (kinds by `ActivityKind::code`).

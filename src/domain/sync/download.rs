@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{integration_profile, software_subscription as sub};
+use entity::software_subscription as sub;
 use futures_util::StreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set};
@@ -48,12 +48,7 @@ pub async fn download_subscriptions(
     progress: &dyn ProgressSink,
 ) -> Result<RunCounts, SyncError> {
     let db = &state.db;
-    let profile = integration_profile::Entity::find_by_id(profile_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            SyncError::Precondition("the integration profile no longer exists".into())
-        })?;
+    let profile = super::find_profile(db, profile_id).await?;
     let connector = connections::connector_for(state, &profile).await?;
     let now = Utc::now();
     let models = catalog::ensure_models(db, profile.vendor, connector.products()).await?;

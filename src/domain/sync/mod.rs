@@ -109,6 +109,18 @@ pub(crate) fn statement_sizes(mut len: usize, max: usize) -> impl Iterator<Item 
     })
 }
 
+/// The profile a run is for; a run whose profile was deleted meanwhile is refused.
+pub(crate) async fn find_profile(
+    db: &sea_orm::DatabaseConnection,
+    profile_id: i64,
+) -> Result<entity::integration_profile::Model, SyncError> {
+    use sea_orm::EntityTrait;
+    entity::integration_profile::Entity::find_by_id(profile_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| SyncError::Precondition("the integration profile no longer exists".into()))
+}
+
 /// FNV-1a, field by field (each field ends with a 0xff byte, so field boundaries count).
 /// Stable across builds and platforms, unlike std's hasher: its values are stored.
 pub(crate) struct Fnv(u64);
