@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::JobState;
 use entity::{software_subscription as sub, vendor_user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use seatkeeper::connectors::VendorUrls;
 use seatkeeper::graphql::relay::expect_id;
 use seatkeeper_sim::{Product, RateLimitMode, SimConfig, Simulator, Vendor as SimVendor};
@@ -275,8 +275,18 @@ async fn whole_path(db: Db, vendor: SimVendor) {
             first_checks > 0,
             "the first download asks each Licensed user's add-ons"
         );
-        // Once the answers are older than the re-check period, they are asked again, and
-        // the download still rewrites nothing.
+        // Once the answers are older than the re-check period, they are asked again (and
+        // the emails noted with them refreshed), and the download still rewrites nothing.
+        vendor_user::Entity::update_many()
+            .col_expr(
+                vendor_user::Column::UserPrincipalName,
+                Expr::value("stale@example.invalid"),
+            )
+            .filter(vendor_user::Column::ProfileId.eq(profile_id))
+            .filter(vendor_user::Column::AddonsCheckedAt.is_not_null())
+            .exec(&app.state.db)
+            .await
+            .unwrap();
         vendor_user::Entity::update_many()
             .col_expr(
                 vendor_user::Column::AddonsCheckedAt,
@@ -295,6 +305,13 @@ async fn whole_path(db: Db, vendor: SimVendor) {
             first_checks,
             "stale answers are asked again"
         );
+        let stale = vendor_user::Entity::find()
+            .filter(vendor_user::Column::ProfileId.eq(profile_id))
+            .filter(vendor_user::Column::UserPrincipalName.eq("stale@example.invalid"))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(stale, 0, "a re-check refreshes the user's email");
     }
     assert_eq!(
         sim.reclaimed().len(),

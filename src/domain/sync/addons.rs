@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::vendor_user;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use super::{Fnv, SyncError};
@@ -98,6 +98,11 @@ pub(super) async fn record_checks(
             vendor_user::Column::AddonsCheckedAt,
             vendor_user::Column::KnownAddons,
         ])
+        // The vendor's current email, kept when this answer has none.
+        .value(
+            vendor_user::Column::UserPrincipalName,
+            Expr::cust("COALESCE(excluded.user_principal_name, vendor_user.user_principal_name)"),
+        )
         .to_owned();
         vendor_user::Entity::insert_many(rows)
             .on_conflict(conflict)
