@@ -48,7 +48,7 @@ impl Metrics {
     }
 
     /// The exposition text.
-    pub fn render(&self, db: &DatabaseConnection) -> String {
+    pub fn render(&self, db: &DatabaseConnection, job_subscribers: usize) -> String {
         let mut out = String::new();
         out.push_str("# HELP seatkeeper_http_requests_total HTTP requests by route and status.\n");
         out.push_str("# TYPE seatkeeper_http_requests_total counter\n");
@@ -104,6 +104,11 @@ impl Metrics {
             "seatkeeper_db_pool_connections{{state=\"in_use\"}} {}",
             size.saturating_sub(idle)
         );
+        out.push_str(
+            "# HELP seatkeeper_job_run_subscribers Listeners to job run changes in this process.\n",
+        );
+        out.push_str("# TYPE seatkeeper_job_run_subscribers gauge\n");
+        let _ = writeln!(out, "seatkeeper_job_run_subscribers {job_subscribers}");
         out
     }
 }

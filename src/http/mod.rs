@@ -176,7 +176,11 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(&state.db))
+        .body(
+            state
+                .metrics
+                .render(&state.db, state.jobs.events.subscribers()),
+        )
 }
 
 /// A tracing span per request, and its route, status and latency in the metrics.

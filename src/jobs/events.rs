@@ -167,6 +167,12 @@ impl JobEvents {
         self.inner.tx.subscribe()
     }
 
+    /// How many receivers are listening in this process (GraphQL subscriptions and the
+    /// process's own watchers): a gauge on `/metrics`.
+    pub fn subscribers(&self) -> usize {
+        self.inner.tx.receiver_count()
+    }
+
     /// Publishes a change of `run`. Call it after the change is committed. Never fails: a
     /// lost notification is logged, the run itself is in the database.
     pub async fn publish(&self, run: &job_run::Model) {

@@ -124,8 +124,13 @@ pub const UPDATE_FIELDS: &str =
     "id state attempt progressDone progressTotal error startedAt finishedAt";
 
 impl RunUpdates {
-    /// Subscribes on `address` with `arguments`, e.g. `profileId: "…"`.
+    /// Subscribes on `address` with `arguments`, e.g. `profileId: "…"`. A profile's stream
+    /// has no current state to replay: a run queued before the server holds the
+    /// subscription would be missed, and the protocol acknowledges no `subscribe`, so this
+    /// returns once the server's subscriber gauge has risen. A run's stream (`jobRunId`)
+    /// starts with the run as it stands and needs no wait.
     pub async fn open(address: &str, arguments: &str) -> RunUpdates {
+        let before = job_subscribers(address).await;
         let url = format!("{}/graphql", address.replace("http://", "ws://"));
         let mut req = url.into_client_request().unwrap();
         req.headers_mut().insert(
@@ -147,6 +152,16 @@ impl RunUpdates {
         updates
             .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }))
             .await;
+        if arguments.starts_with("profileId") {
+            let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
+            while job_subscribers(address).await <= before {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the subscription became active"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
         updates
     }
 
@@ -201,6 +216,20 @@ impl RunUpdates {
         }
         seen
     }
+}
+
+/// `seatkeeper_job_run_subscribers` from the server's `/metrics`.
+async fn job_subscribers(address: &str) -> usize {
+    let text = reqwest::get(format!("{address}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("seatkeeper_job_run_subscribers "))
+        .and_then(|n| n.parse().ok())
+        .expect("the subscriber gauge on /metrics")
 }
 
 /// The states of `updates`, with consecutive repeats (progress) collapsed.

@@ -28,6 +28,11 @@ async fn health_readiness_and_metrics_answer_without_a_token(app: TestApp) {
         text.contains("seatkeeper_http_request_duration_seconds_count"),
         "{text}"
     );
+    // No subscriber yet (the jobs tests wait on this gauge rising).
+    assert!(
+        text.contains("\nseatkeeper_job_run_subscribers 0\n"),
+        "{text}"
+    );
 }
 db_test!(health_readiness_and_metrics_answer_without_a_token);
 
