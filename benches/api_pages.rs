@@ -112,7 +112,10 @@ async fn main() {
         ("SEATKEEPER_LISTEN", "127.0.0.1:0".to_owned()),
         ("SEATKEEPER_DATABASE_URL", url.clone()),
         ("SEATKEEPER_ADMIN_TOKEN", TOKEN.to_owned()),
-        ("SEATKEEPER_DB_MAX_CONNECTIONS", "8".to_owned()),
+        (
+            "SEATKEEPER_DB_MAX_CONNECTIONS",
+            std::env::var("BENCH_DB_CONNS").unwrap_or("8".into()),
+        ),
     ]);
     if postgres {
         vars.insert("SEATKEEPER_MASTER_KEY", MASTER_KEY.to_owned());
