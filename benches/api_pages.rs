@@ -4,6 +4,7 @@
 //! `cargo bench --bench api_pages` (SQLite) or
 //! `cargo bench --bench api_pages -- --postgres` (needs SEATKEEPER_TEST_POSTGRES_URL or
 //! the local default). Prints rows loaded, requests/s and latency percentiles.
+//! `BENCH_DB_CONNS=N` sets the server's pool size (default 8, one per client).
 
 use std::time::{Duration, Instant};
 
