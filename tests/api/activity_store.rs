@@ -66,10 +66,13 @@ async fn events_are_stored_once_and_last_activity_only_moves_forward(app: TestAp
     let days_ago = |d: i64| now - Duration::days(d) + Duration::milliseconds(123);
 
     let first = vec![
-        event(ada, ActivityKind::MeetingHosted, days_ago(3), "m1"),
-        event(ada, ActivityKind::MeetingHosted, days_ago(3), "m1"),
-        // A kind the Meetings licence does not count.
-        event(ada, ActivityKind::WebinarHosted, days_ago(1), "w1"),
+        event(ada, ActivityKind::MeetingHosted, days_ago(3), "m1\t'\"{ü}"),
+        event(ada, ActivityKind::MeetingHosted, days_ago(3), "m1\t'\"{ü}"),
+        // A kind the Meetings licence does not count, with no vendor reference.
+        ActivityRecord {
+            external_ref: None,
+            ..event(ada, ActivityKind::WebinarHosted, days_ago(1), "")
+        },
         event("bob", ActivityKind::MeetingHosted, days_ago(2), "m2"),
     ];
     assert_eq!(ingest(db, profile.id, first).await, [4, 3, 1, 1]);
@@ -114,12 +117,12 @@ async fn events_are_stored_once_and_last_activity_only_moves_forward(app: TestAp
             (
                 Some(ActivityKind::MeetingHosted),
                 days_ago(3).timestamp_millis(),
-                Some("m1".to_owned())
+                Some("m1\t'\"{ü}".to_owned())
             ),
             (
                 Some(ActivityKind::WebinarHosted),
                 days_ago(1).timestamp_millis(),
-                Some("w1".to_owned())
+                None
             ),
         ]
     );

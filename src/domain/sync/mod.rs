@@ -6,6 +6,7 @@ mod activity;
 mod addons;
 pub(crate) mod catalog;
 mod download;
+mod events;
 mod exclusions;
 
 pub use activity::{ingest_activity, pull_activity};
