@@ -59,6 +59,21 @@ pub struct PageArgs {
 }
 
 impl PageArgs {
+    /// A list resolver's four Relay arguments, as they came.
+    pub fn new(
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Self {
+        PageArgs {
+            after,
+            before,
+            first,
+            last,
+        }
+    }
+
     /// Decodes cursors and checks sizes; every mistake is `BAD_USER_INPUT` naming the argument.
     pub fn into_request(self, max: usize) -> Result<PageRequest, AppError> {
         let decode = |field: &str, raw: Option<String>| -> Result<Option<i64>, AppError> {

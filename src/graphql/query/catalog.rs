@@ -46,13 +46,8 @@ impl CatalogQuery {
         search: Option<String>,
     ) -> async_graphql::Result<Conn<SoftwareModel>> {
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let page = software_models::list(&st.db, vendor, search.as_deref(), &req).await?;
         Ok(connection(page, |m| m.id, SoftwareModel::from))
     }
@@ -76,13 +71,8 @@ impl CatalogQuery {
         >,
     ) -> async_graphql::Result<Conn<Entitlement>> {
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let model = model_filter(software_model_id)?;
         let page = entitlements::list(&st.db, model, active_on.map(|d| d.0), &req).await?;
         Ok(connection(page, |m| m.id, Entitlement::from))
@@ -105,13 +95,8 @@ impl CatalogQuery {
         #[graphql(desc = "Only rules that run (true) or do not (false).")] active: Option<bool>,
     ) -> async_graphql::Result<Conn<ReclamationRule>> {
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let model = model_filter(software_model_id)?;
         let page = reclamation_rules::list(&st.db, model, active, &req).await?;
         Ok(connection(page, |m| m.id, ReclamationRule::from))
@@ -134,13 +119,8 @@ impl CatalogQuery {
         #[graphql(desc = "Only switched on (true) or off (false).")] active: Option<bool>,
     ) -> async_graphql::Result<Conn<SubscriptionIdentifierExclusion>> {
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let page = identifiers::list(&st.db, vendor, active, &req).await?;
         Ok(connection(
             page,
@@ -167,13 +147,8 @@ impl CatalogQuery {
         #[graphql(desc = "Only switched on (true) or off (false).")] active: Option<bool>,
     ) -> async_graphql::Result<Conn<SubscriptionUserExclusion>> {
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let page = users::list(&st.db, search.as_deref(), active, &req).await?;
         Ok(connection(page, |m| m.id, SubscriptionUserExclusion::from))
     }
@@ -202,13 +177,8 @@ impl CatalogQuery {
         latest_only: bool,
     ) -> async_graphql::Result<Conn<LicensePosition>> {
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let model = model_filter(software_model_id)?;
         let page =
             license_positions::list(&st.db, model, compliance_status, latest_only, &req).await?;

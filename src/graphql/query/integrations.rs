@@ -28,13 +28,8 @@ impl IntegrationQuery {
     ) -> async_graphql::Result<Conn<IntegrationProfile>> {
         principal(ctx)?;
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let filter = profiles::ProfileFilter { vendor, status };
         let page = profiles::list(&st.db, &filter, &req).await?;
         Ok(connection(page, |m| m.id, IntegrationProfile::from))
@@ -55,13 +50,8 @@ impl IntegrationQuery {
     ) -> async_graphql::Result<Conn<ConnectionAlias>> {
         principal(ctx)?;
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let parent_id = parent_id
             .map(|id| expect_id(&id, "ConnectionAlias", "parentId"))
             .transpose()?;

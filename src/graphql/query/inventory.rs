@@ -42,13 +42,8 @@ impl InventoryQuery {
     ) -> async_graphql::Result<Conn<SoftwareSubscription>> {
         principal(ctx)?;
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let filter = subscriptions::SubscriptionFilter {
             profile_id: opt_id(profile_id, "IntegrationProfile", "profileId")?,
             software_model_id: opt_id(software_model_id, "SoftwareModel", "softwareModelId")?,
@@ -79,13 +74,8 @@ impl InventoryQuery {
     ) -> async_graphql::Result<Conn<UnrecognizedSubscriptionIdentifier>> {
         principal(ctx)?;
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let page = subscriptions::list_unrecognized(&st.db, vendor, mapped, &req).await?;
         Ok(connection(
             page,
@@ -110,13 +100,8 @@ impl InventoryQuery {
     ) -> async_graphql::Result<Conn<RemovalCandidate>> {
         principal(ctx)?;
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let filter = candidates::CandidateFilter {
             states,
             profile_id: opt_id(profile_id, "IntegrationProfile", "profileId")?,
@@ -142,13 +127,8 @@ impl InventoryQuery {
     ) -> async_graphql::Result<Conn<JobRun>> {
         principal(ctx)?;
         let st = crate::graphql::context::state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let filter = jobs::JobRunFilter {
             profile_id: opt_id(profile_id, "IntegrationProfile", "profileId")?,
             kind,
@@ -171,13 +151,8 @@ impl InventoryQuery {
     ) -> async_graphql::Result<Conn<ScheduledJob>> {
         principal(ctx)?;
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let profile_id = opt_id(profile_id, "IntegrationProfile", "profileId")?;
         let page = jobs::list_scheduled(&st.db, profile_id, &req).await?;
         Ok(connection(page, |m| m.id, ScheduledJob::from))
@@ -200,13 +175,8 @@ impl InventoryQuery {
         last: Option<i32>,
     ) -> async_graphql::Result<Conn<AuditLogEntry>> {
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let page = audit::list(&st.db, operation.as_deref(), &req).await?;
         Ok(connection(page, |m| m.id, AuditLogEntry::from))
     }

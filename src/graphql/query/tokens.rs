@@ -33,13 +33,8 @@ impl TokenQuery {
         #[graphql(desc = "Include revoked tokens.", default = false)] include_revoked: bool,
     ) -> async_graphql::Result<Conn<ApiToken>> {
         let st = state(ctx);
-        let req = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        }
-        .into_request(st.settings.max_page_size)?;
+        let req =
+            PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
         let page = domain::list(&st.db, include_revoked, &req).await?;
         Ok(connection(page, |m| m.id, ApiToken::from))
     }
