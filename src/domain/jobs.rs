@@ -45,6 +45,19 @@ pub async fn get_run(db: &DatabaseConnection, id: i64) -> Result<job_run::Model>
     page::find::<job_run::Entity>(db, id, "JobRun").await
 }
 
+/// Runs not final yet (queued or running), oldest first: of one profile, or of all.
+pub async fn active_runs(
+    db: &DatabaseConnection,
+    profile_id: Option<i64>,
+) -> Result<Vec<job_run::Model>> {
+    let mut select = job_run::Entity::find()
+        .filter(job_run::Column::State.is_in(crate::domain::job_runs::ACTIVE_STATES));
+    if let Some(id) = profile_id {
+        select = select.filter(job_run::Column::ProfileId.eq(id));
+    }
+    Ok(select.order_by_asc(job_run::Column::Id).all(db).await?)
+}
+
 pub async fn list_scheduled(
     db: &DatabaseConnection,
     profile_id: Option<i64>,

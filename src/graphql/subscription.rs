@@ -1,5 +1,6 @@
 //! Subscriptions: job run updates, and `ping`, which proves the transport.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use async_graphql::{Context, ID, Subscription};
@@ -10,7 +11,7 @@ use super::context::{principal, state};
 use super::relay::expect_id;
 use super::types::JobRun;
 use crate::domain::job_runs::{attempt, is_final};
-use crate::domain::jobs::get_run;
+use crate::domain::jobs::{active_runs, get_run};
 use crate::jobs::RunEvent;
 
 /// The root of all subscriptions.
@@ -50,8 +51,10 @@ impl SubscriptionRoot {
     }
 
     /// Every state and progress change of job runs, in order: of one profile's runs, of
-    /// one run, or of all. With `jobRunId`, the run as it stands comes first and the
-    /// stream completes after its final state (`SUCCEEDED`, `FAILED` or `CANCELED`).
+    /// one run, or of all. The runs concerned as they stand come first: with `jobRunId`
+    /// that run (and the stream completes after its final state: `SUCCEEDED`, `FAILED` or
+    /// `CANCELED`), otherwise every run still queued or running, oldest first, so a
+    /// subscriber that connects mid-run sees it at once.
     async fn job_run_updates(
         &self,
         ctx: &Context<'_>,
@@ -69,20 +72,22 @@ impl SubscriptionRoot {
         // Subscribe before reading the current state, so no change falls in between.
         let mut events = state.jobs.events.subscribe();
         let current = match run_id {
-            Some(id) => Some(get_run(&state.db, id).await?),
-            None => None,
+            Some(id) => vec![get_run(&state.db, id).await?],
+            None => active_runs(&state.db, profile).await?,
         };
         let wanted = move |run: &entity::job_run::Model| {
             profile.is_none_or(|p| run.profile_id == Some(p)) && run_id.is_none_or(|r| run.id == r)
         };
         Ok(async_stream::stream! {
-            let mut seen = None;
-            if let Some(run) = current {
+            // Where each run stood when it was read: events already in flight then are
+            // not sent again.
+            let mut seen: HashMap<i64, (i32, u8, i64)> = HashMap::new();
+            for run in current {
                 if !wanted(&run) {
                     return;
                 }
-                seen = Some(position(&run));
-                let done = is_final(run.state);
+                seen.insert(run.id, position(&run));
+                let done = run_id.is_some() && is_final(run.state);
                 yield JobRun::from(run);
                 if done {
                     return;
@@ -100,12 +105,11 @@ impl SubscriptionRoot {
                 if !wanted(&run) {
                     continue;
                 }
-                // Events that were already in flight when the current state was read.
-                if let Some(before) = seen {
-                    if position(&run) <= before {
+                if let Some(before) = seen.get(&run.id) {
+                    if position(&run) <= *before {
                         continue;
                     }
-                    seen = None;
+                    seen.remove(&run.id);
                 }
                 let done = run_id.is_some() && is_final(run.state);
                 yield JobRun::from(entity::job_run::Model::clone(&run));

@@ -364,3 +364,47 @@ async fn canceling_a_profiles_runs_ends_them_for_subscribers(app: Proc, _db: Tes
     );
 }
 role_test!(canceling_a_profiles_runs_ends_them_for_subscribers, "api");
+
+async fn a_profile_subscriber_first_sees_the_runs_in_progress(app: Proc, _db: TestDatabase) {
+    let (id, pid) = profile(&app.state).await;
+    let other = profile(&app.state).await.1;
+    // No worker here: the runs stay queued.
+    let download = app.gql(RUN_DOWNLOAD, json!({ "p": pid })).await;
+    let download = download.data()["runDownloadSubscriptions"]["id"].clone();
+    let activity = app.gql(RUN_ACTIVITY, json!({ "p": pid })).await;
+    let activity = activity.data()["runPullActivity"]["id"].clone();
+    app.gql(RUN_DOWNLOAD, json!({ "p": other })).await.data();
+
+    let mut updates = RunUpdates::open(&app.address, &format!("profileId: \"{pid}\"")).await;
+    let mut now = Vec::new();
+    for _ in 0..2 {
+        let run = updates.next().await.expect("a run as it stands");
+        now.push((run["id"].clone(), run["state"].clone()));
+    }
+    assert_eq!(
+        now,
+        [
+            (download.clone(), json!("QUEUED")),
+            (activity.clone(), json!("QUEUED"))
+        ],
+        "this profile's runs in progress, oldest first, and not the other profile's"
+    );
+
+    // Then each change once.
+    assert_eq!(
+        seatkeeper::jobs::cancel_profile_runs(&app.state, id)
+            .await
+            .unwrap(),
+        2
+    );
+    let mut changes = Vec::new();
+    for _ in 0..2 {
+        let run = updates.next().await.expect("a cancellation");
+        changes.push((run["id"].clone(), run["state"].clone()));
+    }
+    changes.sort_by_key(|c| c.0.to_string());
+    let mut expected = vec![(download, json!("CANCELED")), (activity, json!("CANCELED"))];
+    expected.sort_by_key(|c| c.0.to_string());
+    assert_eq!(changes, expected);
+}
+role_test!(a_profile_subscriber_first_sees_the_runs_in_progress, "api");

@@ -125,10 +125,11 @@ pub const UPDATE_FIELDS: &str =
 
 impl RunUpdates {
     /// Subscribes on `address` with `arguments`, e.g. `profileId: "…"`. A profile's stream
-    /// has no current state to replay: a run queued before the server holds the
-    /// subscription would be missed, and the protocol acknowledges no `subscribe`, so this
-    /// returns once the server's subscriber gauge has risen. A run's stream (`jobRunId`)
-    /// starts with the run as it stands and needs no wait.
+    /// starts with its runs in progress as they stand when the server takes the
+    /// subscription: a run queued just before would come already RUNNING, its QUEUED
+    /// state missed. The protocol acknowledges no `subscribe`, so this returns once the
+    /// server's subscriber gauge has risen. A run's stream (`jobRunId`) starts with the
+    /// run as it stands and needs no wait.
     pub async fn open(address: &str, arguments: &str) -> RunUpdates {
         let before = job_subscribers(address).await;
         let url = format!("{}/graphql", address.replace("http://", "ws://"));
