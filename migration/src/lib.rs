@@ -22,6 +22,7 @@ mod m20261122_000016_create_license_position;
 mod m20261122_000017_create_audit_log;
 mod m20261122_000018_create_oauth_state;
 mod m20261122_000019_compact_activity_events;
+mod m20261123_000020_activity_event_unreferenced;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000017_create_audit_log::Migration),
             Box::new(m20261122_000018_create_oauth_state::Migration),
             Box::new(m20261122_000019_compact_activity_events::Migration),
+            Box::new(m20261123_000020_activity_event_unreferenced::Migration),
         ]
     }
 }

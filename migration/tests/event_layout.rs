@@ -1,5 +1,6 @@
-//! The move from the first `activity_event` layout to the compact one (migration 19):
-//! stored events survive it, and its way down, on SQLite and PostgreSQL.
+//! The move from the first `activity_event` layout to the compact one (migration 19) and
+//! the compact table's foreign key dropped (migration 20): stored events survive them, and
+//! their way down, on SQLite and PostgreSQL.
 
 mod support;
 
@@ -9,7 +10,7 @@ use entity::{activity_event, integration_profile, vendor_user};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, Set, Statement,
+    EntityTrait, PaginatorTrait, Set, Statement,
 };
 use support::{at, on_fresh_postgres, on_fresh_sqlite};
 
@@ -100,6 +101,10 @@ async fn events_carry_over(db: &DatabaseConnection) {
     );
     assert_eq!(events[0].source, "zoom:report/users/meetings");
 
+    Migrator::down(db, Some(1))
+        .await
+        .expect("put the events' foreign key back");
+    assert_eq!(activity_event::Entity::find().count(db).await.unwrap(), 2);
     Migrator::down(db, Some(1))
         .await
         .expect("migrate the compact layout down");

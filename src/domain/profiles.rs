@@ -4,8 +4,11 @@
 use crate::db::BeginWrite;
 use chrono::Utc;
 use entity::enums::{CandidateState, JobKind, ProfileStatus, Vendor};
-use entity::{connection_alias, integration_profile, removal_candidate, scheduled_job};
-use sea_orm::sea_query::Expr;
+use entity::{
+    activity_event, connection_alias, integration_profile, removal_candidate, scheduled_job,
+    vendor_user,
+};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
@@ -198,8 +201,9 @@ pub async fn update(
     Ok(row)
 }
 
-/// Deletes a profile: its subscriptions, scheduled jobs and runs go with it (foreign-key
-/// cascades), its open removal candidates are closed as skipped, its rules are kept.
+/// Deletes a profile: its subscriptions, scheduled jobs, runs and vendor users go with it
+/// (foreign-key cascades), its activity events are deleted here (they carry no foreign
+/// key), its open removal candidates are closed as skipped, its rules are kept.
 pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: i64) -> Result<i64> {
     let txn = db.begin_write().await?;
     get(&txn, id).await?;
@@ -227,6 +231,18 @@ pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: i64) -> Resu
         .exec(&txn)
         .await?
         .rows_affected;
+    activity_event::Entity::delete_many()
+        .filter(
+            activity_event::Column::VendorUserId.in_subquery(
+                Query::select()
+                    .column(vendor_user::Column::Id)
+                    .from(vendor_user::Entity)
+                    .and_where(vendor_user::Column::ProfileId.eq(id))
+                    .to_owned(),
+            ),
+        )
+        .exec(&txn)
+        .await?;
     integration_profile::Entity::delete_by_id(id)
         .exec(&txn)
         .await?;

@@ -10,6 +10,8 @@ use sea_orm::{
 };
 use seatkeeper::connectors::ActivityRecord;
 use seatkeeper::domain::sync;
+use seatkeeper::graphql::relay::global_id;
+use serde_json::json;
 
 use crate::db_test;
 use crate::fixtures::{self, Sub};
@@ -138,12 +140,47 @@ async fn events_are_stored_once_and_last_activity_only_moves_forward(app: TestAp
     assert_eq!(vendor_user::Entity::find().count(db).await.unwrap(), 2);
 
     // Deleting the profile takes its users and their events with it.
-    entity::integration_profile::Entity::delete_by_id(profile.id)
-        .exec(db)
-        .await
-        .unwrap();
+    app.gql(
+        "mutation($id: ID!) { deleteIntegrationProfile(id: $id) }",
+        json!({ "id": global_id("IntegrationProfile", profile.id) }),
+    )
+    .await
+    .data();
     assert_eq!(vendor_user::Entity::find().count(db).await.unwrap(), 0);
     assert_eq!(activity_event::Entity::find().count(db).await.unwrap(), 0);
 }
 
 db_test!(events_are_stored_once_and_last_activity_only_moves_forward);
+
+/// A profile deleted while its events are on their way in: the write is refused (the
+/// events carry no foreign key, so the ingest itself must check) and nothing is stored.
+async fn an_ingest_into_a_profile_deleted_meanwhile_stores_nothing(app: TestApp) {
+    let db = app.state.db.clone();
+    let profile = fixtures::profile(&db, Vendor::Zoom, ProfileStatus::Published).await;
+    let now = Utc::now();
+    let mut batches = vec![vec![event("ada", ActivityKind::MeetingHosted, now, "m1")]].into_iter();
+    let deleter = db.clone();
+    // The batches come from a source that sees the profile deleted after the first one.
+    let source = std::iter::from_fn(move || {
+        let next = batches.next();
+        if next.is_none() {
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(async {
+                    entity::integration_profile::Entity::delete_by_id(profile.id)
+                        .exec(&deleter)
+                        .await
+                        .unwrap();
+                })
+            });
+        }
+        next
+    });
+    let err = sync::ingest_activity(&db, profile.id, source)
+        .await
+        .expect_err("the profile is gone");
+    assert_eq!(err.message(), "the integration profile no longer exists");
+    assert_eq!(activity_event::Entity::find().count(&db).await.unwrap(), 0);
+    assert_eq!(vendor_user::Entity::find().count(&db).await.unwrap(), 0);
+}
+
+db_test!(an_ingest_into_a_profile_deleted_meanwhile_stores_nothing);

@@ -183,6 +183,7 @@ impl Ingest {
             return Ok(());
         }
         let txn = db.begin_write().await?;
+        super::hold_profile(&txn, profile_id).await?;
         let users = match self.users.take() {
             Some(users) => users,
             None => load_users(&txn, profile_id).await?,

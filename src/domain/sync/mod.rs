@@ -122,6 +122,30 @@ pub(crate) async fn find_profile(
         .ok_or_else(|| SyncError::Precondition("the integration profile no longer exists".into()))
 }
 
+/// Holds the profile for the rest of `txn`, or refuses a profile deleted meanwhile: on
+/// PostgreSQL its deletion waits for `txn` (a key-share lock); on SQLite a write
+/// transaction already keeps other writers out. Activity events carry no foreign key, so
+/// this is what keeps a run from storing events of a profile being deleted.
+pub(crate) async fn hold_profile(
+    txn: &impl ConnectionTrait,
+    profile_id: i64,
+) -> Result<(), SyncError> {
+    use entity::integration_profile as profile;
+    use sea_orm::QuerySelect;
+    let mut select = profile::Entity::find_by_id(profile_id)
+        .select_only()
+        .column(profile::Column::Id);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        select = select.lock(sea_orm::sea_query::LockType::KeyShare);
+    }
+    match select.into_tuple::<i64>().one(txn).await? {
+        Some(_) => Ok(()),
+        None => Err(SyncError::Precondition(
+            "the integration profile no longer exists".into(),
+        )),
+    }
+}
+
 /// FNV-1a, field by field (each field ends with a 0xff byte, so field boundaries count).
 /// Stable across builds and platforms, unlike std's hasher: its values are stored.
 pub(crate) struct Fnv(u64);
