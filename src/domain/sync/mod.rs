@@ -110,6 +110,9 @@ pub(crate) fn statement_sizes(mut len: usize, max: usize) -> impl Iterator<Item 
     })
 }
 
+/// Why a run of a deleted profile is refused.
+const PROFILE_GONE: &str = "the integration profile no longer exists";
+
 /// The profile a run is for; a run whose profile was deleted meanwhile is refused.
 pub(crate) async fn find_profile(
     db: &sea_orm::DatabaseConnection,
@@ -119,7 +122,7 @@ pub(crate) async fn find_profile(
     entity::integration_profile::Entity::find_by_id(profile_id)
         .one(db)
         .await?
-        .ok_or_else(|| SyncError::Precondition("the integration profile no longer exists".into()))
+        .ok_or_else(|| SyncError::Precondition(PROFILE_GONE.into()))
 }
 
 /// Holds the profile for the rest of `txn`, or refuses a profile deleted meanwhile: on
@@ -140,9 +143,7 @@ pub(crate) async fn hold_profile(
     }
     match select.into_tuple::<i64>().one(txn).await? {
         Some(_) => Ok(()),
-        None => Err(SyncError::Precondition(
-            "the integration profile no longer exists".into(),
-        )),
+        None => Err(SyncError::Precondition(PROFILE_GONE.into())),
     }
 }
 
