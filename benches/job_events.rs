@@ -137,7 +137,7 @@ async fn measure(actor: &AppState, ws: &mut Ws, profile_id: i64) -> Vec<Duration
         let mut run: job_run::Model = seatkeeper::jobs::enqueue(
             actor,
             None,
-            profile_id,
+            Some(profile_id),
             JobKind::DownloadSubscriptions,
             None,
         )

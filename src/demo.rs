@@ -157,7 +157,7 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
         None => crate::jobs::enqueue(
             state,
             Some(&actor),
-            profile.id,
+            Some(profile.id),
             JobKind::DownloadSubscriptions,
             None,
         )
@@ -179,7 +179,7 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
                 if let Err(err) = crate::jobs::enqueue(
                     &state,
                     Some(&demo_actor()),
-                    profile_id,
+                    Some(profile_id),
                     JobKind::PullActivity,
                     None,
                 )

@@ -7,7 +7,8 @@ use entity::enums::{JobKind, JobState};
 use entity::{integration_profile, job_run};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -56,60 +57,123 @@ pub fn is_final(state: JobState) -> bool {
     )
 }
 
-/// Queues a run of `kind` for the profile, or returns the run already queued or running
-/// for the same profile and kind. `task_id` is the apalis task the caller will push when
-/// a run was created.
+/// What a run of each kind needs, and whether requests share one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindPolicy {
+    /// The run works on one integration profile (else it may concern all of them).
+    pub needs_profile: bool,
+    /// A request while a run of the same kind and scope is queued or running gets that run
+    /// instead of a new one. Reclaim runs do not share: each carries the candidates it
+    /// claimed.
+    pub shares_active_run: bool,
+    /// The operation name the audit log records for a request made by hand.
+    pub operation: &'static str,
+}
+
+/// The policy of `kind`; a new kind fails to compile here until it says what it needs.
+pub fn policy(kind: JobKind) -> KindPolicy {
+    match kind {
+        JobKind::DownloadSubscriptions => KindPolicy {
+            needs_profile: true,
+            shares_active_run: true,
+            operation: "runDownloadSubscriptions",
+        },
+        JobKind::PullActivity => KindPolicy {
+            needs_profile: true,
+            shares_active_run: true,
+            operation: "runPullActivity",
+        },
+        JobKind::Reclaim => KindPolicy {
+            needs_profile: true,
+            shares_active_run: false,
+            operation: "reclaimRemovalCandidates",
+        },
+        JobKind::Reconcile => KindPolicy {
+            needs_profile: false,
+            shares_active_run: true,
+            operation: "runReconciliation",
+        },
+    }
+}
+
+/// Queues a run of `kind` for the profile (or, for kinds that allow it, for all profiles
+/// when `profile_id` is `None`), or returns the run already queued or running for the same
+/// kind and scope when the kind shares runs. `task_id` is the apalis task the caller will
+/// push when a run was created.
 ///
-/// Race-safe on both databases: the profile row is written first in the transaction,
-/// which takes its row lock on PostgreSQL and the write lock on SQLite, so two callers
-/// for one profile take turns and the second sees the first one's run.
+/// Race-safe on both databases for profile runs: the profile row is written first in the
+/// transaction, which takes its row lock on PostgreSQL and the write lock on SQLite, so two
+/// callers for one profile take turns and the second sees the first one's run.
 pub async fn enqueue(
-    db: &DatabaseConnection,
+    db: &impl BeginWrite,
     actor: Option<&Principal>,
-    profile_id: i64,
+    profile_id: Option<i64>,
+    kind: JobKind,
+    scheduled_job_id: Option<i64>,
+    task_id: &str,
+) -> Result<Enqueued> {
+    let txn = db.begin_write().await?;
+    let enqueued = enqueue_in(&txn, actor, profile_id, kind, scheduled_job_id, task_id).await?;
+    txn.commit().await?;
+    Ok(enqueued)
+}
+
+/// `enqueue` inside the caller's write transaction (so that a run and what it will work on,
+/// claimed candidates say, are written together).
+pub async fn enqueue_in(
+    txn: &DatabaseTransaction,
+    actor: Option<&Principal>,
+    profile_id: Option<i64>,
     kind: JobKind,
     scheduled_job_id: Option<i64>,
     task_id: &str,
 ) -> Result<Enqueued> {
     use integration_profile::Column as P;
-    let txn = db.begin_write().await?;
-    let locked = integration_profile::Entity::update_many()
-        .col_expr(P::UpdatedAt, Expr::col(P::UpdatedAt))
-        .filter(P::Id.eq(profile_id))
-        .exec(&txn)
-        .await?;
-    if locked.rows_affected == 0 {
-        return Err(AppError::not_found("IntegrationProfile"));
+    let policy = policy(kind);
+    if policy.needs_profile && profile_id.is_none() {
+        return Err(AppError::bad_input(
+            "profileId",
+            format!("a {kind} run works on one integration profile: name it"),
+        ));
     }
-    let profile = crate::domain::profiles::get(&txn, profile_id).await?;
-    match kind {
-        JobKind::DownloadSubscriptions => {}
-        JobKind::PullActivity if profile.download_activity => {}
-        JobKind::PullActivity => {
-            return Err(AppError::bad_input(
-                "profileId",
-                "activity download is off for this profile",
-            ));
+    if let Some(profile_id) = profile_id {
+        let locked = integration_profile::Entity::update_many()
+            .col_expr(P::UpdatedAt, Expr::col(P::UpdatedAt))
+            .filter(P::Id.eq(profile_id))
+            .exec(txn)
+            .await?;
+        if locked.rows_affected == 0 {
+            return Err(AppError::not_found("IntegrationProfile"));
         }
-        JobKind::Reclaim | JobKind::Reconcile => {
-            return Err(AppError::bad_input(
-                "kind",
-                "this kind of job cannot be started here",
-            ));
+        let profile = crate::domain::profiles::get(txn, profile_id).await?;
+        let allowed = match kind {
+            JobKind::DownloadSubscriptions | JobKind::Reconcile => Ok(()),
+            JobKind::PullActivity if profile.download_activity => Ok(()),
+            JobKind::PullActivity => Err("activity download is off for this profile"),
+            JobKind::Reclaim if profile.reclaim => Ok(()),
+            JobKind::Reclaim => Err("reclaim is switched off for this profile"),
+        };
+        if let Err(why) = allowed {
+            return Err(AppError::bad_input("profileId", why));
         }
     }
-    let existing = job_run::Entity::find()
-        .filter(job_run::Column::ProfileId.eq(profile_id))
-        .filter(job_run::Column::Kind.eq(kind))
-        .filter(job_run::Column::State.is_in(ACTIVE_STATES))
-        .order_by_desc(job_run::Column::Id)
-        .one(&txn)
-        .await?;
+    let existing = if policy.shares_active_run {
+        let mut select = job_run::Entity::find()
+            .filter(job_run::Column::Kind.eq(kind))
+            .filter(job_run::Column::State.is_in(ACTIVE_STATES));
+        select = match profile_id {
+            Some(id) => select.filter(job_run::Column::ProfileId.eq(id)),
+            None => select.filter(job_run::Column::ProfileId.is_null()),
+        };
+        select.order_by_desc(job_run::Column::Id).one(txn).await?
+    } else {
+        None
+    };
     let (run, created) = match existing {
         Some(run) => (run, false),
         None => {
             let run = job_run::ActiveModel {
-                profile_id: Set(Some(profile_id)),
+                profile_id: Set(profile_id),
                 scheduled_job_id: Set(scheduled_job_id),
                 kind: Set(kind),
                 state: Set(JobState::Queued),
@@ -131,27 +195,22 @@ pub async fn enqueue(
                 finished_at: Set(None),
                 ..Default::default()
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
             (run, true)
         }
     };
     if let Some(actor) = actor {
-        let operation = match kind {
-            JobKind::PullActivity => "runPullActivity",
-            _ => "runDownloadSubscriptions",
-        };
         audit::record(
-            &txn,
+            txn,
             actor,
-            operation,
+            policy.operation,
             "JobRun",
             Some(run.id),
             json!({ "profileId": profile_id, "deduplicated": !created }),
         )
         .await?;
     }
-    txn.commit().await?;
     Ok(Enqueued { run, created })
 }
 
@@ -378,6 +437,15 @@ mod tests {
         assert_eq!(detail["attempt"], 2);
         assert_eq!(detail["plan"]["calls"], 3);
         assert_eq!(with_attempt(Some(json!("odd")), 1), json!({ "attempt": 1 }));
+    }
+
+    #[test]
+    fn reclaim_runs_are_never_shared_and_reconciliation_may_cover_every_profile() {
+        assert!(!policy(JobKind::Reclaim).shares_active_run);
+        assert!(policy(JobKind::Reclaim).needs_profile);
+        assert!(!policy(JobKind::Reconcile).needs_profile);
+        assert!(policy(JobKind::DownloadSubscriptions).shares_active_run);
+        assert_eq!(policy(JobKind::PullActivity).operation, "runPullActivity");
     }
 
     #[test]

@@ -81,10 +81,14 @@ const DOWNLOAD_HOUR: i64 = 2;
 /// are spread by profile so that many profiles do not all call their vendors at once.
 pub fn default_cron(profile_id: i64, kind: JobKind) -> String {
     let minute = (profile_id * 7).rem_euclid(60);
-    let hour = match kind {
-        JobKind::PullActivity => DOWNLOAD_HOUR + 1,
-        _ => DOWNLOAD_HOUR,
-    };
+    // Each kind reads what the one before it wrote that night.
+    let hour = DOWNLOAD_HOUR
+        + match kind {
+            JobKind::DownloadSubscriptions => 0,
+            JobKind::PullActivity => 1,
+            JobKind::Reclaim => 2,
+            JobKind::Reconcile => 3,
+        };
     format!("{minute} {hour} * * *")
 }
 

@@ -163,7 +163,7 @@ pub async fn publish(
             crate::jobs::enqueue(
                 state,
                 Some(actor),
-                profile_id,
+                Some(profile_id),
                 JobKind::DownloadSubscriptions,
                 None,
             )

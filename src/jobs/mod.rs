@@ -29,18 +29,18 @@ pub struct Jobs {
     pub events: JobEvents,
 }
 
-/// Queues a run of `kind` for the profile and returns it at once, or returns the run already
-/// queued or running for the same profile and kind. `actor` is who asked (audited); `None`
-/// for the scheduler.
+/// Queues a run of `kind` for the profile (or all profiles, where the kind allows) and
+/// returns it at once, or returns the run already queued or running for the same scope and
+/// kind when the kind shares runs. `actor` is who asked (audited); `None` for the scheduler.
 pub async fn enqueue(
     state: &AppState,
     actor: Option<&Principal>,
-    profile_id: i64,
+    profile_id: Option<i64>,
     kind: JobKind,
     scheduled_job_id: Option<i64>,
 ) -> Result<job_run::Model> {
     let task_id = JobQueue::new_task_id();
-    let Enqueued { mut run, created } = job_runs::enqueue(
+    let Enqueued { run, created } = job_runs::enqueue(
         &state.db,
         actor,
         profile_id,
@@ -52,6 +52,13 @@ pub async fn enqueue(
     if !created {
         return Ok(run);
     }
+    push(state, run).await
+}
+
+/// Hands a run just recorded as queued to the queue, telling subscribers first; a run whose
+/// task cannot be stored is failed rather than left waiting.
+pub async fn push(state: &AppState, mut run: job_run::Model) -> Result<job_run::Model> {
+    let task_id = run.task_id.clone().unwrap_or_default();
     // Published before the push: once pushed, a worker may publish RUNNING at any moment.
     state.jobs.events.publish(&run).await;
     if let Err(err) = state.jobs.queue.push(run.id, &task_id, None).await {

@@ -47,14 +47,19 @@ fn backoff(base: Duration, failed_attempt: i32) -> Duration {
 async fn call(
     state: &AppState,
     kind: JobKind,
-    profile_id: i64,
+    profile_id: Option<i64>,
     sink: &RunSink<'_>,
 ) -> Result<RunCounts, SyncError> {
+    let profile = || {
+        profile_id.ok_or_else(|| {
+            SyncError::Precondition(format!("a {kind} run needs an integration profile"))
+        })
+    };
     match kind {
         JobKind::DownloadSubscriptions => {
-            sync::download_subscriptions(state, profile_id, sink).await
+            sync::download_subscriptions(state, profile()?, sink).await
         }
-        JobKind::PullActivity => sync::pull_activity(state, profile_id, sink).await,
+        JobKind::PullActivity => sync::pull_activity(state, profile()?, sink).await,
         JobKind::Reclaim | JobKind::Reconcile => Err(SyncError::Precondition(format!(
             "{kind} runs are not handled by this version"
         ))),
@@ -80,7 +85,7 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
     let span = tracing::info_span!("job_run", run = run.id, kind = %run.kind, attempt);
     async move {
         state.jobs.events.publish(&run).await;
-        let (kind, profile_id) = (run.kind, run.profile_id.unwrap_or_default());
+        let (kind, profile_id) = (run.kind, run.profile_id);
         let sink = RunSink {
             state,
             run: Mutex::new(run),
@@ -135,7 +140,11 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
     .await
 }
 
-async fn profile_exists(state: &AppState, profile_id: i64) -> Result<bool> {
+/// Whether the run's profile still exists (true for runs of all profiles).
+async fn profile_exists(state: &AppState, profile_id: Option<i64>) -> Result<bool> {
+    let Some(profile_id) = profile_id else {
+        return Ok(true);
+    };
     match crate::domain::profiles::get(&state.db, profile_id).await {
         Ok(_) => Ok(true),
         Err(AppError::NotFound(_)) => Ok(false),

@@ -23,7 +23,7 @@ pub async fn tick(state: &AppState) -> Result<Vec<job_run::Model>> {
     let claimed = claim_due(&state.db, Utc::now(), CLAIM_LIMIT).await?;
     let mut runs = Vec::with_capacity(claimed.len());
     for job in claimed {
-        match super::enqueue(state, None, job.profile_id, job.kind, Some(job.id)).await {
+        match super::enqueue(state, None, Some(job.profile_id), job.kind, Some(job.id)).await {
             Ok(run) => runs.push(run),
             Err(err @ (AppError::BadUserInput { .. } | AppError::NotFound(_))) => {
                 tracing::warn!(

@@ -276,7 +276,7 @@ async fn a_run_whose_task_was_lost_is_queued_again(app: Proc, _db: TestDatabase)
     let run = job_runs::enqueue(
         &app.state.db,
         None,
-        id,
+        Some(id),
         entity::enums::JobKind::DownloadSubscriptions,
         None,
         &task,

@@ -12,7 +12,7 @@ const RUNNERS: &[Role] = &[Role::Integrator, Role::Admin];
 
 async fn run(ctx: &Context<'_>, profile_id: &ID, kind: JobKind) -> async_graphql::Result<JobRun> {
     let id = expect_id(profile_id, "IntegrationProfile", "profileId")?;
-    let run = jobs::enqueue(state(ctx), Some(principal(ctx)?), id, kind, None).await?;
+    let run = jobs::enqueue(state(ctx), Some(principal(ctx)?), Some(id), kind, None).await?;
     Ok(run.into())
 }
 
