@@ -35,6 +35,19 @@ pub enum ReclaimAction {
     DisableUser,
 }
 
+/// How a product's activity reaches Seatkeeper, which decides what an idle verdict needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivitySignal {
+    /// The vendor exposes no activity: the product is never judged idle.
+    None,
+    /// Events in report windows: a verdict needs the pulled history to cover the rule's
+    /// whole threshold.
+    Events,
+    /// The vendor keeps the last use itself (Aha! `accessed_at`): one reading is the
+    /// evidence, whatever its age.
+    LastUse,
+}
+
 /// A license kind the connector knows: its subscription identifier and the software model
 /// it belongs to. Known identifiers create their model automatically at download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +59,8 @@ pub struct ProductInfo {
     pub edition: &'static str,
     /// Activity that keeps this license in use; empty when the vendor exposes none.
     pub activity: &'static [ActivityKind],
+    /// Where that activity comes from.
+    pub signal: ActivitySignal,
     /// `None` when the vendor offers no way to reclaim it through the API.
     pub reclaim: Option<ReclaimAction>,
 }
@@ -142,12 +157,55 @@ pub struct DownloadHints {
     pub known_addons: std::collections::HashMap<String, Vec<String>>,
 }
 
-/// One subscription to reclaim.
+/// One subscription to reclaim or check: the user and the product as its connector
+/// declared it (no identifier string to parse again).
 #[derive(Debug, Clone)]
 pub struct ReclaimTarget {
     pub external_user_id: String,
     pub user_principal_name: String,
-    pub identifier: String,
+    pub product: &'static ProductInfo,
+}
+
+/// Whether a user still holds a product at the vendor, read just before a reclaim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeatStatus {
+    /// The user holds the product (and, where it matters, is enabled).
+    pub held: bool,
+    /// The last use the vendor reports with the user itself (Aha! `accessed_at`).
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// The product `identifier` names among `vendor`'s known ones.
+pub fn product(vendor: Vendor, identifier: &str) -> Option<&'static ProductInfo> {
+    known_products(vendor)
+        .iter()
+        .find(|p| p.identifier == identifier)
+}
+
+/// Reclaims through the product's declared capability: a product without one is refused
+/// before anything is sent.
+pub async fn reclaim(
+    connector: &dyn Connector,
+    target: &ReclaimTarget,
+) -> Result<(), ConnectorError> {
+    match target.product.reclaim {
+        Some(action) => connector.reclaim(target, action).await,
+        None => Err(ConnectorError::Permanent {
+            message: format!(
+                "{} offers no way to reclaim {} through its API",
+                target.product.publisher, target.product.product
+            ),
+            vendor_code: None,
+        }),
+    }
+}
+
+/// The refusal of an action a connector's products never declare.
+fn undeclared(vendor: &str, action: ReclaimAction) -> ConnectorError {
+    ConnectorError::Permanent {
+        message: format!("{vendor} reclaims no product by {action:?}"),
+        vendor_code: None,
+    }
 }
 
 /// The outcome of checking one process (download, activity) during validation.
@@ -268,8 +326,17 @@ pub trait Connector: Send + Sync {
         query: &'a ActivityQuery,
     ) -> BoxStream<'a, Result<Vec<ActivityRecord>, ConnectorError>>;
 
-    /// Reclaims one subscription (remove, downgrade or disable, per the product).
-    async fn reclaim(&self, target: &ReclaimTarget) -> Result<(), ConnectorError>;
+    /// Reclaims one subscription by `action`, the one its product declares. Call it through
+    /// [`reclaim`], which refuses products without one.
+    async fn reclaim(
+        &self,
+        target: &ReclaimTarget,
+        action: ReclaimAction,
+    ) -> Result<(), ConnectorError>;
+
+    /// Whether the user still holds the target's product at the vendor (a user the vendor
+    /// no longer knows holds nothing).
+    async fn seat(&self, target: &ReclaimTarget) -> Result<SeatStatus, ConnectorError>;
 
     /// Vendor API calls made by this connector so far.
     fn requests_made(&self) -> u64;

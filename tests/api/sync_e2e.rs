@@ -241,7 +241,15 @@ async fn whole_path(db: Db, vendor: SimVendor) {
                 .map(move |s| ((u.id.clone(), identifier(s.product).to_owned()), s))
         })
         .filter(|(_, s)| has_activity(s.product))
-        .map(|(k, s)| (k, s.reportable_last_activity))
+        .map(|(k, s)| {
+            // A hosted webinar keeps the Meetings licence in use too (its host needs one).
+            let webinar = (s.product == Product::ZoomMeetings)
+                .then(|| truth.user(&k.0))
+                .flatten()
+                .and_then(|u| u.subscription(Product::ZoomWebinar))
+                .and_then(|w| w.reportable_last_activity);
+            (k, s.reportable_last_activity.max(webinar))
+        })
         .collect();
     let got: BTreeMap<(String, String), Option<DateTime<Utc>>> = stored(&app, profile_id)
         .await

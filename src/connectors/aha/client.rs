@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use super::wire::{User, UsersPage};
+use super::wire::{User, UserEnvelope, UsersPage};
 use crate::connectors::ConnectorError;
 use crate::connectors::http::{Call, Http};
 
@@ -41,6 +41,13 @@ impl Client {
 
     pub fn per_page(&self) -> u32 {
         self.per_page
+    }
+
+    /// One user; the answer is wrapped as `{"user": {...}}`.
+    pub async fn user(&self, id: &str) -> Result<User, ConnectorError> {
+        let call = Call::get(format!("{}/api/v1/users/{id}", self.base), API);
+        let wrapped: UserEnvelope = self.http.json(&call).await?;
+        Ok(wrapped.user)
     }
 
     /// Disabling frees the paid seat; the answer is the user, unwrapped.

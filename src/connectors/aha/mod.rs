@@ -14,8 +14,9 @@ use self::client::Client;
 use super::checks::{failed, passed};
 use super::http::Http;
 use super::{
-    ActivityQuery, ActivityRecord, ConnectionConfig, Connector, ConnectorError, ConnectorOptions,
-    DownloadHints, ProcessCheck, ProductInfo, ReclaimAction, ReclaimTarget, SubscriptionPage,
+    ActivityQuery, ActivityRecord, ActivitySignal, ConnectionConfig, Connector, ConnectorError,
+    ConnectorOptions, DownloadHints, ProcessCheck, ProductInfo, ReclaimAction, ReclaimTarget,
+    SeatStatus, SubscriptionPage,
 };
 
 pub(super) const PAID_SEAT: &str = "AHA_PAID_SEAT";
@@ -26,6 +27,7 @@ pub(super) const PRODUCTS: &[ProductInfo] = &[ProductInfo {
     product: "Aha! Roadmaps",
     edition: "Paid seat",
     activity: &[ActivityKind::Login],
+    signal: ActivitySignal::LastUse,
     reclaim: Some(ReclaimAction::DisableUser),
 }];
 
@@ -143,15 +145,26 @@ impl Connector for AhaConnector {
         })
     }
 
-    async fn reclaim(&self, target: &ReclaimTarget) -> Result<(), ConnectorError> {
-        if target.identifier != PAID_SEAT {
-            return Err(ConnectorError::Permanent {
-                message: format!(
-                    "{} is not an Aha! license Seatkeeper can reclaim",
-                    target.identifier
-                ),
-                vendor_code: None,
-            });
+    async fn seat(&self, target: &ReclaimTarget) -> Result<SeatStatus, ConnectorError> {
+        let user = super::checks::unless_gone(self.client.user(&target.external_user_id).await)?;
+        Ok(SeatStatus {
+            held: user
+                .as_ref()
+                .is_some_and(|u| u.paid_seat && u.enabled != Some(false)),
+            last_used_at: user.and_then(|u| u.accessed_at),
+        })
+    }
+
+    async fn reclaim(
+        &self,
+        target: &ReclaimTarget,
+        action: ReclaimAction,
+    ) -> Result<(), ConnectorError> {
+        match action {
+            ReclaimAction::DisableUser => {}
+            ReclaimAction::Downgrade | ReclaimAction::RemoveLicense => {
+                return Err(super::undeclared("Aha!", action));
+            }
         }
         let user = self.client.disable(&target.external_user_id).await?;
         if user.enabled == Some(true) || user.paid_seat {

@@ -38,3 +38,9 @@ pub(super) struct User {
     #[serde(default)]
     pub administrator: bool,
 }
+
+/// `GET /users/:id` wraps the user.
+#[derive(Debug, Deserialize)]
+pub(super) struct UserEnvelope {
+    pub user: User,
+}

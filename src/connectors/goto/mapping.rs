@@ -19,16 +19,6 @@ pub(super) fn identifier(product: &Product) -> String {
     }
 }
 
-/// The activity that shows a product in use; `None` where GoTo exposes none.
-pub(super) fn activity_kind(product: &Product) -> Option<ActivityKind> {
-    match product {
-        Product::Meeting => Some(ActivityKind::MeetingHosted),
-        Product::Webinar => Some(ActivityKind::WebinarHosted),
-        Product::Connect => Some(ActivityKind::CallMade),
-        Product::Training | Product::Assist | Product::OpenVoice | Product::Other(_) => None,
-    }
-}
-
 /// One record per product the user holds. Any admin role makes the user privileged.
 pub(super) fn records(user: &User) -> Vec<SubscriptionRecord> {
     let name = [user.first_name.as_deref(), user.last_name.as_deref()]
@@ -97,11 +87,6 @@ mod tests {
         assert_eq!(r[0].external_user_id, "7120000000000123456");
         assert_eq!(r[0].display_name.as_deref(), Some("Li Chen"));
         assert!(!r[0].privileged && r[0].active);
-        assert_eq!(activity_kind(&Product::Training), None);
-        assert_eq!(
-            activity_kind(&Product::Connect),
-            Some(ActivityKind::CallMade)
-        );
     }
 
     #[test]

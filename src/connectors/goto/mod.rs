@@ -16,13 +16,13 @@ use tokio::sync::OnceCell;
 
 use self::client::{Client, MAX_PAGE_SIZE};
 use self::wire::{License, Product};
-use super::checks::{failed, passed};
+use super::checks::{failed, passed, unless_gone};
 use super::http::Http;
 use super::options::{GOTO_CONNECT_BASE, GOTO_PUBLIC_BASE};
 use super::{
-    ActivityQuery, ActivityRecord, ConnectionConfig, Connector, ConnectorError, ConnectorOptions,
-    DownloadHints, GoToReclaim, ProcessCheck, ProductInfo, ReclaimAction, ReclaimTarget,
-    SubscriptionPage,
+    ActivityQuery, ActivityRecord, ActivitySignal, ConnectionConfig, Connector, ConnectorError,
+    ConnectorOptions, DownloadHints, GoToReclaim, ProcessCheck, ProductInfo, ReclaimAction,
+    ReclaimTarget, SeatStatus, SubscriptionPage,
 };
 
 const fn product(
@@ -36,6 +36,11 @@ const fn product(
         product: name,
         edition: "",
         activity,
+        signal: if activity.is_empty() {
+            ActivitySignal::None
+        } else {
+            ActivitySignal::Events
+        },
         reclaim: if activity.is_empty() {
             None
         } else {
@@ -219,17 +224,29 @@ impl Connector for GoToConnector {
         })
     }
 
-    async fn reclaim(&self, target: &ReclaimTarget) -> Result<(), ConnectorError> {
-        let product = Product::from(target.identifier.clone());
-        if mapping::activity_kind(&product).is_none() {
-            return Err(ConnectorError::Permanent {
-                message: format!(
-                    "GoTo offers no way to reclaim {} through its API",
-                    target.identifier
-                ),
-                vendor_code: None,
-            });
+    async fn seat(&self, target: &ReclaimTarget) -> Result<SeatStatus, ConnectorError> {
+        let product = Product::from(target.product.identifier.to_owned());
+        let account = self.account().await?;
+        let user = unless_gone(self.client.user(account, &target.external_user_id).await)?;
+        Ok(SeatStatus {
+            held: user.is_some_and(|u| u.products.contains(&product)),
+            last_used_at: None,
+        })
+    }
+
+    async fn reclaim(
+        &self,
+        target: &ReclaimTarget,
+        action: ReclaimAction,
+    ) -> Result<(), ConnectorError> {
+        match action {
+            ReclaimAction::RemoveLicense => {}
+            ReclaimAction::Downgrade | ReclaimAction::DisableUser => {
+                return Err(super::undeclared("GoTo", action));
+            }
         }
+        let identifier = target.product.identifier;
+        let product = Product::from(identifier.to_owned());
         let account = self.account().await?;
         let user = self.client.user(account, &target.external_user_id).await?;
         if !user.products.contains(&product) {
@@ -245,7 +262,7 @@ impl Connector for GoToConnector {
             .collect();
         if granting.is_empty() {
             return Err(ConnectorError::Permanent {
-                message: format!("none of the user's licenses grants {}", target.identifier),
+                message: format!("none of the user's licenses grants {identifier}"),
                 vendor_code: None,
             });
         }
@@ -255,8 +272,8 @@ impl Connector for GoToConnector {
         {
             return Err(ConnectorError::Permanent {
                 message: format!(
-                    "license {} grants other products too; removing it would take more than {}",
-                    bundle.key, target.identifier
+                    "license {} grants other products too; removing it would take more than {identifier}",
+                    bundle.key
                 ),
                 vendor_code: None,
             });
@@ -286,8 +303,7 @@ impl Connector for GoToConnector {
         if after.products.contains(&product) {
             return Err(ConnectorError::Permanent {
                 message: format!(
-                    "GoTo accepted the change but the user still holds {}; try the other reclaim method",
-                    target.identifier
+                    "GoTo accepted the change but the user still holds {identifier}; try the other reclaim method"
                 ),
                 vendor_code: None,
             });

@@ -17,9 +17,9 @@ use self::client::Client;
 use super::checks::{failed, passed, unless_gone};
 use super::http::Http;
 use super::{
-    ActivityQuery, ActivityRecord, AddonCheck, ConnectionConfig, Connector, ConnectorError,
-    ConnectorOptions, DownloadHints, ProcessCheck, ProductInfo, ReclaimAction, ReclaimTarget,
-    SubscriptionPage,
+    ActivityQuery, ActivityRecord, ActivitySignal, AddonCheck, ConnectionConfig, Connector,
+    ConnectorError, ConnectorOptions, DownloadHints, ProcessCheck, ProductInfo, ReclaimAction,
+    ReclaimTarget, SeatStatus, SubscriptionPage,
 };
 
 pub(super) const MEETINGS: &str = "ZOOM_MEETINGS_LICENSED";
@@ -31,7 +31,9 @@ pub(super) const PRODUCTS: &[ProductInfo] = &[
         publisher: "Zoom",
         product: "Zoom Meetings",
         edition: "Licensed",
-        activity: &[ActivityKind::MeetingHosted],
+        // Hosting a webinar uses the Meetings licence too (the host needs one).
+        activity: &[ActivityKind::MeetingHosted, ActivityKind::WebinarHosted],
+        signal: ActivitySignal::Events,
         reclaim: Some(ReclaimAction::Downgrade),
     },
     ProductInfo {
@@ -40,9 +42,19 @@ pub(super) const PRODUCTS: &[ProductInfo] = &[
         product: "Zoom Webinar",
         edition: "Add-on",
         activity: &[ActivityKind::WebinarHosted],
+        signal: ActivitySignal::Events,
         reclaim: Some(ReclaimAction::RemoveLicense),
     },
 ];
+
+/// Zoom takes the user id or the email wherever a user is named.
+fn user_key(target: &ReclaimTarget) -> &str {
+    if target.external_user_id.is_empty() {
+        &target.user_principal_name
+    } else {
+        &target.external_user_id
+    }
+}
 
 pub(crate) struct ZoomConnector {
     client: Client,
@@ -256,14 +268,28 @@ impl Connector for ZoomConnector {
         })
     }
 
-    async fn reclaim(&self, target: &ReclaimTarget) -> Result<(), ConnectorError> {
-        let id = if target.external_user_id.is_empty() {
-            &target.user_principal_name
-        } else {
-            &target.external_user_id
+    async fn seat(&self, target: &ReclaimTarget) -> Result<SeatStatus, ConnectorError> {
+        let id = user_key(target);
+        let held = match target.product.identifier {
+            WEBINAR => unless_gone(self.client.has_webinar(id).await)?.unwrap_or(false),
+            _ => unless_gone(self.client.user(id).await)?.is_some_and(|u| {
+                mapping::type_identifier(u.kind).as_deref() == Some(target.product.identifier)
+            }),
         };
-        match target.identifier.as_str() {
-            MEETINGS => {
+        Ok(SeatStatus {
+            held,
+            last_used_at: None,
+        })
+    }
+
+    async fn reclaim(
+        &self,
+        target: &ReclaimTarget,
+        action: ReclaimAction,
+    ) -> Result<(), ConnectorError> {
+        let id = user_key(target);
+        match action {
+            ReclaimAction::Downgrade => {
                 match self.client.downgrade(id).await {
                     Ok(()) => {}
                     // "Not a paid user": already Basic, so the reclaim is done.
@@ -286,7 +312,7 @@ impl Connector for ZoomConnector {
                 }
                 Ok(())
             }
-            WEBINAR => {
+            ReclaimAction::RemoveLicense => {
                 self.client.remove_webinar(id).await?;
                 if self.client.has_webinar(id).await? {
                     return Err(ConnectorError::Permanent {
@@ -298,10 +324,7 @@ impl Connector for ZoomConnector {
                 }
                 Ok(())
             }
-            other => Err(ConnectorError::Permanent {
-                message: format!("{other} is not a Zoom license Seatkeeper can reclaim"),
-                vendor_code: None,
-            }),
+            ReclaimAction::DisableUser => Err(super::undeclared("Zoom", action)),
         }
     }
 

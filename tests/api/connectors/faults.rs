@@ -213,10 +213,11 @@ async fn malformed_or_truncated_json_becomes_malformed() {
     let target = seatkeeper::connectors::ReclaimTarget {
         external_user_id: member.id.clone(),
         user_principal_name: String::new(),
-        identifier: "AHA_PAID_SEAT".into(),
+        product: seatkeeper::connectors::product(entity::enums::Vendor::Aha, "AHA_PAID_SEAT")
+            .unwrap(),
     };
     assert!(matches!(
-        c.reclaim(&target).await,
+        seatkeeper::connectors::reclaim(c.as_ref(), &target).await,
         Err(ConnectorError::Malformed(_))
     ));
 }

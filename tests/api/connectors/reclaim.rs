@@ -1,7 +1,10 @@
 //! Reclaims change the simulator's truth; reclaiming an owner's or admin's license fails
 //! with the vendor's own error.
 
-use seatkeeper::connectors::{ConnectorError, ConnectorOptions, GoToReclaim, ReclaimTarget};
+use entity::enums::Vendor;
+use seatkeeper::connectors::{
+    Connector, ConnectorError, ConnectorOptions, GoToReclaim, ReclaimTarget, reclaim,
+};
 use seatkeeper_sim::{Product, Simulator, TruthUser, UserRole, Vendor as SimVendor};
 
 use super::{authorized, config, connector, fast_options, fixed, identifier, start};
@@ -10,8 +13,27 @@ fn target(u: &TruthUser, product: Product) -> ReclaimTarget {
     ReclaimTarget {
         external_user_id: u.id.clone(),
         user_principal_name: u.email.clone(),
-        identifier: identifier(product).to_owned(),
+        product: [Vendor::Zoom, Vendor::GoTo, Vendor::Aha]
+            .into_iter()
+            .find_map(|v| seatkeeper::connectors::product(v, identifier(product)))
+            .expect("a known product"),
     }
+}
+
+/// Reclaims through the product's declared capability, checking the seat before and after.
+async fn reclaim_seat(c: &dyn Connector, t: &ReclaimTarget) -> Result<(), ConnectorError> {
+    let before = c.seat(t).await?;
+    let result = reclaim(c, t).await;
+    if result.is_ok() {
+        assert!(!c.seat(t).await.unwrap().held, "the seat is gone after it");
+    } else {
+        assert_eq!(
+            c.seat(t).await.unwrap().held,
+            before.held,
+            "a refusal changes nothing"
+        );
+    }
+    result
 }
 
 fn member_holding(sim: &Simulator, product: Product, skip: usize) -> TruthUser {
@@ -44,7 +66,7 @@ async fn zoom_reclaims_downgrade_and_remove_the_add_on_but_not_for_the_owner() {
     let c = connector(config(&sim), fast_options());
 
     let webinar = member_holding(&sim, Product::ZoomWebinar, 0);
-    c.reclaim(&target(&webinar, Product::ZoomWebinar))
+    reclaim_seat(c.as_ref(), &target(&webinar, Product::ZoomWebinar))
         .await
         .unwrap();
     assert!(!holds(&sim, &webinar.id, Product::ZoomWebinar));
@@ -54,12 +76,12 @@ async fn zoom_reclaims_downgrade_and_remove_the_add_on_but_not_for_the_owner() {
     );
 
     let licensed = member_holding(&sim, Product::ZoomMeetings, 3);
-    c.reclaim(&target(&licensed, Product::ZoomMeetings))
+    reclaim_seat(c.as_ref(), &target(&licensed, Product::ZoomMeetings))
         .await
         .unwrap();
     assert!(!holds(&sim, &licensed.id, Product::ZoomMeetings));
     // Again: the user is Basic already, so there is nothing left to do.
-    c.reclaim(&target(&licensed, Product::ZoomMeetings))
+    reclaim_seat(c.as_ref(), &target(&licensed, Product::ZoomMeetings))
         .await
         .unwrap();
 
@@ -73,7 +95,7 @@ async fn zoom_reclaims_downgrade_and_remove_the_add_on_but_not_for_the_owner() {
     let owner = sim.truth().users[0].clone();
     assert_eq!(owner.role, UserRole::Owner);
     refused_with(
-        c.reclaim(&target(&owner, Product::ZoomMeetings))
+        reclaim_seat(c.as_ref(), &target(&owner, Product::ZoomMeetings))
             .await
             .unwrap_err(),
         "1108",
@@ -101,7 +123,7 @@ async fn goto_reclaims_by_either_documented_call_but_not_for_the_super_user() {
         .map(|s| s.product)
         .filter(|p| *p != Product::GoToMeeting)
         .collect();
-    put.reclaim(&target(&meeting, Product::GoToMeeting))
+    reclaim_seat(put.as_ref(), &target(&meeting, Product::GoToMeeting))
         .await
         .unwrap();
     assert!(!holds(&sim, &meeting.id, Product::GoToMeeting));
@@ -110,8 +132,7 @@ async fn goto_reclaims_by_either_documented_call_but_not_for_the_super_user() {
     }
 
     let webinar = member_holding(&sim, Product::GoToWebinar, 1);
-    delete
-        .reclaim(&target(&webinar, Product::GoToWebinar))
+    reclaim_seat(delete.as_ref(), &target(&webinar, Product::GoToWebinar))
         .await
         .unwrap();
     assert!(!holds(&sim, &webinar.id, Product::GoToWebinar));
@@ -128,14 +149,14 @@ async fn goto_reclaims_by_either_documented_call_but_not_for_the_super_user() {
 
     let owner = sim.truth().users[0].clone();
     refused_with(
-        put.reclaim(&target(&owner, Product::GoToConnect))
+        reclaim_seat(put.as_ref(), &target(&owner, Product::GoToConnect))
             .await
             .unwrap_err(),
         "AUTHZ_INSUFFICIENT_SCOPE",
     );
     let training = target(&owner, Product::GoToTraining);
     assert!(matches!(
-        put.reclaim(&training).await,
+        reclaim_seat(put.as_ref(), &training).await,
         Err(ConnectorError::Permanent {
             vendor_code: None,
             ..
@@ -152,7 +173,20 @@ async fn aha_reclaim_disables_the_user_but_not_an_administrator() {
     let c = connector(cfg, fast_options());
 
     let member = member_holding(&sim, Product::AhaRoadmaps, 0);
-    c.reclaim(&target(&member, Product::AhaRoadmaps))
+    let seat = c
+        .seat(&target(&member, Product::AhaRoadmaps))
+        .await
+        .unwrap();
+    assert!(seat.held);
+    assert_eq!(
+        seat.last_used_at,
+        member
+            .subscription(Product::AhaRoadmaps)
+            .unwrap()
+            .last_activity,
+        "accessed_at is the last use"
+    );
+    reclaim_seat(c.as_ref(), &target(&member, Product::AhaRoadmaps))
         .await
         .unwrap();
     assert!(!holds(&sim, &member.id, Product::AhaRoadmaps));
@@ -168,7 +202,7 @@ async fn aha_reclaim_disables_the_user_but_not_an_administrator() {
     let admin = sim.truth().users[1].clone();
     assert_eq!(admin.role, UserRole::Admin);
     refused_with(
-        c.reclaim(&target(&admin, Product::AhaRoadmaps))
+        reclaim_seat(c.as_ref(), &target(&admin, Product::AhaRoadmaps))
             .await
             .unwrap_err(),
         "forbidden",
