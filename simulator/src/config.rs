@@ -1,5 +1,6 @@
 //! What a simulator is asked to be: vendor, tenant size and seed, limits and clock.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::SimError;
+use crate::truth::Product;
 
 /// Which vendor API a simulator serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -133,6 +135,10 @@ pub struct SimConfig {
     pub workers: usize,
     /// How long a `Fault::Timeout` holds a request before answering 504.
     pub hang: Duration,
+    /// Seats per product, replacing the generated purchase (holders plus about 5%). A
+    /// grant through the vendor API that would go past it gets the vendor's "no licences"
+    /// error; reclaims are never limited.
+    pub seat_limits: BTreeMap<Product, u32>,
 }
 
 impl SimConfig {
@@ -151,6 +157,7 @@ impl SimConfig {
             aha_error_style: AhaErrorStyle::Doorkeeper,
             workers: 2,
             hang: Duration::from_secs(300),
+            seat_limits: BTreeMap::new(),
         }
     }
 
@@ -184,11 +191,23 @@ impl SimConfig {
         self
     }
 
+    /// At most `seats` holders of `product`, which must be one of this vendor's.
+    pub fn seat_limit(mut self, product: Product, seats: u32) -> Self {
+        self.seat_limits.insert(product, seats);
+        self
+    }
+
     pub(crate) fn validate(&self) -> Result<(), SimError> {
         if !(10..=1_000_000).contains(&self.users) {
             return Err(SimError::InvalidConfig(format!(
                 "users must be 10..=1000000, got {}",
                 self.users
+            )));
+        }
+        if let Some(p) = self.seat_limits.keys().find(|p| p.vendor() != self.vendor) {
+            return Err(SimError::InvalidConfig(format!(
+                "seat limit for {p:?}, which is not a {} product",
+                self.vendor.as_str()
             )));
         }
         if self.token_ttl.is_zero() {

@@ -1,12 +1,15 @@
-//! `/_sim/`: the ground truth, the request log, reset, clock and faults. Unauthenticated,
-//! so it answers loopback peers only (anyone else gets the vendor's 404).
+//! `/_sim/`: the ground truth, the request log, reset, clock, faults, recorded activity and
+//! seat limits. Unauthenticated, so it answers loopback peers only (anyone else gets the
+//! vendor's 404).
 
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Scope, guard, web};
-use serde::Serialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
+use crate::error::SimError;
 use crate::faults::Fault;
 use crate::http::{Params, json, ok};
 use crate::state::Shared;
@@ -28,6 +31,9 @@ pub(crate) fn scope() -> Scope {
         .route("/faults", web::get().to(faults))
         .route("/faults", web::post().to(add_fault))
         .route("/faults", web::delete().to(clear_faults))
+        .route("/activity", web::post().to(record_activity))
+        .route("/seats", web::get().to(seats))
+        .route("/seats", web::post().to(set_seats))
 }
 
 fn flag(p: &Params, name: &str) -> bool {
@@ -155,4 +161,87 @@ async fn add_fault(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse 
 async fn clear_faults(shared: web::Data<Shared>) -> HttpResponse {
     shared.faults().clear();
     HttpResponse::NoContent().finish()
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> HttpResponse {
+    json(status, &serde_json::json!({"error": message.into()}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Activity {
+    user_id: String,
+    product: Product,
+    at: Option<DateTime<Utc>>,
+}
+
+/// `{"user_id","product","at"?}`: 200 with what was recorded, 404 for an unknown user, 400
+/// for anything else wrong.
+async fn record_activity(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse {
+    let a = match serde_json::from_slice::<Activity>(&body) {
+        Ok(a) => a,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    match shared.record_activity(&a.user_id, a.product, a.at) {
+        Ok(at) => ok(&serde_json::json!({"user_id": a.user_id, "product": a.product, "at": at})),
+        Err(e @ SimError::UnknownUser(_)) => error(StatusCode::NOT_FOUND, e.to_string()),
+        Err(e) => error(StatusCode::BAD_REQUEST, e.to_string()),
+    }
+}
+
+#[derive(Serialize)]
+struct Seats {
+    product: Product,
+    /// The limit set, if any.
+    limit: Option<u32>,
+    /// What grants are checked against: the limit, else the generated purchase.
+    seats: u32,
+    holders: u32,
+}
+
+fn seat_list(shared: &Shared) -> Vec<Seats> {
+    let t = shared.read();
+    Product::of(t.vendor)
+        .iter()
+        .map(|p| Seats {
+            product: *p,
+            limit: t.limits[p.bit()],
+            seats: t.seats_of(*p),
+            holders: t.holders[p.bit()],
+        })
+        .collect()
+}
+
+async fn seats(shared: web::Data<Shared>) -> HttpResponse {
+    ok(&seat_list(&shared))
+}
+
+/// `{"product","limit"}`, where `limit` is a seat count or null to remove the limit; the
+/// key is required so that a typo does not silently lift a limit. Answers like `GET`.
+async fn set_seats(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Limit {
+        product: Product,
+        limit: Option<u32>,
+    }
+    let present =
+        serde_json::from_slice::<serde_json::Value>(&body).is_ok_and(|v| v.get("limit").is_some());
+    if !present {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "expected {\"product\": …, \"limit\": N or null}",
+        );
+    }
+    let set = serde_json::from_slice::<Limit>(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|l| {
+            shared
+                .set_seat_limit(l.product, l.limit)
+                .map_err(|e| e.to_string())
+        });
+    match set {
+        Ok(()) => ok(&seat_list(&shared)),
+        Err(e) => error(StatusCode::BAD_REQUEST, e),
+    }
 }

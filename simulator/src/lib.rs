@@ -153,9 +153,35 @@ impl Simulator {
         self.shared.faults().clear();
     }
 
-    /// Regenerates the tenant and clears reclaims, faults, rate counters and the log.
+    /// Regenerates the tenant and clears reclaims, recorded activity, faults, rate counters
+    /// and the log; seat limits go back to the config's.
     pub fn reset(&self) {
         self.shared.reset();
+    }
+
+    /// Records that the user (`id` as the truth and the API give it) used `product` at
+    /// `at`, to the second: a meeting or webinar hosted, a GoTo Connect call placed or
+    /// answered, an Aha! access. From then on every activity endpoint reports it as it
+    /// reports generated activity, and the truth counts it in `last_activity`. `at` may
+    /// not be after `now()` nor before the user was created; the event has ended by the
+    /// time it is recorded. A Zoom meeting or webinar also records a sign-in.
+    pub fn record_activity(
+        &self,
+        user_id: &str,
+        product: Product,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.shared
+            .record_activity(user_id, product, Some(at))
+            .map(drop)
+    }
+
+    /// At most `limit` holders of `product` from now on; `None` removes the limit, leaving
+    /// the tenant's generated purchase (holders at start plus about 5%). A grant through the
+    /// vendor API past it gets the vendor's "no licences available" error; reclaims are
+    /// never limited, and a limit below the current holders takes no licence away.
+    pub fn set_seat_limit(&self, product: Product, limit: Option<u32>) -> Result<()> {
+        self.shared.set_seat_limit(product, limit)
     }
 
     /// The simulator clock (the tenant's "today" plus elapsed and skipped time).

@@ -81,7 +81,9 @@ fn user(t: &Tenant, idx: u32) -> User {
         email: t.email(idx),
         created_at: iso_millis(i64::from(u.created)),
         updated_at: iso_millis(i64::from(u.updated)),
-        accessed_at: (u.last[0] != 0).then(|| iso_millis(i64::from(u.last[0]))),
+        accessed_at: Some(t.last_activity(idx, 0))
+            .filter(|t| *t != 0)
+            .map(|t| iso_millis(i64::from(t))),
         product_roles,
         user_roles: [],
         enabled: u.status == UserStatus::Active,
@@ -195,9 +197,21 @@ pub(super) async fn update(
         }
         Some(Value::Bool(true)) => {
             let u = t.users[idx as usize];
+            let takes_seat =
+                aha_paid(u.roles, u.role, UserStatus::Active) && !t.has(idx, Product::AhaRoadmaps);
+            if takes_seat && !t.seat_free(Product::AhaRoadmaps) {
+                // Aha! documents no error for this (seats are bought in the Billing UI):
+                // a Rails-style 422 in the configured error style, message our own.
+                return Err(error(
+                    config,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unprocessable_entity",
+                    "No paid seats are available. Add seats in Billing settings to enable this user.",
+                ));
+            }
             t.users[idx as usize].status = UserStatus::Active;
             t.users[idx as usize].updated = now as u32;
-            if aha_paid(u.roles, u.role, UserStatus::Active) {
+            if takes_seat {
                 t.grant(idx, Product::AhaRoadmaps, now);
             }
         }

@@ -9,6 +9,7 @@ use crate::clock::iso;
 use crate::http::{ApiResult, Params, ok};
 use crate::paging::{Cursor, decode, encode, query_hash};
 use crate::state::Shared;
+use crate::tenant::activity::answered;
 
 const DAY: i64 = 86_400;
 /// Old Citrix docs cap history searches at 60 days; the current cap is unknown, so the
@@ -200,9 +201,10 @@ pub(super) async fn calls(shared: web::Data<Shared>, req: HttpRequest) -> ApiRes
                 "caller": if outbound { me.clone() } else { other.clone() },
                 "callee": if outbound { other } else { me },
             });
-            // About one call in eight goes unanswered: no answerTime then.
-            if r[3] % 8 != 7 {
-                call["answerTime"] = json!(iso(i64::from(r[1]) + 5));
+            // About one call in eight goes unanswered: no answerTime then. A recorded call
+            // can last under a minute, and is answered within it.
+            if answered(r[3]) {
+                call["answerTime"] = json!(iso(i64::from(r[1] + (r[2] * 60).min(5))));
             }
             call
         })

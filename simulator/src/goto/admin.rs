@@ -139,8 +139,8 @@ pub(super) async fn licenses(
                 "name": license_name(*p),
                 "description": format!("{} licence", license_name(*p)),
                 "products": [p.code()],
-                "seats": t.seats[bit],
-                "remaining": t.seats[bit].saturating_sub(t.holders[bit]),
+                "seats": t.seats_of(*p),
+                "remaining": t.seats_of(*p).saturating_sub(t.holders[bit]),
                 "enabled": true,
                 "type": "PAID",
                 "sku": format!("{}-STD", p.code().to_ascii_uppercase()),
@@ -225,10 +225,9 @@ pub(super) async fn update_user(
     if !removed.is_empty() {
         refuse_privileged(&t, idx)?;
     }
-    if let Some(full) = added
-        .iter()
-        .find(|p| t.holders[p.bit()] >= t.seats[p.bit()])
-    {
+    // The reference documents no error for a licence without free seats: GoTo's general
+    // shape with a 409 and a message of our own.
+    if let Some(full) = added.iter().find(|p| !t.seat_free(**p)) {
         return Err(error(
             StatusCode::CONFLICT,
             "BAD_REQUEST",

@@ -2,6 +2,10 @@
 //! events are replayed from a generator seeded by (seed, user, stream), newest first, ending
 //! exactly at the user's stored last activity. A year of events for 1M users would not fit
 //! the one-copy memory budget; replaying a user's month costs a few hundred nanoseconds.
+//! Activity a test records while the simulator runs is the exception: those few events are
+//! stored per user and stream and merged into the replay, so every endpoint serves them.
+
+use std::iter::Peekable;
 
 use super::Tenant;
 use crate::config::Vendor;
@@ -9,6 +13,11 @@ use crate::rng::{Rng, hash3};
 
 const DAY: f64 = 86_400.0;
 const YEAR: i64 = 365 * 86_400;
+/// Recorded events number their `seq` from here, far above any replayed position, so that
+/// their meeting, webinar and session ids never repeat a replayed event's.
+const RECORDED_SEQ: u32 = 1 << 30;
+/// The Zoom sign-in stream.
+const SIGN_IN: usize = 2;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Event {
@@ -19,6 +28,18 @@ pub(crate) struct Event {
     pub seq: u32,
     /// A small per-event number for varied fields (meeting type, call direction, ...).
     pub kind: u32,
+}
+
+impl Event {
+    /// Recorded through `Tenant::record_use` rather than replayed.
+    pub fn recorded(&self) -> bool {
+        self.seq >= RECORDED_SEQ
+    }
+}
+
+/// A GoTo Connect call with this `kind` was answered (about one in eight is missed).
+pub(crate) fn answered(kind: u32) -> bool {
+    kind % 8 != 7
 }
 
 /// Mean gap between events and the (min, span) of duration and participants per stream.
@@ -84,9 +105,94 @@ impl Iterator for Events {
     }
 }
 
+/// Two newest-first event streams merged into one.
+struct Merged<A: Iterator<Item = Event>, B: Iterator<Item = Event>> {
+    replayed: Peekable<A>,
+    recorded: Peekable<B>,
+}
+
+impl<A: Iterator<Item = Event>, B: Iterator<Item = Event>> Iterator for Merged<A, B> {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        let newer_recorded = match (self.replayed.peek(), self.recorded.peek()) {
+            (Some(a), Some(b)) => b.start > a.start,
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        if newer_recorded {
+            self.recorded.next()
+        } else {
+            self.replayed.next()
+        }
+    }
+}
+
 impl Tenant {
-    /// The user's events on `stream`, newest first; empty when never active.
-    pub fn events(&self, idx: u32, stream: usize) -> Events {
+    /// The user's events on `stream`, replayed and recorded, newest first; empty when
+    /// never active.
+    pub fn events(&self, idx: u32, stream: usize) -> impl Iterator<Item = Event> + '_ {
+        let recorded = self
+            .recorded
+            .get(&(idx, stream))
+            .map_or(&[][..], Vec::as_slice);
+        Merged {
+            replayed: self.replayed(idx, stream).peekable(),
+            recorded: recorded.iter().copied().peekable(),
+        }
+    }
+
+    /// The newest event on `stream` (Unix seconds, 0 = never), recorded ones included.
+    pub fn last_activity(&self, idx: u32, stream: usize) -> u32 {
+        let recorded = self
+            .recorded
+            .get(&(idx, stream))
+            .and_then(|v| v.first())
+            .map_or(0, |e| e.start as u32);
+        self.user(idx).last[stream].max(recorded)
+    }
+
+    /// Records that the user was active on `stream` at `at` (Unix seconds, at most `now`).
+    /// A Zoom meeting or webinar also records a sign-in, because hosting needs a signed-in
+    /// client and a generated user's last sign-in is never older than their last meeting.
+    pub fn record_use(&mut self, idx: u32, stream: usize, at: i64, now: i64) {
+        self.record_event(idx, stream, at, now);
+        if self.vendor == Vendor::Zoom && stream != SIGN_IN {
+            self.record_event(idx, SIGN_IN, at, now);
+        }
+    }
+
+    fn record_event(&mut self, idx: u32, stream: usize, at: i64, now: i64) {
+        let shape = shape(self.vendor, stream);
+        let list = self.recorded.entry((idx, stream)).or_default();
+        let n = list.len() as u32;
+        let mut rng = Rng::new(hash3(
+            self.seed ^ 0x4EC0_4D00,
+            u64::from(idx),
+            (stream as u64) << 32 | u64::from(n),
+        ));
+        let minutes = shape.minutes.0 + rng.below(u64::from(shape.minutes.1)) as u32;
+        let participants = shape.participants.0 + rng.below(u64::from(shape.participants.1)) as u32;
+        let mut kind = rng.below(1000) as u32;
+        if !answered(kind) {
+            // A recorded call is one the user placed or answered: a missed call is no use.
+            kind -= 1;
+        }
+        let event = Event {
+            start: at,
+            // It has happened by the time it is recorded, so the endpoints that leave out
+            // running meetings (GoTo's) report it at once, as they do every replayed event.
+            minutes: minutes.min(((now - at).max(0) / 60) as u32),
+            participants,
+            seq: RECORDED_SEQ + n,
+            kind,
+        };
+        let at_or_after = list.partition_point(|e| e.start >= at);
+        list.insert(at_or_after, event);
+    }
+
+    /// The user's replayed (generated) events on `stream`, newest first.
+    fn replayed(&self, idx: u32, stream: usize) -> Events {
         let u = self.user(idx);
         let last = u.last[stream];
         let floor = i64::from(u.created).max(self.anchor - YEAR);
@@ -117,6 +223,7 @@ impl Tenant {
 
 #[cfg(test)]
 mod tests {
+    use super::answered;
     use crate::config::Vendor;
     use crate::tenant::Tenant;
 
@@ -137,5 +244,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn recorded_events_merge_into_the_replay_newest_first() {
+        let mut t = Tenant::generate(Vendor::GoTo, 200, 7, 1_780_000_000);
+        let idx = (0..200u32).find(|i| t.user(*i).last[2] != 0).unwrap();
+        let last = i64::from(t.user(idx).last[2]);
+        let replayed: Vec<i64> = t.events(idx, 2).map(|e| e.start).collect();
+        for at in [last - 3_600, t.anchor, last - 86_400 * 2] {
+            t.record_use(idx, 2, at, t.anchor);
+        }
+        let merged: Vec<_> = t.events(idx, 2).collect();
+        assert_eq!(merged.len(), replayed.len() + 3);
+        assert!(merged.windows(2).all(|w| w[0].start >= w[1].start));
+        assert_eq!(merged[0].start, t.anchor);
+        assert_eq!(merged[0].minutes, 0, "recorded at now: already over");
+        assert_eq!(t.last_activity(idx, 2), t.anchor as u32);
+        assert!(
+            merged
+                .iter()
+                .filter(|e| e.recorded())
+                .all(|e| answered(e.kind))
+        );
+        let replayed_again: Vec<i64> = merged
+            .iter()
+            .filter(|e| !e.recorded())
+            .map(|e| e.start)
+            .collect();
+        assert_eq!(replayed_again, replayed, "the replay is untouched");
     }
 }

@@ -90,7 +90,9 @@ impl Tenant {
             by_status,
             holders,
             seats,
+            limits: [None; 8],
             reclaims: Vec::new(),
+            recorded: Default::default(),
         }
     }
 }

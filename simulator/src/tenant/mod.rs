@@ -7,12 +7,15 @@ pub(crate) use generate::aha_paid;
 pub(crate) mod ids;
 pub(crate) mod names;
 
+use std::collections::BTreeMap;
+
 use chrono::{Months, NaiveDate};
 
 use crate::clock::ts;
 use crate::config::Vendor;
 use crate::rng::hash3;
 use crate::truth::{Product, Reclaim, Subscription, TruthUser, UserRole, UserStatus};
+use activity::Event;
 use ids::Ids;
 use names::{DEPTS, FIRST, LAST, TIMEZONES};
 
@@ -56,7 +59,12 @@ pub(crate) struct Tenant {
     /// Current holders and purchased seats per licence bit.
     pub holders: [u32; 8],
     pub seats: [u32; 8],
+    /// Seat limits set through `SimConfig::seat_limit` or the control API; each replaces
+    /// the purchased count of its licence bit.
+    pub limits: [Option<u32>; 8],
     pub reclaims: Vec<Reclaim>,
+    /// Activity recorded while running, per (user, stream), newest first.
+    pub recorded: BTreeMap<(u32, usize), Vec<Event>>,
 }
 
 pub(crate) fn status_index(s: UserStatus) -> usize {
@@ -129,6 +137,28 @@ impl Tenant {
         self.user(idx).licenses & (1 << product.bit()) != 0
     }
 
+    /// The user with this vendor id (as `id` returns it), pending Zoom users included.
+    pub fn find_id(&self, id: &str) -> Option<u32> {
+        match self.vendor {
+            Vendor::Zoom => self.ids.parse_zoom(id),
+            Vendor::GoTo => self.ids.parse_goto(id),
+            Vendor::Aha => self.ids.parse_aha(id),
+        }
+    }
+
+    /// Seats of `product` the account may fill: the limit if one is set, else the
+    /// purchased count.
+    pub fn seats_of(&self, product: Product) -> u32 {
+        let bit = product.bit();
+        self.limits[bit].unwrap_or(self.seats[bit])
+    }
+
+    /// Whether granting `product` to one more user stays within its seats. Only grants
+    /// ask: a reclaim is never limited, and a limit below the holders takes no seat away.
+    pub fn seat_free(&self, product: Product) -> bool {
+        self.holders[product.bit()] < self.seats_of(product)
+    }
+
     /// The vendor's id for the user, as a string.
     pub fn id(&self, idx: u32) -> String {
         match self.vendor {
@@ -199,7 +229,9 @@ impl Tenant {
             .iter()
             .filter(|p| self.has(idx, **p))
             .map(|p| {
-                let last = Tenant::stream_of(*p).map(|s| u.last[s]).filter(|t| *t != 0);
+                let last = Tenant::stream_of(*p)
+                    .map(|s| self.last_activity(idx, s))
+                    .filter(|t| *t != 0);
                 let horizon = self.horizon(*p, now);
                 Subscription {
                     product: *p,
@@ -212,8 +244,9 @@ impl Tenant {
                 }
             })
             .collect();
+        let signed_in = self.last_activity(idx, 2);
         let last_login =
-            (self.vendor == Vendor::Zoom && u.last[2] != 0).then(|| ts(i64::from(u.last[2])));
+            (self.vendor == Vendor::Zoom && signed_in != 0).then(|| ts(i64::from(signed_in)));
         TruthUser {
             id: self.id(idx),
             email: self.email(idx),

@@ -300,8 +300,9 @@ fn sign_ins(t: &Tenant, w: &Window) -> Vec<[u32; 4]> {
             if e.start < w.end() {
                 rows.push([idx, e.start as u32, 0, e.seq]);
             }
-            // The latest session may still be open at "now": no sign-out yet.
-            if out < w.end() && out <= t.anchor {
+            // The latest session may still be open at "now": no sign-out yet. A recorded
+            // sign-in's session is taken to be still open.
+            if out < w.end() && out <= t.anchor && !e.recorded() {
                 rows.push([idx, out as u32, 1, e.seq]);
             }
         }

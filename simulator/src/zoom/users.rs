@@ -159,6 +159,21 @@ fn refuse_privileged(t: &Tenant, idx: u32) -> Result<(), ApiError> {
     }
 }
 
+/// 400 when no licence is left to assign. The reference lists 2033, 2034, 2038 and 3412 as
+/// the seat-limit codes of `PATCH /users/{userId}` without saying which is which, and no
+/// code for the settings PATCH: 2033 stands for the Licensed type, 3412 for the webinar
+/// add-on, and the messages are ours. A connector should treat all four alike.
+fn no_seats(product: Product) -> ApiError {
+    let (code, message) = match product {
+        Product::ZoomWebinar => (
+            3412,
+            "Not enough Webinar licenses to assign one to this user.",
+        ),
+        _ => (2033, "Not enough seats to assign a license."),
+    };
+    error(StatusCode::BAD_REQUEST, code, message)
+}
+
 /// `PATCH /users/{userId}` `{"type":1}` downgrades to Basic (the webinar add-on goes with
 /// the licence); `{"type":2}` restores it. 204 and no body.
 pub(super) async fn update(
@@ -197,13 +212,8 @@ pub(super) async fn update(
             t.revoke(idx, Product::ZoomMeetings, now, &request);
         }
         Some(2) => {
-            let bit = Product::ZoomMeetings.bit();
-            if !t.has(idx, Product::ZoomMeetings) && t.holders[bit] >= t.seats[bit] {
-                return Err(error(
-                    StatusCode::BAD_REQUEST,
-                    2033,
-                    "Not enough seats to assign a license.",
-                ));
+            if !t.has(idx, Product::ZoomMeetings) && !t.seat_free(Product::ZoomMeetings) {
+                return Err(no_seats(Product::ZoomMeetings));
             }
             if t.user(idx).status != UserStatus::Active {
                 return Err(invalid_field("type"));
@@ -251,6 +261,9 @@ pub(super) async fn update_settings(
                     1109,
                     "User is not a paid user.",
                 ));
+            }
+            if !t.has(idx, Product::ZoomWebinar) && !t.seat_free(Product::ZoomWebinar) {
+                return Err(no_seats(Product::ZoomWebinar));
             }
             t.grant(idx, Product::ZoomWebinar, now);
         }

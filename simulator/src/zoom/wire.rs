@@ -111,7 +111,7 @@ pub(super) fn user(t: &Tenant, idx: u32, now: i64) -> User<'_> {
         });
     }
     let created = iso(i64::from(u.created));
-    let last_login = u.last[2];
+    let last_login = t.last_activity(idx, 2);
     User {
         id: (!pending).then(|| t.ids.zoom(idx)),
         first_name: t.first_name(idx),

@@ -6,5 +6,7 @@ mod common;
 mod control;
 mod faults;
 mod goto;
+mod recorded_activity;
+mod seat_limits;
 mod zoom;
 mod zoom_reports;
