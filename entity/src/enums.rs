@@ -82,21 +82,28 @@ string_enum! {
 string_enum! {
     /// State of a removal candidate.
     CandidateState {
-        /// Needs a person: a failed reclaim, or a notice that cannot be sent.
+        /// Needs a person: the vendor refused the reclaim (its message and code are on the
+        /// candidate), or a notice could not be sent. `retry` makes it `READY` again.
         AttentionRequired = "ATTENTION_REQUIRED",
-        /// May be reclaimed.
+        /// Flagged and cleared to go: a reclaimer (or the rule, when it reclaims by itself)
+        /// may reclaim it now.
         Ready = "READY",
-        /// The user was notified; waiting for the notice period to pass.
+        /// The holder was told and may keep or release the seat; silence means reclaim after
+        /// the rule's waiting days.
         AwaitingUser = "AWAITING_USER",
-        /// Waiting for an approver.
+        /// The rule requires approval (or the holder asked to keep it): an approver decides.
         AwaitingApproval = "AWAITING_APPROVAL",
-        /// The reclaim was sent to the vendor and is being confirmed.
+        /// The product has no reclaim API: an admin removes the seat at the vendor by hand,
+        /// then completes the candidate.
         AwaitingRevocation = "AWAITING_REVOCATION",
-        /// Reclaimed.
+        /// Claimed by a reclaim run, which is at the vendor with it now.
+        Reclaiming = "RECLAIMING",
+        /// Reclaimed: the vendor no longer lists the seat; the saving is realised.
         ClosedComplete = "CLOSED_COMPLETE",
-        /// Not reclaimed and no longer pursued.
+        /// Not reclaimed and no longer pursued: rejected, skipped, the seat left some other
+        /// way, or its profile was deleted.
         ClosedSkipped = "CLOSED_SKIPPED",
-        /// Activity came back before the reclaim ran.
+        /// Qualifying activity came back before the reclaim ran.
         ClosedCanceled = "CLOSED_CANCELED",
     }
 }

@@ -25,6 +25,11 @@ pub struct Model {
     pub reclaim: bool,
     /// How many days of activity the first download looks back.
     pub activity_look_back_days: i32,
+    /// Start of the activity history pulled without a gap (the first successful pull's
+    /// window start); `None` until a pull succeeds.
+    pub activity_covered_from: Option<DateTimeUtc>,
+    /// End of that history: the latest successful pull's window end.
+    pub activity_covered_to: Option<DateTimeUtc>,
     /// When the connection last validated successfully.
     pub validated_at: Option<DateTimeUtc>,
     /// Outcome of the last validation, per check.

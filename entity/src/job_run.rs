@@ -41,6 +41,12 @@ pub struct Model {
     pub errors: i64,
     /// Vendor API requests made.
     pub requests_made: i64,
+    /// Removal candidates reclaimed (reclaim runs).
+    pub reclaimed: i64,
+    /// Removal candidates skipped: the seat was already gone, or the subscription closed.
+    pub skipped: i64,
+    /// Removal candidates canceled because activity came back.
+    pub canceled: i64,
     /// Why it failed.
     #[sea_orm(column_type = "Text", nullable)]
     pub error: Option<String>,

@@ -14,6 +14,7 @@ pub mod license_position;
 pub mod oauth_state;
 pub mod reclamation_rule;
 pub mod removal_candidate;
+pub mod removal_candidate_event;
 pub mod scheduled_job;
 pub mod software_model;
 pub mod software_subscription;
@@ -35,6 +36,7 @@ pub mod prelude {
     pub use super::license_position::Entity as LicensePosition;
     pub use super::reclamation_rule::Entity as ReclamationRule;
     pub use super::removal_candidate::Entity as RemovalCandidate;
+    pub use super::removal_candidate_event::Entity as RemovalCandidateEvent;
     pub use super::scheduled_job::Entity as ScheduledJob;
     pub use super::software_model::Entity as SoftwareModel;
     pub use super::software_subscription::Entity as SoftwareSubscription;

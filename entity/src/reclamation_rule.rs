@@ -24,6 +24,11 @@ pub struct Model {
     pub require_approval: bool,
     /// Whether the rule runs.
     pub active: bool,
+    /// Narrows the rule (email domains in or not in, identifiers); `None` for every seat.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub condition: Option<Json>,
+    /// Whether candidates that need nobody's answer are reclaimed without a person asking.
+    pub auto_reclaim: bool,
     /// When the rule was created.
     pub created_at: DateTimeUtc,
     /// When the rule last changed.

@@ -47,6 +47,20 @@ pub struct Model {
     pub close_reason: Option<String>,
     /// When the row last changed.
     pub updated_at: DateTimeUtc,
+    /// The reclaim run that claimed it, while it is `RECLAIMING` (kept afterwards).
+    pub reclaim_run_id: Option<i64>,
+    /// When the reclaim run was about to call the vendor: set before the call, so a run
+    /// resumed after a crash knows to check the seat before calling again.
+    pub vendor_call_at: Option<DateTimeUtc>,
+    /// What a person must look at, while `ATTENTION_REQUIRED`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub attention_reason: Option<String>,
+    /// The vendor's error code of the last refusal.
+    pub vendor_code: Option<String>,
+    /// What the reclaim saved per month, in minor units of `currency`.
+    pub realised_savings_minor: Option<i64>,
+    /// When the vendor confirmed the reclaim.
+    pub reclaimed_at: Option<DateTimeUtc>,
 }
 
 /// Relations of `removal_candidate`.

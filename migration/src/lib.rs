@@ -23,6 +23,7 @@ mod m20261122_000017_create_audit_log;
 mod m20261122_000018_create_oauth_state;
 mod m20261122_000019_compact_activity_events;
 mod m20261123_000020_activity_event_unreferenced;
+mod m20261204_000021_reclamation;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000018_create_oauth_state::Migration),
             Box::new(m20261122_000019_compact_activity_events::Migration),
             Box::new(m20261123_000020_activity_event_unreferenced::Migration),
+            Box::new(m20261204_000021_reclamation::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use sea_orm::{
 use support::{at, on_fresh_postgres, on_fresh_sqlite, with_database};
 
 /// Every table the migrations create.
-const TABLES: [&str; 18] = [
+const TABLES: [&str; 19] = [
     "activity_event",
     "api_token",
     "audit_log",
@@ -24,6 +24,7 @@ const TABLES: [&str; 18] = [
     "license_position",
     "reclamation_rule",
     "removal_candidate",
+    "removal_candidate_event",
     "scheduled_job",
     "software_model",
     "software_subscription",
@@ -163,6 +164,8 @@ async fn entities_round_trip(db: &DatabaseConnection) {
         download_activity: Set(true),
         reclaim: Set(true),
         activity_look_back_days: Set(180),
+        activity_covered_from: Set(None),
+        activity_covered_to: Set(None),
         validated_at: Set(None),
         last_validation: Set(Some(serde_json::json!({"download": "ok"}))),
         published_at: Set(None),
