@@ -135,6 +135,8 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
                 vendor: Some(vendor),
                 alias_id: Some(alias.id),
                 activity_look_back_days: Some(180),
+                // One tenant shows candidates tracked with nothing sent to the vendor.
+                reclaim: Some(vendor != Vendor::GoTo),
                 ..Default::default()
             },
         )

@@ -188,6 +188,9 @@ pub async fn enqueue_in(
                 unrecognized: Set(0),
                 errors: Set(0),
                 requests_made: Set(0),
+                reclaimed: Set(0),
+                skipped: Set(0),
+                canceled: Set(0),
                 error: Set(None),
                 detail: Set(Some(with_attempt(None, 1))),
                 queued_at: Set(Utc::now()),
@@ -267,6 +270,9 @@ fn apply_counts(run: &mut job_run::Model, counts: &RunCounts) {
     run.unrecognized = counts.unrecognized;
     run.errors = counts.errors;
     run.requests_made = counts.requests_made;
+    run.reclaimed = counts.reclaimed;
+    run.skipped = counts.skipped;
+    run.canceled = counts.canceled;
 }
 
 /// Writes `run`'s state, progress, counts, error and timings, if it is still `from`.
@@ -286,6 +292,9 @@ async fn save_from(db: &DatabaseConnection, run: &job_run::Model, from: JobState
         .col_expr(C::Unrecognized, Expr::value(run.unrecognized))
         .col_expr(C::Errors, Expr::value(run.errors))
         .col_expr(C::RequestsMade, Expr::value(run.requests_made))
+        .col_expr(C::Reclaimed, Expr::value(run.reclaimed))
+        .col_expr(C::Skipped, Expr::value(run.skipped))
+        .col_expr(C::Canceled, Expr::value(run.canceled))
         .col_expr(C::Error, Expr::value(run.error.clone()))
         .col_expr(C::Detail, Expr::value(run.detail.clone()))
         .col_expr(C::FinishedAt, Expr::value(run.finished_at))

@@ -91,7 +91,8 @@ pub async fn validate(state: &AppState, actor: &Principal, profile_id: i64) -> R
 }
 
 /// Publishes a validated profile: its schedules, a reclamation rule for each of its
-/// vendor's known software models that has none, and its first download.
+/// vendor's known software models with an activity source that has none, and its first
+/// download (whose success queues the first activity pull).
 pub async fn publish(
     state: &AppState,
     actor: &Principal,
@@ -118,11 +119,14 @@ pub async fn publish(
     let connector = connections::connector_for(state, &profile)
         .await
         .map_err(into_app_error)?;
-    let models: std::collections::BTreeSet<i64> =
-        catalog::ensure_models(&txn, profile.vendor, connector.products())
-            .await?
-            .into_values()
-            .collect();
+    let map = catalog::ensure_models(&txn, profile.vendor, connector.products()).await?;
+    // A product with no activity source is never judged idle, so it gets no rule.
+    let models: std::collections::BTreeSet<i64> = connector
+        .products()
+        .iter()
+        .filter(|p| p.signal != crate::connectors::ActivitySignal::None)
+        .filter_map(|p| map.get(p.identifier).copied())
+        .collect();
     let mut rules = 0;
     for model in models {
         let created = reclamation_rule::Entity::insert(reclamation_rule::ActiveModel {
@@ -133,6 +137,8 @@ pub async fn publish(
             notify_wait_days: Set(0),
             require_approval: Set(false),
             active: Set(true),
+            auto_reclaim: Set(false),
+            condition: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -179,6 +185,26 @@ pub async fn delete(state: &AppState, actor: &Principal, profile_id: i64) -> Res
     profiles::get(&state.db, profile_id).await?;
     crate::jobs::cancel_profile_runs(state, profile_id).await?;
     profiles::delete(&state.db, actor, profile_id).await
+}
+
+/// After a successful download: a profile whose activity was never pulled gets its first
+/// pull now, so a new tenant is not shown as "never active" until the next daily run.
+pub async fn after_download(state: &AppState, profile_id: i64) {
+    let Ok(profile) = profiles::get(&state.db, profile_id).await else {
+        return;
+    };
+    if !profile.download_activity || profile.activity_covered_to.is_some() {
+        return;
+    }
+    if let Err(err) =
+        crate::jobs::enqueue(state, None, Some(profile_id), JobKind::PullActivity, None).await
+    {
+        tracing::warn!(
+            profile = profile_id,
+            "first activity pull not queued: {}",
+            err.message()
+        );
+    }
 }
 
 fn into_app_error(err: SyncError) -> AppError {

@@ -2,7 +2,6 @@
 
 pub mod aliases;
 pub mod audit;
-pub mod candidates;
 pub mod connections;
 pub mod db_errors;
 pub mod entitlements;
@@ -17,6 +16,7 @@ pub mod money;
 pub mod oauth;
 pub mod page;
 pub mod profiles;
+pub mod reclamation;
 pub mod reclamation_rules;
 pub mod software_models;
 pub mod subscriptions;

@@ -12,6 +12,7 @@ use sea_orm::{
 use crate::domain::audit;
 use crate::domain::db_errors::ConflictOnUnique;
 use crate::domain::page::{Page, PageRequest, find, keyset};
+pub use crate::domain::reclamation::Condition;
 use crate::domain::software_models::MAX_NAME_LEN;
 use crate::domain::tokens::Principal;
 use crate::domain::validate;
@@ -37,6 +38,8 @@ pub struct NewRule {
     pub notify_wait_days: i32,
     pub require_approval: bool,
     pub active: bool,
+    pub auto_reclaim: bool,
+    pub condition: Option<Condition>,
 }
 
 /// Changes to a rule; `None` leaves a field as it is.
@@ -48,6 +51,54 @@ pub struct RulePatch {
     pub notify_wait_days: Option<i32>,
     pub require_approval: Option<bool>,
     pub active: Option<bool>,
+    pub auto_reclaim: Option<bool>,
+    /// `Some` of an empty condition removes the rule's.
+    pub condition: Option<Condition>,
+}
+
+/// At most this many entries in each list of a condition.
+const CONDITION_ENTRIES: usize = 200;
+
+/// A condition as stored: domains in lower case, no blanks; `None` when it narrows nothing.
+fn checked_condition(condition: Option<&Condition>) -> Result<Option<serde_json::Value>> {
+    let Some(c) = condition else {
+        return Ok(None);
+    };
+    let clean = |field: &str, list: &[String], lower: bool| -> Result<Vec<String>> {
+        if list.len() > CONDITION_ENTRIES {
+            return Err(AppError::bad_input(
+                field,
+                format!("at most {CONDITION_ENTRIES} entries"),
+            ));
+        }
+        list.iter()
+            .map(|v| {
+                let v = v.trim().trim_start_matches('@');
+                if v.is_empty() || v.len() > 253 || v.contains(char::is_whitespace) {
+                    return Err(AppError::bad_input(
+                        field,
+                        format!("`{v}` is not a valid entry"),
+                    ));
+                }
+                Ok(if lower {
+                    v.to_ascii_lowercase()
+                } else {
+                    v.to_owned()
+                })
+            })
+            .collect()
+    };
+    let c = Condition {
+        email_domains_in: clean("condition.emailDomainsIn", &c.email_domains_in, true)?,
+        email_domains_not_in: clean("condition.emailDomainsNotIn", &c.email_domains_not_in, true)?,
+        identifiers: clean("condition.identifiers", &c.identifiers, false)?,
+    };
+    if c == Condition::default() {
+        return Ok(None);
+    }
+    serde_json::to_value(c)
+        .map(Some)
+        .map_err(AppError::internal)
 }
 
 impl RulePatch {
@@ -62,6 +113,8 @@ impl RulePatch {
             ("notifyWaitDays", self.notify_wait_days.is_some()),
             ("requireApproval", self.require_approval.is_some()),
             ("active", self.active.is_some()),
+            ("autoReclaim", self.auto_reclaim.is_some()),
+            ("condition", self.condition.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, set)| set.then_some(name))
@@ -128,6 +181,7 @@ pub async fn create(db: &impl ConnectionTrait, input: &NewRule) -> Result<reclam
         .as_deref()
         .map(|n| validate::name("name", n, MAX_NAME_LEN))
         .transpose()?;
+    let condition = checked_condition(input.condition.as_ref())?;
     let model = software_model::Entity::find_by_id(input.software_model_id)
         .one(db)
         .await?
@@ -141,6 +195,8 @@ pub async fn create(db: &impl ConnectionTrait, input: &NewRule) -> Result<reclam
         notify_wait_days: Set(input.notify_wait_days),
         require_approval: Set(input.require_approval),
         active: Set(input.active),
+        auto_reclaim: Set(input.auto_reclaim),
+        condition: Set(condition),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -211,6 +267,12 @@ pub async fn update_audited(
     }
     if let Some(v) = patch.active {
         active.active = Set(v);
+    }
+    if let Some(v) = patch.auto_reclaim {
+        active.auto_reclaim = Set(v);
+    }
+    if patch.condition.is_some() {
+        active.condition = Set(checked_condition(patch.condition.as_ref())?);
     }
     active.updated_at = Set(Utc::now());
     let row = active.update(&txn).await?;

@@ -13,6 +13,7 @@ use tracing::Instrument;
 use super::JobQueue;
 use crate::domain::job_runs::{self, MAX_ATTEMPTS, Outcome, Start};
 use crate::domain::sync::{self, Progress, ProgressSink, RunCounts, SyncError};
+use crate::domain::{lifecycle, reclamation};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 
@@ -46,6 +47,7 @@ fn backoff(base: Duration, failed_attempt: i32) -> Duration {
 
 async fn call(
     state: &AppState,
+    run_id: i64,
     kind: JobKind,
     profile_id: Option<i64>,
     sink: &RunSink<'_>,
@@ -59,8 +61,13 @@ async fn call(
         JobKind::DownloadSubscriptions => {
             sync::download_subscriptions(state, profile()?, sink).await
         }
-        JobKind::PullActivity => sync::pull_activity(state, profile()?, sink).await,
-        JobKind::Reclaim | JobKind::Reconcile => Err(SyncError::Precondition(format!(
+        JobKind::PullActivity => {
+            let counts = sync::pull_activity(state, profile()?, sink).await?;
+            reclamation::evaluate_after_pull(state, profile()?, run_id).await;
+            Ok(counts)
+        }
+        JobKind::Reclaim => reclamation::reclaim_run(state, run_id, profile()?, sink).await,
+        JobKind::Reconcile => Err(SyncError::Precondition(format!(
             "{kind} runs are not handled by this version"
         ))),
     }
@@ -90,7 +97,7 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
             state,
             run: Mutex::new(run),
         };
-        let result = AssertUnwindSafe(call(state, kind, profile_id, &sink))
+        let result = AssertUnwindSafe(call(state, run_id, kind, profile_id, &sink))
             .catch_unwind()
             .await;
         let mut run = sink.run.into_inner();
@@ -134,6 +141,12 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
             run.finished_at.get_or_insert_with(chrono::Utc::now);
         }
         state.jobs.events.publish(&run).await;
+        // What follows a success starts once subscribers have seen it.
+        if let (JobState::Succeeded, JobKind::DownloadSubscriptions, Some(profile)) =
+            (run.state, run.kind, run.profile_id)
+        {
+            lifecycle::after_download(state, profile).await;
+        }
         Ok(())
     }
     .instrument(span)

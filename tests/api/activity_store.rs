@@ -73,7 +73,7 @@ async fn events_are_stored_once_and_last_activity_only_moves_forward(app: TestAp
         // A kind the Meetings licence does not count, with no vendor reference.
         ActivityRecord {
             external_ref: None,
-            ..event(ada, ActivityKind::WebinarHosted, days_ago(1), "")
+            ..event(ada, ActivityKind::CallMade, days_ago(1), "")
         },
         event("bob", ActivityKind::MeetingHosted, days_ago(2), "m2"),
     ];
@@ -122,7 +122,7 @@ async fn events_are_stored_once_and_last_activity_only_moves_forward(app: TestAp
                 Some("m1\t'\"{ü}".to_owned())
             ),
             (
-                Some(ActivityKind::WebinarHosted),
+                Some(ActivityKind::CallMade),
                 days_ago(1).timestamp_millis(),
                 None
             ),

@@ -93,7 +93,7 @@ pub async fn candidate(
         currency: Set("USD".into()),
         opened_at: Set(now),
         notified_at: Set(None),
-        closed_at: Set(None),
+        closed_at: Set(state.is_closed().then_some(now)),
         close_reason: Set(None),
         updated_at: Set(now),
         ..Default::default()

@@ -17,6 +17,7 @@ mod jobs_schedule;
 mod jobs_support;
 mod jobs_sync;
 mod operations;
+mod reclamation;
 mod role_matrix;
 mod schema_file;
 mod subscriptions;

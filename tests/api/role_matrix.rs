@@ -58,6 +58,13 @@ fn table() -> Vec<(&'static str, &'static str, String)> {
         ("deleteSubscriptionUserExclusion", "ADMIN", format!("deleteSubscriptionUserExclusion({id})")),
         ("runDownloadSubscriptions", "INTEGRATOR|ADMIN", r#"runDownloadSubscriptions(profileId: "eA") { id }"#.into()),
         ("runPullActivity", "INTEGRATOR|ADMIN", r#"runPullActivity(profileId: "eA") { id }"#.into()),
+        ("evaluateReclamationRules", "RECLAIMER|ADMIN", r#"evaluateReclamationRules(profileId: "eA") { flagged }"#.into()),
+        ("reclaimRemovalCandidates", "RECLAIMER", r#"reclaimRemovalCandidates(ids: ["eA"]) { id }"#.into()),
+        ("approveRemovalCandidates", "RECLAIMER", r#"approveRemovalCandidates(ids: ["eA"]) { id }"#.into()),
+        ("rejectRemovalCandidates", "RECLAIMER", r#"rejectRemovalCandidates(ids: ["eA"]) { id }"#.into()),
+        ("skipRemovalCandidates", "RECLAIMER", r#"skipRemovalCandidates(ids: ["eA"]) { id }"#.into()),
+        ("completeRemovalCandidates", "RECLAIMER", r#"completeRemovalCandidates(ids: ["eA"]) { id }"#.into()),
+        ("retryRemovalCandidates", "RECLAIMER", r#"retryRemovalCandidates(ids: ["eA"]) { id }"#.into()),
     ]
 }
 

@@ -81,6 +81,7 @@ pub async fn pull_activity(
     ingest.flush(db, profile_id, &mut counts).await?;
 
     counts.updated += roll_up(db, &subs, &kinds, &ingest.latest).await?;
+    record_coverage(db, &profile, since, now).await?;
     counts.requests_made = connector.requests_made() as i64;
     progress
         .report(&Progress {
@@ -316,6 +317,32 @@ async fn roll_up(
     let moved = move_last_activity_forward_many(&txn, &moves).await?;
     txn.commit().await?;
     Ok(moved as i64)
+}
+
+/// Extends the profile's gap-free activity history with the window just pulled; a window
+/// that starts after the history ends (pulls failed for longer than the look-back) starts
+/// it again.
+async fn record_coverage(
+    db: &DatabaseConnection,
+    profile: &integration_profile::Model,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<(), SyncError> {
+    use integration_profile::Column as P;
+    let from = match (profile.activity_covered_from, profile.activity_covered_to) {
+        (Some(from), Some(to)) if since <= to => from.min(since),
+        _ => since,
+    };
+    integration_profile::Entity::update_many()
+        .col_expr(
+            P::ActivityCoveredFrom,
+            sea_orm::sea_query::Expr::value(from),
+        )
+        .col_expr(P::ActivityCoveredTo, sea_orm::sea_query::Expr::value(until))
+        .filter(P::Id.eq(profile.id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The look-back, shortened to just before the previous successful pull when there is one.

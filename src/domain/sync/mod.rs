@@ -33,6 +33,10 @@ pub struct RunCounts {
     pub unrecognized: i64,
     pub errors: i64,
     pub requests_made: i64,
+    /// Reclaim runs: candidates reclaimed, closed without a call, canceled.
+    pub reclaimed: i64,
+    pub skipped: i64,
+    pub canceled: i64,
 }
 
 /// Progress of a run: how many units (vendor pages) are done, of how many.

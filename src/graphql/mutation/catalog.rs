@@ -3,9 +3,11 @@
 
 mod exclusions;
 mod models;
-mod rules;
+pub(crate) mod rules;
 
 use async_graphql::MergedObject;
+
+pub use rules::RuleConditionInput;
 
 /// Every catalog mutation.
 #[derive(MergedObject, Default)]

@@ -3,9 +3,12 @@
 mod catalog;
 mod integrations;
 mod jobs;
+mod reclamation;
 mod tokens;
 
 use async_graphql::MergedObject;
+
+pub use catalog::RuleConditionInput;
 
 /// The root of all mutations.
 #[derive(MergedObject, Default)]
@@ -17,4 +20,5 @@ pub struct MutationRoot(
     integrations::OAuthMutation,
     catalog::CatalogMutation,
     jobs::JobMutation,
+    reclamation::ReclamationMutation,
 );

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Object};
 use entity::enums::{CandidateState, JobKind, JobState, Role, Vendor};
 
-use crate::domain::{audit, candidates, jobs, subscriptions};
+use crate::domain::{audit, jobs, reclamation, subscriptions};
 use crate::graphql::context::{RoleGuard, principal, state};
 use crate::graphql::relay::{Conn, PageArgs, connection, expect_id};
 use crate::graphql::types::{
@@ -93,6 +93,7 @@ impl InventoryQuery {
         #[graphql(desc = "Any of these states.")] states: Option<Vec<CandidateState>>,
         profile_id: Option<ID>,
         software_model_id: Option<ID>,
+        #[graphql(desc = "Flagged by this reclamation rule.")] rule_id: Option<ID>,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,
@@ -102,12 +103,13 @@ impl InventoryQuery {
         let st = state(ctx);
         let req =
             PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
-        let filter = candidates::CandidateFilter {
+        let filter = reclamation::CandidateFilter {
             states,
             profile_id: opt_id(profile_id, "IntegrationProfile", "profileId")?,
             software_model_id: opt_id(software_model_id, "SoftwareModel", "softwareModelId")?,
+            rule_id: opt_id(rule_id, "ReclamationRule", "ruleId")?,
         };
-        let page = candidates::list(&st.db, &filter, &req).await?;
+        let page = reclamation::list(&st.db, &filter, &req).await?;
         Ok(connection(page, |m| m.id, RemovalCandidate::from))
     }
 

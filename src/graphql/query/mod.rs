@@ -4,6 +4,7 @@ mod catalog;
 mod integrations;
 mod inventory;
 mod node;
+mod reclamation;
 mod tokens;
 
 use async_graphql::MergedObject;
@@ -16,4 +17,5 @@ pub struct QueryRoot(
     integrations::IntegrationQuery,
     inventory::InventoryQuery,
     catalog::CatalogQuery,
+    reclamation::ReclamationQuery,
 );

@@ -4,12 +4,12 @@ use async_graphql::{Context, ID, Object};
 use entity::enums::Role;
 
 use crate::domain::exclusions::{identifiers, users};
-use crate::domain::{aliases, candidates, jobs, profiles, subscriptions, tokens};
+use crate::domain::{aliases, jobs, profiles, reclamation, subscriptions, tokens};
 use crate::domain::{entitlements, license_positions, reclamation_rules, software_models};
 use crate::error::{AppError, Result};
 use crate::graphql::context::{principal, state};
 use crate::graphql::relay::parse_global_id;
-use crate::graphql::types::Node;
+use crate::graphql::types::{Node, RemovalCandidate};
 
 /// `NOT_FOUND` becomes null, as Relay expects; other failures stay errors.
 fn found<M, T: From<M>>(result: Result<M>, wrap: impl FnOnce(T) -> Node) -> Result<Option<Node>> {
@@ -45,7 +45,9 @@ impl NodeQuery {
                 subscriptions::get_unrecognized(db, raw).await,
                 Node::UnrecognizedSubscriptionIdentifier,
             )?,
-            "RemovalCandidate" => found(candidates::get(db, raw).await, Node::RemovalCandidate)?,
+            "RemovalCandidate" => found(reclamation::get(db, raw).await, |c: RemovalCandidate| {
+                Node::RemovalCandidate(Box::new(c))
+            })?,
             "JobRun" => found(jobs::get_run(db, raw).await, Node::JobRun)?,
             "ScheduledJob" => found(jobs::get_scheduled(db, raw).await, Node::ScheduledJob)?,
             "SoftwareModel" => found(software_models::get(db, raw).await, Node::SoftwareModel)?,

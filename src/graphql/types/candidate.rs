@@ -2,11 +2,14 @@
 
 use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::enums::CandidateState;
-use entity::{integration_profile, removal_candidate, software_subscription};
+use entity::enums::{ActivityKind, CandidateState};
+use entity::{integration_profile, software_subscription};
 
+use super::Money;
 use super::software_model::{SoftwareModel, load_model};
 use super::{IntegrationProfile, SoftwareSubscription};
+use crate::domain::reclamation::{self, Candidate};
+use crate::graphql::context::state;
 use crate::graphql::loaders::load;
 use crate::graphql::relay::global_id;
 
@@ -20,32 +23,134 @@ pub struct RemovalCandidate {
     pub state: CandidateState,
     /// The user holding the seat.
     pub user_principal_name: String,
-    /// The last activity the rule saw.
+    /// The last qualifying activity the rule saw (null: never seen active).
     pub last_activity_at: Option<DateTime<Utc>>,
     /// The rule's inactivity threshold when it was flagged, in days.
     pub threshold_days: i32,
-    /// What was checked: window, exclusions, activity sources.
-    pub evidence: async_graphql::Json<serde_json::Value>,
-    /// What reclaiming it would save per period, in minor units of `currency`.
+    /// Why it was flagged (null only for candidates flagged before evidence was recorded).
+    pub evidence: Option<CandidateEvidence>,
+    /// What reclaiming it saves per month, in minor units of `currency`.
     pub potential_savings_minor: i64,
-    /// ISO 4217 currency of the savings.
+    /// ISO 4217 currency of the savings (empty when no entitlement prices the seat).
     pub currency: String,
+    /// What the reclaim saved per month, once reclaimed.
+    pub realised_savings_minor: Option<i64>,
     /// When it was flagged.
     pub opened_at: DateTime<Utc>,
     /// When the user was notified.
     pub notified_at: Option<DateTime<Utc>>,
+    /// When the vendor confirmed the reclaim.
+    pub reclaimed_at: Option<DateTime<Utc>>,
     /// When it was closed.
     pub closed_at: Option<DateTime<Utc>>,
     /// Why it was closed.
     pub close_reason: Option<String>,
+    /// What a person must look at, while `ATTENTION_REQUIRED` (the vendor's message).
+    pub attention_reason: Option<String>,
+    /// The vendor's error code of the last refusal.
+    pub vendor_code: Option<String>,
+    /// The reclaim run that took it to the vendor.
+    pub reclaim_run_id: Option<ID>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub raw_id: i64,
     #[graphql(skip)]
     pub subscription_id: Option<i64>,
     #[graphql(skip)]
     pub profile_id: Option<i64>,
     #[graphql(skip)]
     pub software_model_id: Option<i64>,
+}
+
+/// Why a seat was flagged.
+#[derive(SimpleObject, Clone)]
+pub struct CandidateEvidence {
+    /// The rule that flagged it (null once the rule is deleted).
+    pub rule_id: Option<ID>,
+    /// The rule's name then.
+    pub rule_name: String,
+    /// Days without qualifying activity the rule asked for.
+    pub threshold_days: i32,
+    /// Start of the window examined: no qualifying activity from here...
+    pub window_from: DateTime<Utc>,
+    /// ...to here (when the activity was last read).
+    pub window_to: DateTime<Utc>,
+    /// The last qualifying activity known (null: never seen active).
+    pub last_activity_at: Option<DateTime<Utc>>,
+    /// The activity kinds that count for this product.
+    pub activity_kinds: Vec<ActivityKind>,
+    /// Where that activity comes from.
+    pub activity_source: String,
+    /// What was checked and passed (account age, admin role, exclusions, condition).
+    pub checks: Vec<String>,
+    /// When the vendor created the account.
+    pub account_created_at: Option<DateTime<Utc>>,
+    /// When the licence was assigned, when the vendor says.
+    pub assigned_at: Option<DateTime<Utc>>,
+    /// How the potential saving was priced.
+    pub cost_basis: CostBasis,
+}
+
+/// What one seat costs per month, from the model's active entitlements.
+#[derive(SimpleObject, Clone)]
+pub struct CostBasis {
+    /// Average price per right per month, in minor units of `currency`; 0 without
+    /// entitlements.
+    pub monthly_price_minor: i64,
+    /// ISO 4217 code; empty when no entitlement gives one.
+    pub currency: String,
+    /// Entitlements that went into it.
+    pub entitlements: i64,
+    /// Why the figure is what it is, when it is not a plain average.
+    pub note: Option<String>,
+}
+
+impl From<reclamation::CostBasis> for CostBasis {
+    fn from(c: reclamation::CostBasis) -> Self {
+        CostBasis {
+            monthly_price_minor: c.monthly_price_minor,
+            currency: c.currency,
+            entitlements: c.entitlements,
+            note: c.note,
+        }
+    }
+}
+
+impl From<reclamation::Evidence> for CandidateEvidence {
+    fn from(e: reclamation::Evidence) -> Self {
+        CandidateEvidence {
+            rule_id: e.rule_id.map(|id| global_id("ReclamationRule", id)),
+            rule_name: e.rule_name,
+            threshold_days: e.threshold_days,
+            window_from: e.window_from,
+            window_to: e.window_to,
+            last_activity_at: e.last_activity_at,
+            activity_kinds: e.activity_kinds,
+            activity_source: e.activity_source,
+            checks: e.checks,
+            account_created_at: e.account_created_at,
+            assigned_at: e.assigned_at,
+            cost_basis: e.cost_basis.into(),
+        }
+    }
+}
+
+/// One move of a candidate.
+#[derive(SimpleObject, Clone)]
+pub struct CandidateHistoryEntry {
+    /// The state it left (null when it was flagged).
+    pub from: Option<CandidateState>,
+    /// The state it reached.
+    pub to: CandidateState,
+    /// Who moved it: an API token's name, or the job that did.
+    pub actor: String,
+    /// Why: the person's note, the vendor's message, the rule's finding.
+    pub reason: Option<String>,
+    /// The job run that made the move.
+    pub job_run_id: Option<ID>,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 #[ComplexObject]
@@ -76,6 +181,25 @@ impl RemovalCandidate {
             .map(Into::into))
     }
 
+    /// Every move it made, oldest first: who or which job, when, from, to and why.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<CandidateHistoryEntry>> {
+        let entries = reclamation::history(&state(ctx).db, self.raw_id).await?;
+        Ok(entries
+            .into_iter()
+            .map(|e| CandidateHistoryEntry {
+                from: e.from,
+                to: e.to,
+                actor: e.actor,
+                reason: e.reason,
+                job_run_id: e.run_id.map(|id| global_id("JobRun", id)),
+                at: e.at,
+            })
+            .collect())
+    }
+
     /// The software model of the flagged license.
     async fn software_model(
         &self,
@@ -88,25 +212,84 @@ impl RemovalCandidate {
     }
 }
 
-impl From<removal_candidate::Model> for RemovalCandidate {
-    fn from(m: removal_candidate::Model) -> Self {
+impl From<Candidate> for RemovalCandidate {
+    fn from(c: Candidate) -> Self {
         RemovalCandidate {
-            id: global_id("RemovalCandidate", m.id),
-            state: m.state,
-            user_principal_name: m.user_principal_name,
-            last_activity_at: m.last_activity_at,
-            threshold_days: m.threshold_days,
-            evidence: async_graphql::Json(m.evidence),
-            potential_savings_minor: m.potential_savings_minor,
-            currency: m.currency,
-            opened_at: m.opened_at,
-            notified_at: m.notified_at,
-            closed_at: m.closed_at,
-            close_reason: m.close_reason,
-            updated_at: m.updated_at,
-            subscription_id: m.subscription_id,
-            profile_id: m.profile_id,
-            software_model_id: m.software_model_id,
+            id: global_id("RemovalCandidate", c.id),
+            state: c.state,
+            user_principal_name: c.user_principal_name,
+            last_activity_at: c.last_activity_at,
+            threshold_days: c.threshold_days,
+            evidence: c.evidence.map(Into::into),
+            potential_savings_minor: c.potential_savings_minor,
+            currency: c.currency,
+            realised_savings_minor: c.realised_savings_minor,
+            opened_at: c.opened_at,
+            notified_at: c.notified_at,
+            reclaimed_at: c.reclaimed_at,
+            closed_at: c.closed_at,
+            close_reason: c.close_reason,
+            attention_reason: c.attention_reason,
+            vendor_code: c.vendor_code,
+            reclaim_run_id: c.reclaim_run_id.map(|id| global_id("JobRun", id)),
+            updated_at: c.updated_at,
+            raw_id: c.id,
+            subscription_id: c.subscription_id,
+            profile_id: c.profile_id,
+            software_model_id: c.software_model_id,
+        }
+    }
+}
+
+/// A product evaluation could not judge, and why (no verdict without evidence).
+#[derive(SimpleObject, Clone)]
+pub struct CoverageGap {
+    /// The subscription identifier of the product.
+    pub identifier: String,
+    /// Why, e.g. activity known for too short a time for the rule's threshold.
+    pub reason: String,
+    /// Open seats of that product left unjudged.
+    pub seats: i64,
+}
+
+/// What an evaluation (or a preview) found.
+#[derive(SimpleObject, Clone)]
+pub struct EvaluationResult {
+    /// Idle seats newly flagged (in a preview: that would be flagged).
+    pub flagged: i64,
+    /// Idle seats that already had an open candidate.
+    pub already_open: i64,
+    /// Open candidates canceled because activity came back.
+    pub canceled: i64,
+    /// Open candidates skipped because the vendor no longer lists the seat.
+    pub skipped: i64,
+    /// Products that could not be judged, with the seats waiting for evidence.
+    pub coverage_gaps: Vec<CoverageGap>,
+    /// Monthly saving of the flagged seats, per currency (never summed across currencies).
+    pub potential_savings: Vec<Money>,
+}
+
+impl From<reclamation::Evaluation> for EvaluationResult {
+    fn from(e: reclamation::Evaluation) -> Self {
+        EvaluationResult {
+            flagged: e.flagged,
+            already_open: e.already_open,
+            canceled: e.canceled,
+            skipped: e.skipped,
+            coverage_gaps: e
+                .gaps
+                .into_iter()
+                .map(|g| CoverageGap {
+                    identifier: g.identifier,
+                    reason: g.reason,
+                    seats: g.seats,
+                })
+                .collect(),
+            potential_savings: e
+                .potential_savings
+                .into_iter()
+                .map(|(currency, minor)| Money::from_minor(minor, &currency))
+                .collect(),
         }
     }
 }

@@ -78,6 +78,12 @@ pub struct JobRunCounts {
     pub errors: i64,
     /// Vendor API calls spent.
     pub requests_made: i64,
+    /// Removal candidates reclaimed at the vendor (reclaim runs).
+    pub reclaimed: i64,
+    /// Removal candidates closed without a vendor call: the seat was already gone.
+    pub skipped: i64,
+    /// Removal candidates canceled because qualifying activity came back.
+    pub canceled: i64,
 }
 
 /// One execution of a job.
@@ -144,6 +150,9 @@ impl From<job_run::Model> for JobRun {
                 unrecognized: m.unrecognized,
                 errors: m.errors,
                 requests_made: m.requests_made,
+                reclaimed: m.reclaimed,
+                skipped: m.skipped,
+                canceled: m.canceled,
             },
             error: m.error,
             attempt,

@@ -20,7 +20,7 @@ pub enum Node {
     ConnectionAlias(ConnectionAlias),
     SoftwareSubscription(SoftwareSubscription),
     UnrecognizedSubscriptionIdentifier(UnrecognizedSubscriptionIdentifier),
-    RemovalCandidate(RemovalCandidate),
+    RemovalCandidate(Box<RemovalCandidate>),
     JobRun(JobRun),
     ScheduledJob(ScheduledJob),
     SoftwareModel(SoftwareModel),

@@ -6,6 +6,7 @@ use entity::reclamation_rule;
 
 use super::SoftwareModel;
 use super::software_model::load_model;
+use crate::domain::reclamation::Condition;
 use crate::graphql::relay::global_id;
 
 /// When an idle paid seat of a software model becomes a removal candidate, and what happens
@@ -27,12 +28,27 @@ pub struct ReclamationRule {
     pub require_approval: bool,
     /// Whether the rule runs.
     pub active: bool,
+    /// Whether `READY` candidates are reclaimed without a person asking.
+    pub auto_reclaim: bool,
+    /// What narrows the rule (null: every seat of the model).
+    pub condition: Option<RuleCondition>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
     #[graphql(skip)]
     pub software_model_id: i64,
+}
+
+/// What narrows a rule; empty lists do not narrow.
+#[derive(SimpleObject, Clone)]
+pub struct RuleCondition {
+    /// Only holders whose email domain is one of these.
+    pub email_domains_in: Vec<String>,
+    /// Never holders whose email domain is one of these.
+    pub email_domains_not_in: Vec<String>,
+    /// Only these subscription identifiers.
+    pub identifiers: Vec<String>,
 }
 
 #[ComplexObject]
@@ -53,6 +69,15 @@ impl From<reclamation_rule::Model> for ReclamationRule {
             notify_wait_days: m.notify_wait_days,
             require_approval: m.require_approval,
             active: m.active,
+            auto_reclaim: m.auto_reclaim,
+            condition: m
+                .condition
+                .and_then(|c| serde_json::from_value::<Condition>(c).ok())
+                .map(|c| RuleCondition {
+                    email_domains_in: c.email_domains_in,
+                    email_domains_not_in: c.email_domains_not_in,
+                    identifiers: c.identifiers,
+                }),
             created_at: m.created_at,
             updated_at: m.updated_at,
             software_model_id: m.software_model_id,

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::enums::Role;
 
-use crate::domain::reclamation_rules::{self, NewRule, RulePatch};
+use crate::domain::reclamation_rules::{self, Condition, NewRule, RulePatch};
 use crate::graphql::context::{RoleGuard, principal, state};
 use crate::graphql::relay::{expect_id, global_id};
 use crate::graphql::types::ReclamationRule;
@@ -30,6 +30,35 @@ pub struct CreateReclamationRuleInput {
     /// Whether the rule runs.
     #[graphql(default = true)]
     pub active: bool,
+    /// Reclaim `READY` candidates without a person asking, right after evaluation.
+    #[graphql(default = false)]
+    pub auto_reclaim: bool,
+    /// Narrows the rule to some seats; omitted: every seat of the model.
+    pub condition: Option<RuleConditionInput>,
+}
+
+/// Narrows a rule; empty lists do not narrow.
+#[derive(InputObject, Default)]
+pub struct RuleConditionInput {
+    /// Only holders whose email domain is one of these.
+    #[graphql(default)]
+    pub email_domains_in: Vec<String>,
+    /// Never holders whose email domain is one of these.
+    #[graphql(default)]
+    pub email_domains_not_in: Vec<String>,
+    /// Only these subscription identifiers.
+    #[graphql(default)]
+    pub identifiers: Vec<String>,
+}
+
+impl From<RuleConditionInput> for Condition {
+    fn from(c: RuleConditionInput) -> Self {
+        Condition {
+            email_domains_in: c.email_domains_in,
+            email_domains_not_in: c.email_domains_not_in,
+            identifiers: c.identifiers,
+        }
+    }
 }
 
 /// Changes to a rule; omitted fields stay as they are.
@@ -47,6 +76,10 @@ pub struct UpdateReclamationRuleInput {
     pub require_approval: Option<bool>,
     /// Whether the rule runs.
     pub active: Option<bool>,
+    /// Reclaim `READY` candidates without a person asking.
+    pub auto_reclaim: Option<bool>,
+    /// A new condition; one with empty lists removes it.
+    pub condition: Option<RuleConditionInput>,
 }
 
 #[derive(Default)]
@@ -73,6 +106,8 @@ impl RuleMutation {
             notify_wait_days: input.notify_wait_days,
             require_approval: input.require_approval,
             active: input.active,
+            auto_reclaim: input.auto_reclaim,
+            condition: input.condition.map(Into::into),
         };
         let row = reclamation_rules::create_audited(&state(ctx).db, principal(ctx)?, &new).await?;
         Ok(row.into())
@@ -94,6 +129,8 @@ impl RuleMutation {
             notify_wait_days: input.notify_wait_days,
             require_approval: input.require_approval,
             active: input.active,
+            auto_reclaim: input.auto_reclaim,
+            condition: input.condition.map(Into::into),
         };
         let row =
             reclamation_rules::update_audited(&state(ctx).db, principal(ctx)?, id, &patch).await?;

@@ -1,0 +1,783 @@
+//! Rule evaluation: which open subscriptions of a profile are idle paid seats now, with the
+//! evidence; idempotent (one open candidate per subscription), and it closes candidates
+//! whose seat came back into use or left the vendor.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::enums::{CandidateState, Vendor};
+use entity::{
+    integration_profile, reclamation_rule, removal_candidate, software_subscription as sub,
+    subscription_identifier,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+
+use super::cost::{self, CostBasis};
+use super::{Actor, Evidence, record};
+use crate::connectors::{ActivitySignal, ProductInfo, known_products};
+use crate::db::BeginWrite;
+use crate::error::{AppError, Result};
+
+/// Narrows a rule to some seats; empty lists do not narrow.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Condition {
+    /// Only holders whose email domain is one of these (lower case).
+    pub email_domains_in: Vec<String>,
+    /// Never holders whose email domain is one of these.
+    pub email_domains_not_in: Vec<String>,
+    /// Only these subscription identifiers.
+    pub identifiers: Vec<String>,
+}
+
+impl Condition {
+    fn admits(&self, email: &str, identifier: &str) -> bool {
+        let domain = email
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_ascii_lowercase())
+            .unwrap_or_default();
+        (self.email_domains_in.is_empty() || self.email_domains_in.contains(&domain))
+            && !self.email_domains_not_in.contains(&domain)
+            && (self.identifiers.is_empty() || self.identifiers.iter().any(|i| i == identifier))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.email_domains_in.is_empty()
+            && self.email_domains_not_in.is_empty()
+            && self.identifiers.is_empty()
+    }
+}
+
+/// A rule's settings as evaluation uses them (a stored rule, or a preview's draft).
+#[derive(Debug, Clone)]
+pub struct RuleSettings {
+    pub rule_id: Option<i64>,
+    pub name: String,
+    pub software_model_id: i64,
+    pub threshold_days: i32,
+    pub notify_user: bool,
+    pub require_approval: bool,
+    pub auto_reclaim: bool,
+    pub condition: Condition,
+}
+
+impl From<&reclamation_rule::Model> for RuleSettings {
+    fn from(r: &reclamation_rule::Model) -> Self {
+        RuleSettings {
+            rule_id: Some(r.id),
+            name: r.name.clone(),
+            software_model_id: r.software_model_id,
+            threshold_days: r.inactivity_threshold_days,
+            notify_user: r.notify_user,
+            require_approval: r.require_approval,
+            auto_reclaim: r.auto_reclaim,
+            condition: r
+                .condition
+                .clone()
+                .and_then(|c| serde_json::from_value(c).ok())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A product of the profile that evaluation could not judge, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoverageGap {
+    pub identifier: String,
+    pub reason: String,
+    /// Open seats of that product left unjudged.
+    pub seats: i64,
+}
+
+/// What one evaluation found and did.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    /// Seats idle now (new candidates, or, in a preview, those that would be).
+    pub flagged: i64,
+    /// Seats idle that already had an open candidate.
+    pub already_open: i64,
+    /// Open candidates closed because activity came back.
+    pub canceled: i64,
+    /// Open candidates closed because the vendor no longer lists the seat.
+    pub skipped: i64,
+    /// Products left unjudged for lack of evidence.
+    pub gaps: Vec<CoverageGap>,
+    /// Potential saving per month of the flagged seats, per currency (minor units).
+    pub potential_savings: Vec<(String, i64)>,
+    /// Up to `sample` flagged seats with their evidence (previews).
+    pub sample: Vec<(String, Evidence)>,
+    /// New `READY` candidates whose rule reclaims by itself (the caller queues them).
+    pub auto_reclaim: Vec<i64>,
+}
+
+/// The open subscription fields a verdict needs.
+#[derive(Debug, Clone)]
+struct Seat {
+    id: i64,
+    identifier: String,
+    software_model_id: Option<i64>,
+    email: String,
+    external_created_at: Option<DateTime<Utc>>,
+    assigned_at: Option<DateTime<Utc>>,
+    first_seen_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    last_activity_at: Option<DateTime<Utc>>,
+    privileged: bool,
+    excluded_from_reclaim: bool,
+}
+
+/// A verdict on one seat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Verdict {
+    Idle(Box<Evidence>),
+    /// In use, too young, excluded, privileged or outside the rule's condition.
+    Keep,
+}
+
+/// How far back a product's activity is known, for one profile.
+#[derive(Debug, Clone, Copy)]
+struct Coverage {
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+}
+
+fn signal_text(signal: ActivitySignal) -> &'static str {
+    match signal {
+        ActivitySignal::None => "none: the vendor exposes no activity for this product",
+        ActivitySignal::Events => "the vendor's activity reports, pulled without a gap",
+        ActivitySignal::LastUse => "the last-use date the vendor keeps on the user",
+    }
+}
+
+/// Why a product cannot be judged with this rule now, if it cannot. For event sources the
+/// verdict is taken as of the end of the pulled history, which must reach back over the
+/// whole threshold.
+fn gap(
+    product: &ProductInfo,
+    coverage: Coverage,
+    threshold_days: i32,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    match product.signal {
+        ActivitySignal::None => Some("the vendor exposes no activity for this product".into()),
+        ActivitySignal::LastUse => None,
+        ActivitySignal::Events => match (coverage.from, coverage.to) {
+            (Some(from), Some(to)) => {
+                let cutoff = to.min(now) - Duration::days(i64::from(threshold_days));
+                (from > cutoff).then(|| {
+                    format!(
+                        "activity is known from {} only; a {threshold_days}-day rule needs it from {}",
+                        from.format("%Y-%m-%d"),
+                        cutoff.format("%Y-%m-%d")
+                    )
+                })
+            }
+            _ => Some("no activity pull has succeeded yet".into()),
+        },
+    }
+}
+
+/// The verdict on one seat under `rule`, as of `now`.
+fn judge(
+    seat: &Seat,
+    product: &ProductInfo,
+    rule: &RuleSettings,
+    coverage: Coverage,
+    cost: &CostBasis,
+    now: DateTime<Utc>,
+) -> Verdict {
+    let threshold = Duration::days(i64::from(rule.threshold_days));
+    // Evidence runs to when the activity was last read: the end of the pulled history, or
+    // the download that carried a last-use date.
+    let read_at = match product.signal {
+        ActivitySignal::LastUse => seat.last_seen_at,
+        ActivitySignal::Events | ActivitySignal::None => coverage.to.unwrap_or(now),
+    }
+    .min(now);
+    let cutoff = read_at - threshold;
+    let born = seat
+        .assigned_at
+        .or(seat.external_created_at)
+        .unwrap_or(seat.first_seen_at);
+    let idle = seat.last_activity_at.is_none_or(|t| t < cutoff);
+    if !idle
+        || born > cutoff
+        || seat.privileged
+        || seat.excluded_from_reclaim
+        || !rule.condition.admits(&seat.email, &seat.identifier)
+    {
+        return Verdict::Keep;
+    }
+    let mut checks = vec![
+        format!(
+            "account older than the threshold (since {})",
+            born.format("%Y-%m-%d")
+        ),
+        "not a vendor admin or owner".to_owned(),
+        "no user or identifier exclusion from reclaim".to_owned(),
+    ];
+    if !rule.condition.is_empty() {
+        checks.push("within the rule's condition".to_owned());
+    }
+    Verdict::Idle(Box::new(Evidence {
+        rule_id: rule.rule_id,
+        rule_name: rule.name.clone(),
+        threshold_days: rule.threshold_days,
+        window_from: cutoff,
+        window_to: read_at,
+        last_activity_at: seat.last_activity_at,
+        activity_kinds: product.activity.to_vec(),
+        activity_source: signal_text(product.signal).to_owned(),
+        checks,
+        account_created_at: seat.external_created_at,
+        assigned_at: seat.assigned_at,
+        cost_basis: cost.clone(),
+    }))
+}
+
+/// The state a new candidate starts in.
+fn first_state(product: &ProductInfo, rule: &RuleSettings) -> CandidateState {
+    if product.reclaim.is_none() {
+        CandidateState::AwaitingRevocation
+    } else if rule.require_approval {
+        CandidateState::AwaitingApproval
+    } else if rule.notify_user {
+        CandidateState::AwaitingUser
+    } else {
+        CandidateState::Ready
+    }
+}
+
+async fn open_seats(db: &impl ConnectionTrait, profile_id: i64) -> Result<Vec<Seat>> {
+    use sea_orm::QuerySelect;
+    type Row = (
+        i64,
+        String,
+        Option<i64>,
+        String,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        bool,
+        bool,
+    );
+    let rows: Vec<Row> = sub::Entity::find()
+        .select_only()
+        .columns([
+            sub::Column::Id,
+            sub::Column::Identifier,
+            sub::Column::SoftwareModelId,
+            sub::Column::UserPrincipalName,
+            sub::Column::ExternalCreatedAt,
+            sub::Column::AssignedAt,
+            sub::Column::FirstSeenAt,
+            sub::Column::LastSeenAt,
+            sub::Column::LastActivityAt,
+            sub::Column::IsPrivileged,
+            sub::Column::ExcludedFromReclaim,
+        ])
+        .filter(sub::Column::ProfileId.eq(profile_id))
+        .filter(sub::Column::ClosedAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Seat {
+            id: r.0,
+            identifier: r.1,
+            software_model_id: r.2,
+            email: r.3,
+            external_created_at: r.4,
+            assigned_at: r.5,
+            first_seen_at: r.6,
+            last_seen_at: r.7,
+            last_activity_at: r.8,
+            privileged: r.9,
+            excluded_from_reclaim: r.10,
+        })
+        .collect())
+}
+
+/// The product each identifier of the vendor is, keyed by the software model it maps to
+/// (so that an identifier an admin re-mapped still finds its rule).
+fn product_of(vendor: Vendor, identifier: &str) -> Option<&'static ProductInfo> {
+    known_products(vendor)
+        .iter()
+        .find(|p| p.identifier == identifier)
+}
+
+/// Judges every open seat of the profile under `rules` (by software model) without
+/// writing anything; `sample` bounds the evidence kept for a preview.
+async fn judge_profile(
+    db: &impl ConnectionTrait,
+    profile: &integration_profile::Model,
+    rules: &HashMap<i64, RuleSettings>,
+    sample: usize,
+    now: DateTime<Utc>,
+) -> Result<(Evaluation, Vec<(Seat, Evidence, CandidateState)>)> {
+    let coverage = Coverage {
+        from: profile.activity_covered_from,
+        to: profile.activity_covered_to,
+    };
+    let costs = cost::bases(db, rules.keys().copied()).await?;
+    let seats = open_seats(db, profile.id).await?;
+    let mut eval = Evaluation::default();
+    let mut idle = Vec::new();
+    let mut gaps: HashMap<String, CoverageGap> = HashMap::new();
+    let mut savings: HashMap<String, i64> = HashMap::new();
+    for seat in seats {
+        let (Some(model), Some(product)) = (
+            seat.software_model_id,
+            product_of(profile.vendor, &seat.identifier),
+        ) else {
+            continue;
+        };
+        let Some(rule) = rules.get(&model) else {
+            continue;
+        };
+        if let Some(reason) = gap(product, coverage, rule.threshold_days, now) {
+            gaps.entry(seat.identifier.clone())
+                .or_insert_with(|| CoverageGap {
+                    identifier: seat.identifier.clone(),
+                    reason,
+                    seats: 0,
+                })
+                .seats += 1;
+            continue;
+        }
+        let cost = &costs[&model];
+        if let Verdict::Idle(evidence) = judge(&seat, product, rule, coverage, cost, now) {
+            eval.flagged += 1;
+            *savings.entry(cost.currency.clone()).or_default() += cost.monthly_price_minor;
+            if eval.sample.len() < sample {
+                eval.sample.push((seat.email.clone(), (*evidence).clone()));
+            }
+            idle.push((seat, *evidence, first_state(product, rule)));
+        }
+    }
+    eval.gaps = gaps.into_values().collect();
+    eval.gaps.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    eval.potential_savings = savings.into_iter().filter(|(c, _)| !c.is_empty()).collect();
+    eval.potential_savings.sort();
+    Ok((eval, idle))
+}
+
+/// The active rules of the vendor's software models, by model.
+async fn active_rules(
+    db: &impl ConnectionTrait,
+    vendor: Vendor,
+) -> Result<HashMap<i64, RuleSettings>> {
+    let models: Vec<i64> = subscription_identifier::Entity::find()
+        .filter(subscription_identifier::Column::Vendor.eq(vendor))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| i.software_model_id)
+        .collect();
+    Ok(reclamation_rule::Entity::find()
+        .filter(reclamation_rule::Column::Active.eq(true))
+        .filter(reclamation_rule::Column::SoftwareModelId.is_in(models))
+        .all(db)
+        .await?
+        .iter()
+        .map(|r| (r.software_model_id, RuleSettings::from(r)))
+        .collect())
+}
+
+/// What `previewReclamationRule` answers: the rule's verdicts now, over every published
+/// profile of its model's vendor, writing nothing.
+pub async fn preview(
+    db: &sea_orm::DatabaseConnection,
+    rule: &RuleSettings,
+    sample: usize,
+) -> Result<Evaluation> {
+    let model = entity::software_model::Entity::find_by_id(rule.software_model_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input("softwareModelId", "no software model has this id"))?;
+    let profiles = integration_profile::Entity::find()
+        .filter(integration_profile::Column::Vendor.eq(model.vendor))
+        .filter(integration_profile::Column::Status.eq(entity::enums::ProfileStatus::Published))
+        .all(db)
+        .await?;
+    let rules = HashMap::from([(rule.software_model_id, rule.clone())]);
+    let mut total = Evaluation::default();
+    let now = Utc::now();
+    for profile in profiles {
+        let (eval, _) = judge_profile(db, &profile, &rules, sample, now).await?;
+        total.flagged += eval.flagged;
+        let room = sample.saturating_sub(total.sample.len());
+        total.sample.extend(eval.sample.into_iter().take(room));
+        for (currency, minor) in eval.potential_savings {
+            match total
+                .potential_savings
+                .iter_mut()
+                .find(|(c, _)| *c == currency)
+            {
+                Some((_, sum)) => *sum += minor,
+                None => total.potential_savings.push((currency, minor)),
+            }
+        }
+        for g in eval.gaps {
+            match total.gaps.iter_mut().find(|t| t.identifier == g.identifier) {
+                Some(t) => t.seats += g.seats,
+                None => total.gaps.push(g),
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// Evaluates the profile's active rules now and writes the outcome: new candidates with
+/// their evidence and first move, open candidates canceled (activity came back) or skipped
+/// (the seat left the vendor). Serialized per profile, so concurrent evaluations never
+/// flag a seat twice.
+pub async fn evaluate_profile(
+    db: &sea_orm::DatabaseConnection,
+    profile_id: i64,
+    actor: &Actor,
+) -> Result<Evaluation> {
+    use integration_profile::Column as P;
+    use removal_candidate::Column as C;
+    let txn = db.begin_write().await?;
+    // The profile row is the lock: a second evaluation waits for this one to commit.
+    let locked = integration_profile::Entity::update_many()
+        .col_expr(P::UpdatedAt, Expr::col(P::UpdatedAt))
+        .filter(P::Id.eq(profile_id))
+        .exec(&txn)
+        .await?;
+    if locked.rows_affected == 0 {
+        return Err(AppError::not_found("IntegrationProfile"));
+    }
+    let profile = crate::domain::profiles::get(&txn, profile_id).await?;
+    let now = Utc::now();
+    let rules = active_rules(&txn, profile.vendor).await?;
+    let (mut eval, idle) = judge_profile(&txn, &profile, &rules, 0, now).await?;
+
+    let open: Vec<removal_candidate::Model> = removal_candidate::Entity::find()
+        .filter(C::ProfileId.eq(profile_id))
+        .filter(C::ClosedAt.is_null())
+        .all(&txn)
+        .await?;
+    let open_by_sub: HashMap<i64, &removal_candidate::Model> = open
+        .iter()
+        .filter_map(|c| c.subscription_id.map(|s| (s, c)))
+        .collect();
+    let seats: HashMap<i64, Option<DateTime<Utc>>> = open_seats(&txn, profile_id)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.last_activity_at))
+        .collect();
+
+    // Open candidates first: the seat left the vendor, or was used again.
+    for cand in &open {
+        if cand.state == CandidateState::Reclaiming {
+            continue; // its run decides
+        }
+        let (to, reason) = match cand.subscription_id.map(|s| seats.get(&s)) {
+            None | Some(None) => (
+                CandidateState::ClosedSkipped,
+                "the vendor no longer lists the seat".to_owned(),
+            ),
+            Some(Some(last)) if *last > cand.last_activity_at => (
+                CandidateState::ClosedCanceled,
+                format!(
+                    "qualifying activity came back ({})",
+                    last.map(|t| t.to_rfc3339()).unwrap_or_default()
+                ),
+            ),
+            Some(Some(_)) => continue,
+        };
+        let moved = removal_candidate::Entity::update_many()
+            .col_expr(C::State, Expr::value(to))
+            .col_expr(C::ClosedAt, Expr::value(now))
+            .col_expr(C::CloseReason, Expr::value(reason.clone()))
+            .col_expr(C::UpdatedAt, Expr::value(now))
+            .filter(C::Id.eq(cand.id))
+            .filter(C::State.eq(cand.state))
+            .exec(&txn)
+            .await?;
+        if moved.rows_affected == 1 {
+            record(
+                &txn,
+                cand.id,
+                Some(cand.state),
+                to,
+                actor,
+                Some(reason),
+                now,
+            )
+            .await?;
+            match to {
+                CandidateState::ClosedCanceled => eval.canceled += 1,
+                _ => eval.skipped += 1,
+            }
+        }
+    }
+
+    let mut fresh = Vec::new();
+    for (seat, evidence, state) in idle {
+        if open_by_sub
+            .get(&seat.id)
+            .is_some_and(|c| !c.state.is_closed())
+        {
+            eval.already_open += 1;
+            continue;
+        }
+        fresh.push(removal_candidate::ActiveModel {
+            subscription_id: Set(Some(seat.id)),
+            profile_id: Set(Some(profile_id)),
+            software_model_id: Set(seat.software_model_id),
+            rule_id: Set(evidence.rule_id),
+            user_principal_name: Set(seat.email.clone()),
+            state: Set(state),
+            last_activity_at: Set(seat.last_activity_at),
+            threshold_days: Set(evidence.threshold_days),
+            potential_savings_minor: Set(evidence.cost_basis.monthly_price_minor),
+            currency: Set(evidence.cost_basis.currency.clone()),
+            evidence: Set(serde_json::to_value(&evidence).map_err(AppError::internal)?),
+            opened_at: Set(now),
+            notified_at: Set(None),
+            closed_at: Set(None),
+            close_reason: Set(None),
+            updated_at: Set(now),
+            reclaim_run_id: Set(None),
+            vendor_call_at: Set(None),
+            attention_reason: Set(None),
+            vendor_code: Set(None),
+            realised_savings_minor: Set(None),
+            reclaimed_at: Set(None),
+            ..Default::default()
+        });
+    }
+    eval.flagged -= eval.already_open;
+    for chunk in fresh.chunks(500) {
+        removal_candidate::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    if !fresh.is_empty() {
+        flagged_history(&txn, profile_id, now, actor).await?;
+        let auto_models: Vec<i64> = rules
+            .values()
+            .filter(|r| r.auto_reclaim)
+            .map(|r| r.software_model_id)
+            .collect();
+        if profile.reclaim && !auto_models.is_empty() {
+            use sea_orm::QuerySelect;
+            eval.auto_reclaim = removal_candidate::Entity::find()
+                .select_only()
+                .column(C::Id)
+                .filter(C::ProfileId.eq(profile_id))
+                .filter(C::OpenedAt.eq(now))
+                .filter(C::State.eq(CandidateState::Ready))
+                .filter(C::SoftwareModelId.is_in(auto_models))
+                .into_tuple()
+                .all(&txn)
+                .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(eval)
+}
+
+/// The first move of every candidate this evaluation flagged, in one statement.
+async fn flagged_history(
+    txn: &impl ConnectionTrait,
+    profile_id: i64,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<()> {
+    use sea_orm::{DbBackend, Statement, Value};
+    let backend = txn.get_database_backend();
+    let p = |i: usize| match backend {
+        DbBackend::Postgres => format!("${i}"),
+        _ => "?".to_owned(),
+    };
+    let sql = format!(
+        "INSERT INTO removal_candidate_event (candidate_id, from_state, to_state, actor, reason, run_id, at) \
+         SELECT id, NULL, state, {}, {}, {}, opened_at FROM removal_candidate \
+         WHERE profile_id = {} AND opened_at = {} AND closed_at IS NULL",
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+        p(5)
+    );
+    let values: Vec<Value> = vec![
+        actor.name().into(),
+        "no qualifying activity within the rule's threshold".into(),
+        actor.run_id().into(),
+        profile_id.into(),
+        now.into(),
+    ];
+    txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    Ok(())
+}
+
+/// After a successful activity pull: evaluate the profile's rules, then queue a reclaim of
+/// the candidates whose rule reclaims by itself. Failures are logged, not raised: the pull
+/// itself succeeded.
+pub async fn evaluate_after_pull(
+    state: &crate::state::AppState,
+    profile_id: i64,
+    run_id: i64,
+) -> Option<Evaluation> {
+    let actor = Actor::Job {
+        run_id: Some(run_id),
+        what: "rule evaluation after the activity pull",
+    };
+    let eval = match evaluate_profile(&state.db, profile_id, &actor).await {
+        Ok(eval) => eval,
+        Err(err) => {
+            tracing::warn!(
+                profile = profile_id,
+                "rule evaluation failed: {}",
+                err.message()
+            );
+            return None;
+        }
+    };
+    if !eval.auto_reclaim.is_empty() {
+        let actor = Actor::Job {
+            run_id: Some(run_id),
+            what: "automatic reclaim",
+        };
+        if let Err(err) = super::claim_for_reclaim(state, &actor, &eval.auto_reclaim).await {
+            tracing::warn!(
+                profile = profile_id,
+                "automatic reclaim not queued: {}",
+                err.message()
+            );
+        }
+    }
+    Some(eval)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seat(last: Option<i64>, born_days_ago: i64) -> Seat {
+        let now = Utc::now();
+        Seat {
+            id: 1,
+            identifier: "ZOOM_MEETINGS_LICENSED".into(),
+            software_model_id: Some(1),
+            email: "ada@example.com".into(),
+            external_created_at: Some(now - Duration::days(born_days_ago)),
+            assigned_at: None,
+            first_seen_at: now,
+            last_seen_at: now,
+            last_activity_at: last.map(|d| now - Duration::days(d)),
+            privileged: false,
+            excluded_from_reclaim: false,
+        }
+    }
+
+    fn rule() -> RuleSettings {
+        RuleSettings {
+            rule_id: Some(1),
+            name: "idle".into(),
+            software_model_id: 1,
+            threshold_days: 60,
+            notify_user: false,
+            require_approval: false,
+            auto_reclaim: false,
+            condition: Condition::default(),
+        }
+    }
+
+    fn covered(days: i64) -> Coverage {
+        let now = Utc::now();
+        Coverage {
+            from: Some(now - Duration::days(days)),
+            to: Some(now),
+        }
+    }
+
+    fn zoom() -> &'static ProductInfo {
+        product_of(Vendor::Zoom, "ZOOM_MEETINGS_LICENSED").unwrap()
+    }
+
+    fn idle(s: &Seat, r: &RuleSettings) -> bool {
+        let cost = cost::basis(&[], Utc::now().date_naive());
+        matches!(
+            judge(s, zoom(), r, covered(90), &cost, Utc::now()),
+            Verdict::Idle(_)
+        )
+    }
+
+    #[test]
+    fn a_seat_is_idle_only_past_the_threshold_and_older_than_it() {
+        assert!(idle(&seat(Some(61), 400), &rule()));
+        assert!(!idle(&seat(Some(59), 400), &rule()));
+        assert!(
+            idle(&seat(None, 400), &rule()),
+            "never active counts from assignment"
+        );
+        assert!(!idle(&seat(None, 30), &rule()), "too young to judge");
+    }
+
+    #[test]
+    fn admins_exclusions_and_conditions_keep_a_seat() {
+        let mut s = seat(None, 400);
+        s.privileged = true;
+        assert!(!idle(&s, &rule()));
+        let mut s = seat(None, 400);
+        s.excluded_from_reclaim = true;
+        assert!(!idle(&s, &rule()));
+        let mut r = rule();
+        r.condition.email_domains_not_in = vec!["example.com".into()];
+        assert!(!idle(&seat(None, 400), &r));
+        r.condition = Condition {
+            email_domains_in: vec!["example.com".into()],
+            ..Condition::default()
+        };
+        assert!(idle(&seat(None, 400), &r));
+    }
+
+    #[test]
+    fn no_verdict_without_coverage_of_the_whole_threshold() {
+        let now = Utc::now();
+        assert!(
+            gap(zoom(), covered(30), 60, now)
+                .unwrap()
+                .contains("60-day")
+        );
+        assert!(gap(zoom(), covered(61), 60, now).is_none());
+        let none = Coverage {
+            from: None,
+            to: None,
+        };
+        assert!(gap(zoom(), none, 60, now).is_some());
+        let training = product_of(Vendor::GoTo, "G2T").unwrap();
+        assert!(gap(training, covered(400), 60, now).is_some());
+        let aha = product_of(Vendor::Aha, "AHA_PAID_SEAT").unwrap();
+        assert!(
+            gap(aha, none, 60, now).is_none(),
+            "a last-use date is its own evidence"
+        );
+    }
+
+    #[test]
+    fn the_first_state_follows_the_product_and_the_rule() {
+        let training = product_of(Vendor::GoTo, "G2T").unwrap();
+        assert_eq!(
+            first_state(training, &rule()),
+            CandidateState::AwaitingRevocation
+        );
+        assert_eq!(first_state(zoom(), &rule()), CandidateState::Ready);
+        let mut r = rule();
+        r.notify_user = true;
+        assert_eq!(first_state(zoom(), &r), CandidateState::AwaitingUser);
+        r.require_approval = true;
+        assert_eq!(first_state(zoom(), &r), CandidateState::AwaitingApproval);
+    }
+}

@@ -1,0 +1,235 @@
+//! Reclamation: rules flag idle paid seats as removal candidates with their evidence
+//! (`evaluate`), people and jobs move candidates through their states (`moves`), and
+//! reclaim runs give seats back through the vendor exactly once (`reclaim`). What leaves
+//! this module is its own types, never SeaORM models.
+
+mod cost;
+mod evaluate;
+mod moves;
+mod reclaim;
+
+pub use cost::CostBasis;
+pub use evaluate::{
+    Condition, CoverageGap, Evaluation, RuleSettings, evaluate_after_pull, evaluate_profile,
+    preview,
+};
+pub use moves::{Move, MoveResult, apply_moves};
+pub use reclaim::{claim_for_reclaim, reclaim_run};
+
+use chrono::{DateTime, Utc};
+use entity::enums::{ActivityKind, CandidateState};
+use entity::{removal_candidate, removal_candidate_event};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::page::{self, Page, PageRequest};
+use crate::error::Result;
+
+/// Why a seat was flagged, as stored with its candidate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evidence {
+    pub rule_id: Option<i64>,
+    pub rule_name: String,
+    pub threshold_days: i32,
+    /// The window examined: no qualifying activity from `window_from` to `window_to`.
+    pub window_from: DateTime<Utc>,
+    pub window_to: DateTime<Utc>,
+    /// The last qualifying activity known when flagged; `None`: never seen active.
+    pub last_activity_at: Option<DateTime<Utc>>,
+    /// The activity kinds the connector counts for this product.
+    pub activity_kinds: Vec<ActivityKind>,
+    /// Where that activity comes from, e.g. "vendor activity reports (events)".
+    pub activity_source: String,
+    /// What was checked and passed: account age, admin role, exclusions, the rule's
+    /// condition.
+    pub checks: Vec<String>,
+    pub account_created_at: Option<DateTime<Utc>>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    pub cost_basis: CostBasis,
+}
+
+/// A removal candidate as the domain hands it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: i64,
+    pub subscription_id: Option<i64>,
+    pub profile_id: Option<i64>,
+    pub software_model_id: Option<i64>,
+    pub rule_id: Option<i64>,
+    pub user_principal_name: String,
+    pub state: CandidateState,
+    pub last_activity_at: Option<DateTime<Utc>>,
+    pub threshold_days: i32,
+    /// `None` only for candidates flagged before evidence had this shape.
+    pub evidence: Option<Evidence>,
+    pub potential_savings_minor: i64,
+    pub currency: String,
+    pub opened_at: DateTime<Utc>,
+    pub notified_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub close_reason: Option<String>,
+    pub attention_reason: Option<String>,
+    pub vendor_code: Option<String>,
+    pub reclaim_run_id: Option<i64>,
+    pub realised_savings_minor: Option<i64>,
+    pub reclaimed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<removal_candidate::Model> for Candidate {
+    fn from(m: removal_candidate::Model) -> Self {
+        Candidate {
+            id: m.id,
+            subscription_id: m.subscription_id,
+            profile_id: m.profile_id,
+            software_model_id: m.software_model_id,
+            rule_id: m.rule_id,
+            user_principal_name: m.user_principal_name,
+            state: m.state,
+            last_activity_at: m.last_activity_at,
+            threshold_days: m.threshold_days,
+            evidence: serde_json::from_value(m.evidence).ok(),
+            potential_savings_minor: m.potential_savings_minor,
+            currency: m.currency,
+            opened_at: m.opened_at,
+            notified_at: m.notified_at,
+            closed_at: m.closed_at,
+            close_reason: m.close_reason,
+            attention_reason: m.attention_reason,
+            vendor_code: m.vendor_code,
+            reclaim_run_id: m.reclaim_run_id,
+            realised_savings_minor: m.realised_savings_minor,
+            reclaimed_at: m.reclaimed_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// One recorded move of a candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub from: Option<CandidateState>,
+    pub to: CandidateState,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub run_id: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+/// Which candidates a list shows.
+#[derive(Debug, Default)]
+pub struct CandidateFilter {
+    pub states: Option<Vec<CandidateState>>,
+    pub profile_id: Option<i64>,
+    pub software_model_id: Option<i64>,
+    pub rule_id: Option<i64>,
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    filter: &CandidateFilter,
+    req: &PageRequest,
+) -> Result<Page<Candidate>> {
+    use removal_candidate::Column as C;
+    let mut select = removal_candidate::Entity::find();
+    if let Some(states) = &filter.states {
+        select = select.filter(C::State.is_in(states.iter().copied()));
+    }
+    if let Some(id) = filter.profile_id {
+        select = select.filter(C::ProfileId.eq(id));
+    }
+    if let Some(id) = filter.software_model_id {
+        select = select.filter(C::SoftwareModelId.eq(id));
+    }
+    if let Some(id) = filter.rule_id {
+        select = select.filter(C::RuleId.eq(id));
+    }
+    Ok(page::keyset(db, select, C::Id, req)
+        .await?
+        .map(Candidate::from))
+}
+
+pub async fn get(db: &DatabaseConnection, id: i64) -> Result<Candidate> {
+    Ok(
+        page::find::<removal_candidate::Entity>(db, id, "RemovalCandidate")
+            .await?
+            .into(),
+    )
+}
+
+/// Every move of a candidate, oldest first.
+pub async fn history(db: &DatabaseConnection, candidate_id: i64) -> Result<Vec<HistoryEntry>> {
+    use removal_candidate_event::Column as E;
+    Ok(removal_candidate_event::Entity::find()
+        .filter(E::CandidateId.eq(candidate_id))
+        .order_by_asc(E::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| HistoryEntry {
+            from: e.from_state,
+            to: e.to_state,
+            actor: e.actor,
+            reason: e.reason,
+            run_id: e.run_id,
+            at: e.at,
+        })
+        .collect())
+}
+
+/// Who made a move: a person's token, or a job.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    Person(crate::domain::tokens::Principal),
+    Job {
+        run_id: Option<i64>,
+        what: &'static str,
+    },
+}
+
+impl Actor {
+    fn name(&self) -> String {
+        match self {
+            Actor::Person(p) => p.name.clone(),
+            Actor::Job {
+                run_id: Some(id),
+                what,
+            } => format!("{what} (job run {id})"),
+            Actor::Job { run_id: None, what } => (*what).to_owned(),
+        }
+    }
+
+    fn run_id(&self) -> Option<i64> {
+        match self {
+            Actor::Person(_) => None,
+            Actor::Job { run_id, .. } => *run_id,
+        }
+    }
+}
+
+/// Records one move in the candidate's history.
+async fn record(
+    db: &impl sea_orm::ConnectionTrait,
+    candidate_id: i64,
+    from: Option<CandidateState>,
+    to: CandidateState,
+    actor: &Actor,
+    reason: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    use sea_orm::Set;
+    removal_candidate_event::Entity::insert(removal_candidate_event::ActiveModel {
+        candidate_id: Set(candidate_id),
+        from_state: Set(from),
+        to_state: Set(to),
+        actor: Set(actor.name()),
+        reason: Set(reason),
+        run_id: Set(actor.run_id()),
+        at: Set(at),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
