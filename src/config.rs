@@ -100,6 +100,12 @@ pub struct Settings {
     /// `SEATKEEPER_JOB_RETRY_BACKOFF_MS`: wait before a failed run's second attempt
     /// (tripled before the third).
     pub job_retry_backoff_ms: u64,
+    /// `SEATKEEPER_VENDOR_RETRIES`: retries of one vendor call after a 429 or a transient
+    /// failure, with exponential backoff from 0.5 s (default 5).
+    pub vendor_retries: u32,
+    /// `SEATKEEPER_RESTORE_WINDOW_DAYS`: how long after a reclaim the seat can be given
+    /// back with `restoreReclaimedSubscription` (default 30).
+    pub restore_window_days: u32,
 }
 
 /// The setting that could not be used, and why.
@@ -139,6 +145,8 @@ struct FileSettings {
     worker_concurrency: Option<String>,
     scheduler_interval_secs: Option<String>,
     job_retry_backoff_ms: Option<String>,
+    vendor_retries: Option<String>,
+    restore_window_days: Option<String>,
 }
 
 impl Settings {
@@ -255,6 +263,18 @@ impl Settings {
             5_000,
             0..=3_600_000,
         )?;
+        let vendor_retries = parse_number(
+            "SEATKEEPER_VENDOR_RETRIES",
+            pick("SEATKEEPER_VENDOR_RETRIES", file.vendor_retries),
+            5,
+            0..=10,
+        )?;
+        let restore_window_days = parse_number(
+            "SEATKEEPER_RESTORE_WINDOW_DAYS",
+            pick("SEATKEEPER_RESTORE_WINDOW_DAYS", file.restore_window_days),
+            30,
+            0..=365,
+        )?;
         let public_url = pick("SEATKEEPER_PUBLIC_URL", file.public_url)
             .map(|raw| {
                 crate::domain::validate::http_url("SEATKEEPER_PUBLIC_URL", &raw).map_err(|_| {
@@ -327,6 +347,8 @@ impl Settings {
             worker_concurrency,
             scheduler_interval_secs: scheduler_interval_secs as u64,
             job_retry_backoff_ms: job_retry_backoff_ms as u64,
+            vendor_retries: vendor_retries as u32,
+            restore_window_days: restore_window_days as u32,
         };
         if settings.database_kind() == DatabaseKind::Postgres && settings.master_key.is_none() {
             return Err(invalid(

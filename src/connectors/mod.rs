@@ -200,6 +200,35 @@ pub async fn reclaim(
     }
 }
 
+/// Restores a reclaimed seat through the product's declared capability, then reads the
+/// seat back: a vendor that accepted the call but did not give the seat is an error.
+pub async fn restore(
+    connector: &dyn Connector,
+    target: &ReclaimTarget,
+) -> Result<(), ConnectorError> {
+    let Some(action) = target.product.reclaim else {
+        return Err(ConnectorError::Permanent {
+            message: format!(
+                "{} offers no way to give {} back through its API",
+                target.product.publisher, target.product.product
+            ),
+            vendor_code: None,
+        });
+    };
+    connector.restore(target, action).await?;
+    if connector.seat(target).await?.held {
+        Ok(())
+    } else {
+        Err(ConnectorError::Permanent {
+            message: format!(
+                "{} accepted the restore but the user does not hold {}",
+                target.product.publisher, target.product.product
+            ),
+            vendor_code: None,
+        })
+    }
+}
+
 /// The refusal of an action a connector's products never declare.
 fn undeclared(vendor: &str, action: ReclaimAction) -> ConnectorError {
     ConnectorError::Permanent {
@@ -329,6 +358,14 @@ pub trait Connector: Send + Sync {
     /// Reclaims one subscription by `action`, the one its product declares. Call it through
     /// [`reclaim`], which refuses products without one.
     async fn reclaim(
+        &self,
+        target: &ReclaimTarget,
+        action: ReclaimAction,
+    ) -> Result<(), ConnectorError>;
+
+    /// Gives back what `reclaim` by `action` took (Zoom type 2 or the add-on on, the GoTo
+    /// licence re-added, the Aha! user enabled). Call it through [`restore`].
+    async fn restore(
         &self,
         target: &ReclaimTarget,
         action: ReclaimAction,

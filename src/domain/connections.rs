@@ -159,6 +159,10 @@ pub fn options(state: &AppState) -> connectors::ConnectorOptions {
     connectors::ConnectorOptions {
         rate_limits: state.settings.vendor_rate_limit,
         zoom_addon_checks: state.settings.zoom_addon_checks,
+        retry: connectors::RetryPolicy {
+            max_retries: state.settings.vendor_retries,
+            ..Default::default()
+        },
         ..Default::default()
     }
 }

@@ -18,6 +18,7 @@ mod jobs_support;
 mod jobs_sync;
 mod operations;
 mod reclamation;
+mod reclamation_flow;
 mod role_matrix;
 mod schema_file;
 mod subscriptions;

@@ -21,10 +21,19 @@ const THRESHOLD: i64 = 60;
 
 /// A published profile whose download and first activity pull (and so its evaluation)
 /// have run.
-async fn synced(db: Db, vendor: seatkeeper_sim::Vendor) -> (TestApp, Simulator, String, i64) {
+pub async fn synced(db: Db, vendor: seatkeeper_sim::Vendor) -> (TestApp, Simulator, String, i64) {
     let (app, sim) = app_and_sim(db, vendor).await;
     let alias = connect(&app, &sim).await;
     let profile = create_profile(&app, vendor, &alias).await;
+    publish_and_sync(app, sim, profile).await
+}
+
+/// Validates and publishes `profile`, then waits for its download and activity pull.
+pub async fn publish_and_sync(
+    app: TestApp,
+    sim: Simulator,
+    profile: String,
+) -> (TestApp, Simulator, String, i64) {
     let profile_id = expect_id(&profile.as_str().into(), "IntegrationProfile", "id").unwrap();
     let ok = app
         .gql(
@@ -90,7 +99,7 @@ fn idle_truth(truth: &Truth) -> BTreeSet<(String, String)> {
 }
 
 /// Open candidates as (vendor user, identifier) with their ids, from the database.
-async fn candidates(
+pub async fn candidates(
     app: &TestApp,
     profile_id: i64,
 ) -> Vec<(String, String, removal_candidate::Model)> {
@@ -108,7 +117,7 @@ async fn candidates(
         .collect()
 }
 
-async fn reclaim(app: &TestApp, ids: &[i64]) -> Value {
+pub async fn reclaim(app: &TestApp, ids: &[i64]) -> Value {
     let ids: Vec<String> = ids
         .iter()
         .map(|id| global_id("RemovalCandidate", *id).to_string())
@@ -123,7 +132,7 @@ async fn reclaim(app: &TestApp, ids: &[i64]) -> Value {
 }
 
 /// As if the profile's seats had first been downloaded a year ago.
-async fn known_for_long(app: &TestApp, profile_id: i64) {
+pub async fn known_for_long(app: &TestApp, profile_id: i64) {
     use sea_orm::sea_query::Expr;
     sub::Entity::update_many()
         .col_expr(
@@ -244,6 +253,7 @@ async fn whole_reclaim(db: Db, vendor: seatkeeper_sim::Vendor) {
                     .is_some_and(|r| r.contains("vendor")),
                 "{c:?}"
             );
+            assert!(c.vendor_code.is_some(), "the vendor's code is kept: {c:?}");
             (u.clone(), i.clone())
         })
         .collect();

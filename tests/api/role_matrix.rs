@@ -65,6 +65,7 @@ fn table() -> Vec<(&'static str, &'static str, String)> {
         ("skipRemovalCandidates", "RECLAIMER", r#"skipRemovalCandidates(ids: ["eA"]) { id }"#.into()),
         ("completeRemovalCandidates", "RECLAIMER", r#"completeRemovalCandidates(ids: ["eA"]) { id }"#.into()),
         ("retryRemovalCandidates", "RECLAIMER", r#"retryRemovalCandidates(ids: ["eA"]) { id }"#.into()),
+        ("restoreReclaimedSubscription", "RECLAIMER", r#"restoreReclaimedSubscription(candidateId: "eA") { id }"#.into()),
     ]
 }
 

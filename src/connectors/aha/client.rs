@@ -50,6 +50,13 @@ impl Client {
         Ok(wrapped.user)
     }
 
+    /// Enabling takes a paid seat again; the answer is the user, unwrapped.
+    pub async fn enable(&self, id: &str) -> Result<User, ConnectorError> {
+        let url = format!("{}/api/v1/users/{id}", self.base);
+        let call = Call::new(Method::PUT, url, API).json(json!({"user": {"enabled": true}}));
+        self.http.json(&call).await
+    }
+
     /// Disabling frees the paid seat; the answer is the user, unwrapped.
     pub async fn disable(&self, id: &str) -> Result<User, ConnectorError> {
         let url = format!("{}/api/v1/users/{id}", self.base);

@@ -155,6 +155,21 @@ impl Connector for AhaConnector {
         })
     }
 
+    async fn restore(
+        &self,
+        target: &ReclaimTarget,
+        action: ReclaimAction,
+    ) -> Result<(), ConnectorError> {
+        match action {
+            ReclaimAction::DisableUser => {
+                self.client.enable(&target.external_user_id).await.map(drop)
+            }
+            ReclaimAction::Downgrade | ReclaimAction::RemoveLicense => {
+                Err(super::undeclared("Aha!", action))
+            }
+        }
+    }
+
     async fn reclaim(
         &self,
         target: &ReclaimTarget,

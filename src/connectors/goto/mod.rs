@@ -234,6 +234,44 @@ impl Connector for GoToConnector {
         })
     }
 
+    async fn restore(
+        &self,
+        target: &ReclaimTarget,
+        action: ReclaimAction,
+    ) -> Result<(), ConnectorError> {
+        match action {
+            ReclaimAction::RemoveLicense => {}
+            ReclaimAction::Downgrade | ReclaimAction::DisableUser => {
+                return Err(super::undeclared("GoTo", action));
+            }
+        }
+        let identifier = target.product.identifier;
+        let product = Product::from(identifier.to_owned());
+        let account = self.account().await?;
+        let user = self.client.user(account, &target.external_user_id).await?;
+        if user.products.contains(&product) {
+            return Ok(());
+        }
+        let licenses = self
+            .licenses
+            .get_or_try_init(|| self.client.licenses(account))
+            .await?;
+        // Only a licence that grants this product alone: a bundle would give more back
+        // than was taken.
+        let license = licenses
+            .iter()
+            .find(|l| l.products.len() == 1 && l.products.contains(&product))
+            .ok_or_else(|| ConnectorError::Permanent {
+                message: format!("no GoTo licence grants {identifier} alone"),
+                vendor_code: None,
+            })?;
+        let mut keys = user.license_keys.clone();
+        keys.push(license.key.clone());
+        self.client
+            .set_license_keys(account, &user.key, &keys)
+            .await
+    }
+
     async fn reclaim(
         &self,
         target: &ReclaimTarget,

@@ -117,6 +117,19 @@ impl Client {
         self.http.send(&call).await.map(drop)
     }
 
+    /// Basic → Licensed (a restore); answers 204.
+    pub async fn upgrade(&self, user: &str) -> Result<(), ConnectorError> {
+        let url = self.url(&format!("/users/{}", segment(user)));
+        let call = Call::new(Method::PATCH, url, LIGHT).json(json!({"type": 2}));
+        self.http.send(&call).await.map(drop)
+    }
+
+    pub async fn add_webinar(&self, user: &str) -> Result<(), ConnectorError> {
+        let url = self.url(&format!("/users/{}/settings", segment(user)));
+        let call = Call::new(Method::PATCH, url, LIGHT).json(json!({"feature": {"webinar": true}}));
+        self.http.send(&call).await.map(drop)
+    }
+
     pub async fn remove_webinar(&self, user: &str) -> Result<(), ConnectorError> {
         let url = self.url(&format!("/users/{}/settings", segment(user)));
         let call =

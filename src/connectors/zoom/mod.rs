@@ -282,6 +282,19 @@ impl Connector for ZoomConnector {
         })
     }
 
+    async fn restore(
+        &self,
+        target: &ReclaimTarget,
+        action: ReclaimAction,
+    ) -> Result<(), ConnectorError> {
+        let id = user_key(target);
+        match action {
+            ReclaimAction::Downgrade => self.client.upgrade(id).await,
+            ReclaimAction::RemoveLicense => self.client.add_webinar(id).await,
+            ReclaimAction::DisableUser => Err(super::undeclared("Zoom", action)),
+        }
+    }
+
     async fn reclaim(
         &self,
         target: &ReclaimTarget,

@@ -468,10 +468,10 @@ pub async fn evaluate_profile(
         .iter()
         .filter_map(|c| c.subscription_id.map(|s| (s, c)))
         .collect();
-    let seats: HashMap<i64, Option<DateTime<Utc>>> = open_seats(&txn, profile_id)
+    let seats: HashMap<i64, Seat> = open_seats(&txn, profile_id)
         .await?
         .into_iter()
-        .map(|s| (s.id, s.last_activity_at))
+        .map(|s| (s.id, s))
         .collect();
 
     // Open candidates first: the seat left the vendor, or was used again.
@@ -484,12 +484,18 @@ pub async fn evaluate_profile(
                 CandidateState::ClosedSkipped,
                 "the vendor no longer lists the seat".to_owned(),
             ),
-            Some(Some(last)) if *last > cand.last_activity_at => (
+            Some(Some(seat)) if seat.last_activity_at > cand.last_activity_at => (
                 CandidateState::ClosedCanceled,
                 format!(
                     "qualifying activity came back ({})",
-                    last.map(|t| t.to_rfc3339()).unwrap_or_default()
+                    seat.last_activity_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_default()
                 ),
+            ),
+            Some(Some(seat)) if seat.excluded_from_reclaim || seat.privileged => (
+                CandidateState::ClosedSkipped,
+                "excluded from reclaim (or a vendor admin) since it was flagged".to_owned(),
             ),
             Some(Some(_)) => continue,
         };

@@ -7,6 +7,7 @@ mod cost;
 mod evaluate;
 mod moves;
 mod reclaim;
+mod restore;
 
 pub use cost::CostBasis;
 pub use evaluate::{
@@ -15,6 +16,7 @@ pub use evaluate::{
 };
 pub use moves::{Move, MoveResult, apply_moves};
 pub use reclaim::{claim_for_reclaim, reclaim_run};
+pub use restore::restore;
 
 use chrono::{DateTime, Utc};
 use entity::enums::{ActivityKind, CandidateState};

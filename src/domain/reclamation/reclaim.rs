@@ -6,7 +6,6 @@
 //! closes without a second call.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::enums::{CandidateState, JobKind};
@@ -25,10 +24,6 @@ use crate::domain::sync::{Progress, ProgressSink, RunCounts, SyncError};
 use crate::error::{AppError, Result};
 use crate::jobs::JobQueue;
 use crate::state::AppState;
-
-/// Extra tries of one candidate when the vendor stays unavailable after the connector's
-/// own retries, and the pause before each.
-const CANDIDATE_RETRIES: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(3)];
 
 /// Marks a subscription closed: the vendor no longer has the seat.
 pub(super) async fn close_subscription(
@@ -207,6 +202,8 @@ enum Ending {
     Canceled(String),
     Refused(String, Option<String>),
     SubscriptionGone,
+    /// Excluded from reclaim (or made an admin) since it was flagged.
+    Excluded,
 }
 
 /// Executes reclaim run `run_id` of the profile: every candidate it claimed and has not
@@ -311,6 +308,9 @@ async fn reclaim_one(
     if subscription.closed_at.is_some() {
         return Ok(Ending::SubscriptionGone);
     }
+    if subscription.excluded_from_reclaim || subscription.is_privileged {
+        return Ok(Ending::Excluded);
+    }
     if subscription.last_activity_at > cand.last_activity_at {
         return Ok(Ending::Canceled(format!(
             "qualifying activity came back before the reclaim ({})",
@@ -338,45 +338,36 @@ async fn reclaim_one(
         .evidence
         .get("windowFrom")
         .and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok());
-    let mut attempt = 0;
-    loop {
-        let result = async {
-            let seat = connector.seat(&target).await?;
-            if !seat.held {
-                return Ok(Ending::AlreadyGone);
-            }
-            if let (Some(used), Some(from)) = (seat.last_used_at, window_from)
-                && used > from
-            {
-                return Ok(Ending::Canceled(format!(
-                    "the vendor reports use on {} before the reclaim",
-                    used.to_rfc3339()
-                )));
-            }
-            // Marked before the call: a crash after it leaves the mark for the seat check.
-            let now = Utc::now();
-            removal_candidate::Entity::update_many()
-                .col_expr(C::VendorCallAt, Expr::value(now))
-                .filter(C::Id.eq(cand.id))
-                .exec(db)
-                .await
-                .map_err(|e| ConnectorError::Transient(format!("database: {e}")))?;
-            connectors::reclaim(connector, &target).await?;
-            Ok::<Ending, ConnectorError>(Ending::Reclaimed)
+    // The connector retries transient failures and 429s itself (SEATKEEPER_VENDOR_RETRIES);
+    // what still fails needs a person, who can retry the candidate.
+    let result = async {
+        let seat = connector.seat(&target).await?;
+        if !seat.held {
+            return Ok(Ending::AlreadyGone);
         }
-        .await;
-        match result {
-            Ok(ending) => return Ok(ending),
-            Err(err) if err.is_retryable() && attempt < CANDIDATE_RETRIES.len() => {
-                tokio::time::sleep(CANDIDATE_RETRIES[attempt]).await;
-                attempt += 1;
-            }
-            Err(err) => {
-                let code = err.vendor_code().map(str::to_owned);
-                return Ok(Ending::Refused(err.to_string(), code));
-            }
+        if let (Some(used), Some(from)) = (seat.last_used_at, window_from)
+            && used > from
+        {
+            return Ok(Ending::Canceled(format!(
+                "the vendor reports use on {} before the reclaim",
+                used.to_rfc3339()
+            )));
         }
+        // Marked before the call: a crash after it leaves the mark for the seat check.
+        removal_candidate::Entity::update_many()
+            .col_expr(C::VendorCallAt, Expr::value(Utc::now()))
+            .filter(C::Id.eq(cand.id))
+            .exec(db)
+            .await
+            .map_err(|e| ConnectorError::Transient(format!("database: {e}")))?;
+        connectors::reclaim(connector, &target).await?;
+        Ok::<Ending, ConnectorError>(Ending::Reclaimed)
     }
+    .await;
+    Ok(result.unwrap_or_else(|err| {
+        let code = err.vendor_code().map(str::to_owned);
+        Ending::Refused(err.to_string(), code)
+    }))
 }
 
 async fn finish_one(
@@ -403,6 +394,10 @@ async fn finish_one(
         Ending::SubscriptionGone => (
             CandidateState::ClosedSkipped,
             "the vendor no longer lists the seat".to_owned(),
+        ),
+        Ending::Excluded => (
+            CandidateState::ClosedSkipped,
+            "excluded from reclaim (or a vendor admin) since it was flagged".to_owned(),
         ),
     };
     let mut update = removal_candidate::Entity::update_many()

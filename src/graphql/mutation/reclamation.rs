@@ -164,6 +164,22 @@ impl ReclamationMutation {
         apply(ctx, ids, Move::Complete, note).await
     }
 
+    /// Gives back a seat Seatkeeper reclaimed, through the vendor (Zoom Licensed or the
+    /// add-on again, the GoTo licence re-added, the Aha! user enabled), within the restore
+    /// window (`SEATKEEPER_RESTORE_WINDOW_DAYS`, default 30). The subscription reopens; the
+    /// candidate closes as `CLOSED_SKIPPED` with no realised saving. A vendor without a free
+    /// seat answers `VENDOR_ERROR` with its message.
+    #[graphql(guard = "RoleGuard(Role::Reclaimer)")]
+    async fn restore_reclaimed_subscription(
+        &self,
+        ctx: &Context<'_>,
+        candidate_id: ID,
+    ) -> async_graphql::Result<RemovalCandidate> {
+        let id = expect_id(&candidate_id, "RemovalCandidate", "candidateId")?;
+        let actor = Actor::Person(principal(ctx)?.clone());
+        Ok(reclamation::restore(state(ctx), &actor, id).await?.into())
+    }
+
     /// Makes candidates `ATTENTION_REQUIRED` `READY` again (after the vendor's problem was
     /// fixed); reclaim them next.
     #[graphql(guard = "RoleGuard(Role::Reclaimer)")]

@@ -1,0 +1,400 @@
+//! Reclamation moves as a reclaimer meets them, on both databases against the simulators:
+//! a reclaim-off profile and an excluded user are never touched, returning activity
+//! cancels, concurrent reclaims of the same seats reclaim each once, a vendor outage lands
+//! in ATTENTION_REQUIRED and `retry` succeeds once it is over, restore gives the seat back,
+//! approval gates, and no verdict without evidence.
+
+use std::collections::BTreeMap;
+
+use entity::enums::{CandidateState, JobState};
+use entity::removal_candidate;
+use sea_orm::EntityTrait;
+use seatkeeper::graphql::relay::{expect_id, global_id};
+use seatkeeper_sim::{Fault, Product, RateLimitMode, SimConfig, Simulator, Vendor};
+use serde_json::{Value, json};
+
+use crate::helpers::{Db, TestApp, spawn_app_with};
+use crate::jobs_support::wait_final;
+use crate::reclamation::{candidates, publish_and_sync, reclaim, synced};
+use crate::sync_e2e::{connect, run_and_wait};
+
+fn gid(id: i64) -> String {
+    global_id("RemovalCandidate", id).to_string()
+}
+
+async fn state_of(app: &TestApp, id: i64) -> removal_candidate::Model {
+    removal_candidate::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Calls a batch mutation on `ids` and returns its answers.
+async fn batch(app: &TestApp, mutation: &str, ids: &[i64]) -> Vec<Value> {
+    let ids: Vec<String> = ids.iter().map(|i| gid(*i)).collect();
+    let resp = app
+        .gql(
+            &format!("mutation($ids: [ID!]!) {{ {mutation}(ids: $ids) {{ id candidate {{ state reclaimRunId }} error {{ code message }} }} }}"),
+            json!({ "ids": ids }),
+        )
+        .await;
+    resp.data()[mutation].as_array().unwrap().clone()
+}
+
+/// Waits for the reclaim run an answer names.
+async fn wait_run(app: &TestApp, answer: &Value) -> entity::job_run::Model {
+    let run = answer["candidate"]["reclaimRunId"].as_str().unwrap();
+    let id = expect_id(&run.into(), "JobRun", "id").unwrap();
+    wait_final(&app.state, id).await
+}
+
+async fn reclaim_off_exclusions_activity_concurrency_and_restore(db: Db) {
+    let (app, sim, profile, profile_id) = synced(db, Vendor::Aha).await;
+    let found = candidates(&app, profile_id).await;
+    assert!(found.len() >= 5, "{} candidates", found.len());
+    let ids: Vec<i64> = found.iter().map(|(_, _, c)| c.id).collect();
+    let user_of: BTreeMap<i64, String> = found.iter().map(|(u, _, c)| (c.id, u.clone())).collect();
+
+    // Reclaim switched off: tracked, but nothing reaches the vendor.
+    let off = app
+        .gql(
+            "mutation($p: ID!) { updateIntegrationProfile(id: $p, input: { reclaim: false }) { reclaim } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    assert_eq!(off.data()["updateIntegrationProfile"]["reclaim"], false);
+    let refused = reclaim(&app, &ids[..1]).await;
+    assert_eq!(refused[0]["error"]["code"], "CONFLICT");
+    assert!(
+        refused[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("switched off")
+    );
+    assert_eq!(state_of(&app, ids[0]).await.state, CandidateState::Ready);
+    app.gql(
+        "mutation($p: ID!) { updateIntegrationProfile(id: $p, input: { reclaim: true }) { reclaim } }",
+        json!({ "p": profile }),
+    )
+    .await
+    .data();
+
+    // An exclusion from reclaim made after flagging closes the candidate.
+    let excluded = &found[0].2;
+    app.gql(
+        "mutation($u: String!) { createSubscriptionUserExclusion(input: { userPrincipalName: $u, excludeFromCost: false }) { id } }",
+        json!({ "u": excluded.user_principal_name }),
+    )
+    .await
+    .data();
+    let download = run_and_wait(&app, "runDownloadSubscriptions", &profile).await;
+    assert_eq!(download.state, JobState::Succeeded, "{:?}", download.error);
+    // Activity that comes back cancels.
+    sim.record_activity(&user_of[&ids[1]], Product::AhaRoadmaps, sim.now())
+        .unwrap();
+    let pull = run_and_wait(&app, "runPullActivity", &profile).await;
+    assert_eq!(pull.state, JobState::Succeeded, "{:?}", pull.error);
+    let excluded = state_of(&app, ids[0]).await;
+    assert_eq!(
+        excluded.state,
+        CandidateState::ClosedSkipped,
+        "{excluded:?}"
+    );
+    assert!(excluded.close_reason.unwrap().contains("excluded"));
+    let canceled = state_of(&app, ids[1]).await;
+    assert_eq!(
+        canceled.state,
+        CandidateState::ClosedCanceled,
+        "{canceled:?}"
+    );
+
+    // Two reclaims of the same seats at once: each seat is claimed and reclaimed once.
+    let pair = [ids[2], ids[3]];
+    let (a, b) = tokio::join!(reclaim(&app, &pair), reclaim(&app, &pair));
+    let mut runs = Vec::new();
+    for i in 0..2 {
+        let answers = [&a[i], &b[i]];
+        let won: Vec<_> = answers.iter().filter(|x| x["error"].is_null()).collect();
+        assert_eq!(won.len(), 1, "exactly one claim per seat: {answers:?}");
+        let lost = answers.iter().find(|x| !x["error"].is_null()).unwrap();
+        assert_eq!(lost["error"]["code"], "CONFLICT");
+        runs.push(wait_run(&app, won[0]).await);
+    }
+    assert!(runs.iter().all(|r| r.state == JobState::Succeeded));
+    let reclaimed: Vec<String> = sim.reclaimed().into_iter().map(|r| r.user_id).collect();
+    let mut expected = vec![user_of[&ids[2]].clone(), user_of[&ids[3]].clone()];
+    expected.sort();
+    let mut got = reclaimed.clone();
+    got.sort();
+    assert_eq!(got, expected, "only the claimed seats, each once");
+
+    // Restore gives the seat back and reopens the subscription; a second restore is refused.
+    let restored = app
+        .gql(
+            "mutation($c: ID!) { restoreReclaimedSubscription(candidateId: $c) { state realisedSavingsMinor history { from to actor } subscription { closedAt } } }",
+            json!({ "c": gid(ids[2]) }),
+        )
+        .await;
+    let r = &restored.data()["restoreReclaimedSubscription"];
+    assert_eq!(r["state"], "CLOSED_SKIPPED");
+    assert!(r["realisedSavingsMinor"].is_null());
+    assert!(r["subscription"]["closedAt"].is_null(), "{r}");
+    let moves: Vec<(Value, Value)> = r["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["from"].clone(), h["to"].clone()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (Value::Null, json!("READY")),
+            (json!("READY"), json!("RECLAIMING")),
+            (json!("RECLAIMING"), json!("CLOSED_COMPLETE")),
+            (json!("CLOSED_COMPLETE"), json!("CLOSED_SKIPPED")),
+        ]
+    );
+    let holder = sim.truth();
+    let holder = holder.user(&user_of[&ids[2]]).unwrap();
+    assert!(
+        holder.subscription(Product::AhaRoadmaps).is_some(),
+        "the seat is back"
+    );
+    let again = app
+        .gql(
+            "mutation($c: ID!) { restoreReclaimedSubscription(candidateId: $c) { state } }",
+            json!({ "c": gid(ids[2]) }),
+        )
+        .await;
+    assert_eq!(again.error_code(), "CONFLICT");
+
+    // Skip, then a move the state does not allow names the state.
+    let skipped = batch(&app, "skipRemovalCandidates", &ids[4..5]).await;
+    assert_eq!(skipped[0]["candidate"]["state"], "CLOSED_SKIPPED");
+    let twice = batch(&app, "skipRemovalCandidates", &ids[4..5]).await;
+    assert_eq!(twice[0]["error"]["code"], "CONFLICT");
+    assert!(
+        twice[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("CLOSED_SKIPPED")
+    );
+
+    // The excluded and the re-activated users were never touched at the vendor.
+    for untouched in [&user_of[&ids[0]], &user_of[&ids[1]]] {
+        assert!(!reclaimed.contains(untouched));
+    }
+}
+
+async fn outage_then_retry_and_approval(db: Db) {
+    let sim = Simulator::start(
+        SimConfig::new(Vendor::Aha)
+            .users(40)
+            .seed(5)
+            .rate_limit(RateLimitMode::Off),
+    )
+    .await
+    .unwrap();
+    // No vendor retries, so the outage reaches the candidate at once.
+    let app = spawn_app_with(
+        db,
+        &[
+            ("SEATKEEPER_VENDOR_RATE_LIMIT", "off"),
+            ("SEATKEEPER_VENDOR_RETRIES", "0"),
+        ],
+    )
+    .await;
+    let alias = connect(&app, &sim).await;
+    let created = app
+        .gql(
+            "mutation($a: ID!) { createIntegrationProfile(input: { displayName: \"aha\", vendor: AHA, aliasId: $a, activityLookBackDays: 365 }) { id } }",
+            json!({ "a": alias }),
+        )
+        .await;
+    let profile = created.data()["createIntegrationProfile"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (app, sim, profile, profile_id) = publish_and_sync(app, sim, profile).await;
+    let ids: Vec<i64> = candidates(&app, profile_id)
+        .await
+        .iter()
+        .map(|(_, _, c)| c.id)
+        .collect();
+    assert!(ids.len() >= 3);
+
+    sim.set_fault(Fault::ServerError {
+        status: 503,
+        times: None,
+    })
+    .unwrap();
+    let answer = reclaim(&app, &ids[..1]).await;
+    assert_eq!(wait_run(&app, &answer[0]).await.errors, 1);
+    let failed = state_of(&app, ids[0]).await;
+    assert_eq!(failed.state, CandidateState::AttentionRequired);
+    assert!(failed.attention_reason.unwrap().contains("unavailable"));
+    assert!(sim.reclaimed().is_empty());
+    // Reclaiming it again is refused until someone retries it.
+    assert_eq!(
+        reclaim(&app, &ids[..1]).await[0]["error"]["code"],
+        "CONFLICT"
+    );
+    sim.clear_faults();
+    let retried = batch(&app, "retryRemovalCandidates", &ids[..1]).await;
+    assert_eq!(retried[0]["candidate"]["state"], "READY");
+    let answer = reclaim(&app, &ids[..1]).await;
+    assert_eq!(wait_run(&app, &answer[0]).await.reclaimed, 1);
+    assert_eq!(
+        state_of(&app, ids[0]).await.state,
+        CandidateState::ClosedComplete
+    );
+    assert_eq!(sim.reclaimed().len(), 1);
+
+    // A rule that requires approval: new candidates wait for an approver.
+    let rule = app
+        .gql(
+            "{ reclamationRules(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let rule = rule.data()["reclamationRules"]["edges"][0]["node"]["id"].clone();
+    app.gql(
+        "mutation($r: ID!) { updateReclamationRule(id: $r, input: { requireApproval: true }) { requireApproval } }",
+        json!({ "r": rule }),
+    )
+    .await
+    .data();
+    batch(&app, "skipRemovalCandidates", &ids[1..]).await;
+    let eval = app
+        .gql(
+            "mutation($p: ID!) { evaluateReclamationRules(profileId: $p) { flagged } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    assert!(
+        eval.data()["evaluateReclamationRules"]["flagged"]
+            .as_i64()
+            .unwrap()
+            >= 2
+    );
+    let waiting: Vec<i64> = candidates(&app, profile_id)
+        .await
+        .iter()
+        .filter(|(_, _, c)| c.state == CandidateState::AwaitingApproval)
+        .map(|(_, _, c)| c.id)
+        .collect();
+    assert!(waiting.len() >= 2);
+    let early = reclaim(&app, &waiting[..1]).await;
+    assert!(
+        early[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("AWAITING_APPROVAL")
+    );
+    let approved = batch(&app, "approveRemovalCandidates", &waiting[..1]).await;
+    assert_eq!(approved[0]["candidate"]["state"], "READY");
+    let rejected = batch(&app, "rejectRemovalCandidates", &waiting[1..2]).await;
+    assert_eq!(rejected[0]["candidate"]["state"], "CLOSED_SKIPPED");
+}
+
+async fn no_verdict_without_evidence(db: Db) {
+    let sim = Simulator::start(
+        SimConfig::new(Vendor::Zoom)
+            .users(40)
+            .seed(5)
+            .rate_limit(RateLimitMode::Off),
+    )
+    .await
+    .unwrap();
+    let app = spawn_app_with(db, &[("SEATKEEPER_VENDOR_RATE_LIMIT", "off")]).await;
+    let alias = connect(&app, &sim).await;
+    // 30 days of activity cannot support a 60-day verdict.
+    let created = app
+        .gql(
+            "mutation($a: ID!) { createIntegrationProfile(input: { displayName: \"zoom\", vendor: ZOOM, aliasId: $a, activityLookBackDays: 30 }) { id } }",
+            json!({ "a": alias }),
+        )
+        .await;
+    let profile = created.data()["createIntegrationProfile"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (app, _sim, profile, profile_id) = publish_and_sync(app, sim, profile).await;
+    assert!(candidates(&app, profile_id).await.is_empty());
+    let eval = app
+        .gql(
+            "mutation($p: ID!) { evaluateReclamationRules(profileId: $p) { flagged coverageGaps { identifier reason seats } } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    let eval = &eval.data()["evaluateReclamationRules"];
+    assert_eq!(eval["flagged"], 0);
+    let gaps = eval["coverageGaps"].as_array().unwrap();
+    assert!(!gaps.is_empty());
+    assert!(
+        gaps.iter()
+            .all(|g| g["reason"].as_str().unwrap().contains("60-day")),
+        "{gaps:?}"
+    );
+
+    // A 20-day rule would be supported: the preview says what it would flag, writing nothing.
+    let model = app
+        .gql(
+            "{ softwareModels(first: 10) { edges { node { id product } } } }",
+            json!({}),
+        )
+        .await;
+    let meetings = model.data()["softwareModels"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["product"] == "Zoom Meetings")
+        .unwrap()["node"]["id"]
+        .clone();
+    let preview = app
+        .gql(
+            "query($m: ID!) { previewReclamationRule(input: { softwareModelId: $m, inactivityThresholdDays: 20, sample: 3 }) { result { flagged coverageGaps { identifier } } sample { userPrincipalName evidence { thresholdDays lastActivityAt } } } }",
+            json!({ "m": meetings }),
+        )
+        .await;
+    let p = &preview.data()["previewReclamationRule"];
+    assert!(p["result"]["flagged"].as_i64().unwrap() > 0, "{p}");
+    assert!(p["result"]["coverageGaps"].as_array().unwrap().is_empty());
+    assert_eq!(p["sample"][0]["evidence"]["thresholdDays"], 20);
+    assert!(
+        candidates(&app, profile_id).await.is_empty(),
+        "a preview writes nothing"
+    );
+    let bad = app
+        .gql(
+            "query($m: ID!) { previewReclamationRule(input: { softwareModelId: $m, inactivityThresholdDays: 0 }) { result { flagged } } }",
+            json!({ "m": meetings }),
+        )
+        .await;
+    assert_eq!(bad.error_code(), "BAD_USER_INPUT");
+}
+
+macro_rules! both {
+    ($($name:ident),+ $(,)?) => {
+        $(mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                super::$name(Db::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                super::$name(Db::Postgres).await;
+            }
+        })+
+    };
+}
+
+both! {
+    reclaim_off_exclusions_activity_concurrency_and_restore,
+    outage_then_retry_and_approval,
+    no_verdict_without_evidence,
+}
