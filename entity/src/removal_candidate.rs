@@ -61,6 +61,9 @@ pub struct Model {
     pub realised_savings_minor: Option<i64>,
     /// When the vendor confirmed the reclaim.
     pub reclaimed_at: Option<DateTimeUtc>,
+    /// Since when the seat has been idle: its last qualifying activity, else when it was
+    /// assigned (or first seen). Idle days count from here; lists sort by it.
+    pub idle_since: DateTimeUtc,
 }
 
 /// Relations of `removal_candidate`.

@@ -47,6 +47,14 @@ fn columns() -> Vec<(&'static str, ColumnDef)> {
             timestamp_with_time_zone_null(Alias::new("reclaimed_at")).to_owned(),
         ),
         (
+            "removal_candidate",
+            // A constant default: SQLite adds no column with CURRENT_TIMESTAMP. Every row
+            // gets its real value below, and every new row is written with one.
+            timestamp_with_time_zone(Alias::new("idle_since"))
+                .default("1970-01-01 00:00:00+00:00")
+                .to_owned(),
+        ),
+        (
             "job_run",
             big_integer(Alias::new("reclaimed")).default(0).to_owned(),
         ),
@@ -82,6 +90,14 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        // Idle since the last activity, else since it was flagged (older rows keep no
+        // assignment date).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE removal_candidate SET idle_since = COALESCE(last_activity_at, opened_at)",
+            )
+            .await?;
         // Older data may hold several open candidates of one subscription: keep the newest.
         manager
             .get_connection()
@@ -101,6 +117,21 @@ impl MigrationTrait for Migration {
                  ON removal_candidate (subscription_id) WHERE closed_at IS NULL",
             )
             .await?;
+        for (name, column) in [
+            ("idx_removal_candidate_savings", "potential_savings_minor"),
+            ("idx_removal_candidate_idle_since", "idle_since"),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(Alias::new("removal_candidate"))
+                        .col(Alias::new(column))
+                        .col(Alias::new("id"))
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .create_index(
                 Index::create()
@@ -152,6 +183,8 @@ impl MigrationTrait for Migration {
         for name in [
             "ux_removal_candidate_open_subscription",
             "idx_removal_candidate_reclaim_run",
+            "idx_removal_candidate_savings",
+            "idx_removal_candidate_idle_since",
         ] {
             manager
                 .drop_index(

@@ -76,6 +76,20 @@ impl<T> Page<T> {
     }
 }
 
+/// Counts `select`'s rows when asked.
+pub fn lazy_count<E>(db: &DatabaseConnection, select: Select<E>) -> LazyCount
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    let db = db.clone();
+    LazyCount(Arc::new(move || {
+        let db = db.clone();
+        let select = select.clone();
+        Box::pin(async move { Ok(select.count(&db).await?) })
+    }))
+}
+
 /// Runs `select` as a keyset page ordered by `id`.
 pub async fn keyset<E>(
     db: &DatabaseConnection,

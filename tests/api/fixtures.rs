@@ -94,6 +94,7 @@ pub async fn candidate(
         opened_at: Set(now),
         notified_at: Set(None),
         closed_at: Set(state.is_closed().then_some(now)),
+        idle_since: Set(now),
         close_reason: Set(None),
         updated_at: Set(now),
         ..Default::default()

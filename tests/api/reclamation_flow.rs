@@ -375,6 +375,128 @@ async fn no_verdict_without_evidence(db: Db) {
     assert_eq!(bad.error_code(), "BAD_USER_INPUT");
 }
 
+async fn savings_sorting_and_summary(db: Db) {
+    let (app, _sim, profile, profile_id) = synced(db, Vendor::Aha).await;
+    let first: Vec<i64> = candidates(&app, profile_id)
+        .await
+        .iter()
+        .map(|(_, _, c)| c.id)
+        .collect();
+    assert!(first.len() >= 3);
+    // A year's seat at 120.00 costs 10.00 a month.
+    let models = app
+        .gql(
+            "{ softwareModels(first: 5) { edges { node { id vendor } } } }",
+            json!({}),
+        )
+        .await;
+    let model = models.data()["softwareModels"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["vendor"] == "AHA")
+        .unwrap()["node"]["id"]
+        .clone();
+    let year = chrono::Utc::now().format("%Y").to_string();
+    app.gql(
+        "mutation($m: ID!, $s: Date!, $e: Date!) { createEntitlement(input: { softwareModelId: $m, name: \"seats\", purchasedRights: 100, unitCost: \"120.00\", currency: \"USD\", periodStart: $s, periodEnd: $e }) { id } }",
+        json!({ "m": model, "s": format!("{year}-01-01"), "e": format!("{year}-12-31") }),
+    )
+    .await
+    .data();
+    batch(&app, "skipRemovalCandidates", &first).await;
+    let eval = app
+        .gql(
+            "mutation($p: ID!) { evaluateReclamationRules(profileId: $p) { flagged potentialSavings { amount currency } } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    let eval = &eval.data()["evaluateReclamationRules"];
+    let open = eval["flagged"].as_i64().unwrap();
+    assert_eq!(open as usize, first.len());
+    assert_eq!(
+        eval["potentialSavings"],
+        json!([{ "amount": format!("{}.00", 10 * open), "currency": "USD" }])
+    );
+
+    // Idle the longest first, two at a time, each page continuing where the last ended.
+    let page = |after: Option<String>| {
+        let (app, profile) = (&app, &profile);
+        async move {
+            let resp = app
+                .gql(
+                    "query($p: ID!, $a: String) { removalCandidates(profileId: $p, states: [READY], orderBy: IDLE_DAYS, first: 2, after: $a) { totalCount pageInfo { hasNextPage endCursor } edges { node { idleSince idleDays potentialSavingsMinor evidence { costBasis { monthlyPriceMinor currency entitlements } } } } } }",
+                    json!({ "p": profile, "a": after }),
+                )
+                .await;
+            resp.data()["removalCandidates"].clone()
+        }
+    };
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let conn = page(after.clone()).await;
+        assert_eq!(conn["totalCount"].as_i64().unwrap(), open);
+        for e in conn["edges"].as_array().unwrap() {
+            assert_eq!(e["node"]["potentialSavingsMinor"], 1000);
+            assert_eq!(e["node"]["evidence"]["costBasis"]["currency"], "USD");
+            seen.push(e["node"]["idleSince"].as_str().unwrap().to_owned());
+        }
+        if conn["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = conn["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(seen.len() as i64, open, "every candidate once");
+    let parsed: Vec<chrono::DateTime<chrono::Utc>> =
+        seen.iter().map(|s| s.parse().unwrap()).collect();
+    assert!(parsed.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    let backwards = app
+        .gql(
+            "query($p: ID!) { removalCandidates(profileId: $p, orderBy: POTENTIAL_SAVINGS, last: 2) { totalCount } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    assert_eq!(backwards.error_code(), "BAD_USER_INPUT");
+
+    // Reclaim one: the summary moves it from potential to realised.
+    let ready: Vec<i64> = candidates(&app, profile_id)
+        .await
+        .iter()
+        .filter(|(_, _, c)| c.state == CandidateState::Ready)
+        .map(|(_, _, c)| c.id)
+        .collect();
+    let answer = reclaim(&app, &ready[..1]).await;
+    assert_eq!(wait_run(&app, &answer[0]).await.reclaimed, 1);
+    let summary = app
+        .gql(
+            "query($p: ID) { reclamationSummary(profileId: $p) { byState { state count } potentialSavings { amount currency } realisedSavings { amount currency } realisedSavingsThisYear { amount } } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    let s = &summary.data()["reclamationSummary"];
+    let count = |state: &str| {
+        s["byState"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["state"] == state)
+            .map_or(0, |c| c["count"].as_i64().unwrap())
+    };
+    assert_eq!(count("READY"), open - 1);
+    assert_eq!(count("CLOSED_COMPLETE"), 1);
+    assert_eq!(count("CLOSED_SKIPPED"), first.len() as i64);
+    assert_eq!(
+        s["potentialSavings"],
+        json!([{ "amount": format!("{}.00", 10 * (open - 1)), "currency": "USD" }])
+    );
+    assert_eq!(
+        s["realisedSavings"],
+        json!([{ "amount": "10.00", "currency": "USD" }])
+    );
+    assert_eq!(s["realisedSavingsThisYear"], json!([{ "amount": "10.00" }]));
+}
+
 macro_rules! both {
     ($($name:ident),+ $(,)?) => {
         $(mod $name {
@@ -397,4 +519,5 @@ both! {
     reclaim_off_exclusions_activity_concurrency_and_restore,
     outage_then_retry_and_approval,
     no_verdict_without_evidence,
+    savings_sorting_and_summary,
 }

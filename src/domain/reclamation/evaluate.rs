@@ -128,6 +128,15 @@ struct Seat {
     excluded_from_reclaim: bool,
 }
 
+impl Seat {
+    /// When the seat began: assigned, else the account created, else first seen.
+    fn born(&self) -> DateTime<Utc> {
+        self.assigned_at
+            .or(self.external_created_at)
+            .unwrap_or(self.first_seen_at)
+    }
+}
+
 /// A verdict on one seat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Verdict {
@@ -197,10 +206,7 @@ fn judge(
     }
     .min(now);
     let cutoff = read_at - threshold;
-    let born = seat
-        .assigned_at
-        .or(seat.external_created_at)
-        .unwrap_or(seat.first_seen_at);
+    let born = seat.born();
     let idle = seat.last_activity_at.is_none_or(|t| t < cutoff);
     if !idle
         || born > cutoff
@@ -558,6 +564,7 @@ pub async fn evaluate_profile(
             vendor_code: Set(None),
             realised_savings_minor: Set(None),
             reclaimed_at: Set(None),
+            idle_since: Set(seat.last_activity_at.unwrap_or_else(|| seat.born())),
             ..Default::default()
         });
     }

@@ -8,6 +8,7 @@ mod evaluate;
 mod moves;
 mod reclaim;
 mod restore;
+mod summary;
 
 pub use cost::CostBasis;
 pub use evaluate::{
@@ -17,6 +18,7 @@ pub use evaluate::{
 pub use moves::{Move, MoveResult, apply_moves};
 pub use reclaim::{claim_for_reclaim, reclaim_run};
 pub use restore::restore;
+pub use summary::{Summary, summary};
 
 use chrono::{DateTime, Utc};
 use entity::enums::{ActivityKind, CandidateState};
@@ -76,6 +78,7 @@ pub struct Candidate {
     pub reclaim_run_id: Option<i64>,
     pub realised_savings_minor: Option<i64>,
     pub reclaimed_at: Option<DateTime<Utc>>,
+    pub idle_since: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -103,6 +106,7 @@ impl From<removal_candidate::Model> for Candidate {
             reclaim_run_id: m.reclaim_run_id,
             realised_savings_minor: m.realised_savings_minor,
             reclaimed_at: m.reclaimed_at,
+            idle_since: m.idle_since,
             updated_at: m.updated_at,
         }
     }
@@ -128,11 +132,97 @@ pub struct CandidateFilter {
     pub rule_id: Option<i64>,
 }
 
+/// How a list of candidates is ordered; ties go by id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CandidateOrder {
+    /// Oldest first (pages both ways).
+    #[default]
+    Id,
+    /// Largest potential saving first (pages forwards).
+    PotentialSavings,
+    /// Idle the longest first (pages forwards).
+    IdleDays,
+}
+
 pub async fn list(
     db: &DatabaseConnection,
     filter: &CandidateFilter,
+    order: CandidateOrder,
     req: &PageRequest,
 ) -> Result<Page<Candidate>> {
+    use removal_candidate::Column as C;
+    let select = filtered(filter);
+    match order {
+        CandidateOrder::Id => Ok(page::keyset(db, select, C::Id, req)
+            .await?
+            .map(Candidate::from)),
+        CandidateOrder::PotentialSavings | CandidateOrder::IdleDays => {
+            sorted(db, select, order, req).await
+        }
+    }
+}
+
+/// A page ordered by a sort key then id. A cursor is still a row id: the row's key is
+/// read back, so cursors look the same whatever the order.
+async fn sorted(
+    db: &DatabaseConnection,
+    select: sea_orm::Select<removal_candidate::Entity>,
+    order: CandidateOrder,
+    req: &PageRequest,
+) -> Result<Page<Candidate>> {
+    use removal_candidate::Column as C;
+    use sea_orm::{Condition, QuerySelect};
+    if req.last.is_some() || req.before.is_some() {
+        return Err(crate::error::AppError::bad_input(
+            "orderBy",
+            "lists sorted by saving or idle days page forwards only (first/after)",
+        ));
+    }
+    let total = page::lazy_count(db, select.clone());
+    let mut query = select;
+    if let Some(after) = req.after {
+        let row = removal_candidate::Entity::find_by_id(after)
+            .one(db)
+            .await?
+            .ok_or_else(|| {
+                crate::error::AppError::bad_input("after", "the cursor's row is gone")
+            })?;
+        query = query.filter(match order {
+            CandidateOrder::PotentialSavings => Condition::any()
+                .add(C::PotentialSavingsMinor.lt(row.potential_savings_minor))
+                .add(
+                    Condition::all()
+                        .add(C::PotentialSavingsMinor.eq(row.potential_savings_minor))
+                        .add(C::Id.gt(after)),
+                ),
+            _ => Condition::any().add(C::IdleSince.gt(row.idle_since)).add(
+                Condition::all()
+                    .add(C::IdleSince.eq(row.idle_since))
+                    .add(C::Id.gt(after)),
+            ),
+        });
+    }
+    query = match order {
+        CandidateOrder::PotentialSavings => query.order_by_desc(C::PotentialSavingsMinor),
+        _ => query.order_by_asc(C::IdleSince),
+    };
+    let size = req.first.unwrap_or(page::DEFAULT_PAGE_SIZE);
+    let mut rows = query
+        .order_by_asc(C::Id)
+        .limit(size as u64 + 1)
+        .all(db)
+        .await?;
+    let has_next = rows.len() > size;
+    rows.truncate(size);
+    Ok(Page {
+        items: rows.into_iter().map(Candidate::from).collect(),
+        has_next,
+        has_previous: req.after.is_some(),
+        total,
+    })
+}
+
+fn filtered(filter: &CandidateFilter) -> sea_orm::Select<removal_candidate::Entity> {
     use removal_candidate::Column as C;
     let mut select = removal_candidate::Entity::find();
     if let Some(states) = &filter.states {
@@ -147,9 +237,7 @@ pub async fn list(
     if let Some(id) = filter.rule_id {
         select = select.filter(C::RuleId.eq(id));
     }
-    Ok(page::keyset(db, select, C::Id, req)
-        .await?
-        .map(Candidate::from))
+    select
 }
 
 pub async fn get(db: &DatabaseConnection, id: i64) -> Result<Candidate> {

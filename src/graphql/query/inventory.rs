@@ -15,6 +15,28 @@ fn opt_id(id: Option<ID>, kind: &str, field: &str) -> async_graphql::Result<Opti
     Ok(id.map(|id| expect_id(&id, kind, field)).transpose()?)
 }
 
+/// How removal candidates are ordered.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CandidateOrderBy {
+    /// Oldest first.
+    #[default]
+    Id,
+    /// Largest potential saving first.
+    PotentialSavings,
+    /// Idle the longest first.
+    IdleDays,
+}
+
+impl From<CandidateOrderBy> for reclamation::CandidateOrder {
+    fn from(o: CandidateOrderBy) -> Self {
+        match o {
+            CandidateOrderBy::Id => reclamation::CandidateOrder::Id,
+            CandidateOrderBy::PotentialSavings => reclamation::CandidateOrder::PotentialSavings,
+            CandidateOrderBy::IdleDays => reclamation::CandidateOrder::IdleDays,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct InventoryQuery;
 
@@ -94,6 +116,11 @@ impl InventoryQuery {
         profile_id: Option<ID>,
         software_model_id: Option<ID>,
         #[graphql(desc = "Flagged by this reclamation rule.")] rule_id: Option<ID>,
+        #[graphql(
+            desc = "ID (oldest first, the default), POTENTIAL_SAVINGS (largest first) or IDLE_DAYS (idle the longest first); the last two page forwards only.",
+            default
+        )]
+        order_by: CandidateOrderBy,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,
@@ -109,7 +136,7 @@ impl InventoryQuery {
             software_model_id: opt_id(software_model_id, "SoftwareModel", "softwareModelId")?,
             rule_id: opt_id(rule_id, "ReclamationRule", "ruleId")?,
         };
-        let page = reclamation::list(&st.db, &filter, &req).await?;
+        let page = reclamation::list(&st.db, &filter, order_by.into(), &req).await?;
         Ok(connection(page, |m| m.id, RemovalCandidate::from))
     }
 

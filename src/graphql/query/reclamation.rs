@@ -1,6 +1,7 @@
 //! Trying a reclamation rule before saving it.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use entity::enums::CandidateState;
 
 use crate::domain::reclamation::{self, Condition, RuleSettings};
 use crate::domain::reclamation_rules::{DEFAULT_THRESHOLD_DAYS, THRESHOLD_DAYS};
@@ -8,6 +9,7 @@ use crate::error::AppError;
 use crate::graphql::context::{principal, state};
 use crate::graphql::mutation::RuleConditionInput;
 use crate::graphql::relay::expect_id;
+use crate::graphql::types::Money;
 use crate::graphql::types::candidate::{CandidateEvidence, EvaluationResult};
 
 /// Most sample seats a preview returns.
@@ -46,11 +48,63 @@ pub struct RulePreview {
     pub sample: Vec<PreviewSeat>,
 }
 
+/// How many candidates of one state.
+#[derive(SimpleObject, Clone)]
+pub struct CandidateStateCount {
+    /// The state.
+    pub state: CandidateState,
+    /// Candidates in it.
+    pub count: i64,
+}
+
+/// Where reclamation stands.
+#[derive(SimpleObject, Clone)]
+pub struct ReclamationSummary {
+    /// Candidates per state (states with none are left out).
+    pub by_state: Vec<CandidateStateCount>,
+    /// Monthly saving of the open candidates, per currency.
+    pub potential_savings: Vec<Money>,
+    /// Monthly saving of the seats reclaimed, per currency, all time.
+    pub realised_savings: Vec<Money>,
+    /// The same, of the seats reclaimed this calendar year (UTC).
+    pub realised_savings_this_year: Vec<Money>,
+}
+
+fn money(list: Vec<(String, i64)>) -> Vec<Money> {
+    list.into_iter()
+        .map(|(currency, minor)| Money::from_minor(minor, &currency))
+        .collect()
+}
+
 #[derive(Default)]
 pub struct ReclamationQuery;
 
 #[Object]
 impl ReclamationQuery {
+    /// Candidates per state and the savings, potential and realised, per currency (never
+    /// summed across currencies): of one profile, or of all.
+    async fn reclamation_summary(
+        &self,
+        ctx: &Context<'_>,
+        profile_id: Option<ID>,
+    ) -> async_graphql::Result<ReclamationSummary> {
+        principal(ctx)?;
+        let profile = profile_id
+            .map(|id| expect_id(&id, "IntegrationProfile", "profileId"))
+            .transpose()?;
+        let s = reclamation::summary(&state(ctx).db, profile).await?;
+        Ok(ReclamationSummary {
+            by_state: s
+                .by_state
+                .into_iter()
+                .map(|(state, count)| CandidateStateCount { state, count })
+                .collect(),
+            potential_savings: money(s.potential),
+            realised_savings: money(s.realised),
+            realised_savings_this_year: money(s.realised_this_year),
+        })
+    }
+
     /// How many seats a rule with these settings would flag now, across the published
     /// profiles of the model's vendor, with a sample and the monthly saving. Writes
     /// nothing: tune a threshold before saving it.

@@ -49,6 +49,9 @@ pub struct RemovalCandidate {
     pub attention_reason: Option<String>,
     /// The vendor's error code of the last refusal.
     pub vendor_code: Option<String>,
+    /// Since when the seat has been idle: its last qualifying activity, else when it was
+    /// assigned or first seen.
+    pub idle_since: DateTime<Utc>,
     /// The reclaim run that took it to the vendor.
     pub reclaim_run_id: Option<ID>,
     /// When it last changed.
@@ -181,6 +184,11 @@ impl RemovalCandidate {
             .map(Into::into))
     }
 
+    /// Whole days idle as of now (from `idleSince`).
+    async fn idle_days(&self) -> i64 {
+        (Utc::now() - self.idle_since).num_days()
+    }
+
     /// Every move it made, oldest first: who or which job, when, from, to and why.
     async fn history(
         &self,
@@ -232,6 +240,7 @@ impl From<Candidate> for RemovalCandidate {
             attention_reason: c.attention_reason,
             vendor_code: c.vendor_code,
             reclaim_run_id: c.reclaim_run_id.map(|id| global_id("JobRun", id)),
+            idle_since: c.idle_since,
             updated_at: c.updated_at,
             raw_id: c.id,
             subscription_id: c.subscription_id,
