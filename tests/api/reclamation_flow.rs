@@ -168,6 +168,22 @@ async fn reclaim_off_exclusions_activity_concurrency_and_restore(db: Db) {
         )
         .await;
     assert_eq!(again.error_code(), "CONFLICT");
+    // A vendor with no free seat refuses the restore: VENDOR_ERROR, nothing changes.
+    let holders = sim.truth().holders(Product::AhaRoadmaps).count() as u32;
+    sim.set_seat_limit(Product::AhaRoadmaps, Some(holders))
+        .unwrap();
+    let full = app
+        .gql(
+            "mutation($c: ID!) { restoreReclaimedSubscription(candidateId: $c) { state } }",
+            json!({ "c": gid(ids[3]) }),
+        )
+        .await;
+    assert_eq!(full.error_code(), "VENDOR_ERROR", "{}", full.body);
+    assert_eq!(
+        state_of(&app, ids[3]).await.state,
+        CandidateState::ClosedComplete
+    );
+    sim.set_seat_limit(Product::AhaRoadmaps, None).unwrap();
 
     // Skip, then a move the state does not allow names the state.
     let skipped = batch(&app, "skipRemovalCandidates", &ids[4..5]).await;

@@ -3,7 +3,7 @@
 
 use entity::enums::Vendor;
 use seatkeeper::connectors::{
-    Connector, ConnectorError, ConnectorOptions, GoToReclaim, ReclaimTarget, reclaim,
+    Connector, ConnectorError, ConnectorOptions, GoToReclaim, ReclaimTarget, reclaim, restore,
 };
 use seatkeeper_sim::{Product, Simulator, TruthUser, UserRole, Vendor as SimVendor};
 
@@ -208,4 +208,44 @@ async fn aha_reclaim_disables_the_user_but_not_an_administrator() {
         "forbidden",
     );
     assert!(holds(&sim, &admin.id, Product::AhaRoadmaps));
+}
+
+/// Reclaims, then restores: the seat is back; with every seat taken the vendor refuses.
+async fn reclaim_and_restore(sim: &Simulator, c: &dyn Connector, product: Product) {
+    let member = member_holding(sim, product, 2);
+    let t = target(&member, product);
+    reclaim_seat(c, &t).await.unwrap();
+    assert!(!holds(sim, &member.id, product));
+    restore(c, &t).await.unwrap();
+    assert!(holds(sim, &member.id, product), "{product:?} is back");
+    // Restoring what is held changes nothing.
+    restore(c, &t).await.unwrap();
+
+    let other = member_holding(sim, product, 3);
+    let t = target(&other, product);
+    reclaim_seat(c, &t).await.unwrap();
+    let holders = sim.truth().holders(product).count() as u32;
+    sim.set_seat_limit(product, Some(holders)).unwrap();
+    let err = restore(c, &t).await.unwrap_err();
+    assert!(matches!(err, ConnectorError::Permanent { .. }), "{err:?}");
+    assert!(!holds(sim, &other.id, product));
+    sim.set_seat_limit(product, None).unwrap();
+}
+
+#[tokio::test]
+async fn restores_give_the_seat_back_unless_the_vendor_has_none_free() {
+    let zoom = start(SimVendor::Zoom, 200).await;
+    let c = connector(config(&zoom), fast_options());
+    reclaim_and_restore(&zoom, c.as_ref(), Product::ZoomWebinar).await;
+    reclaim_and_restore(&zoom, c.as_ref(), Product::ZoomMeetings).await;
+
+    let goto = start(SimVendor::GoTo, 200).await;
+    let c = connector(authorized(&goto).await, fast_options());
+    reclaim_and_restore(&goto, c.as_ref(), Product::GoToMeeting).await;
+
+    let aha = start(SimVendor::Aha, 200).await;
+    let mut cfg = config(&aha);
+    cfg.tokens = fixed(&aha.credentials().api_key.unwrap());
+    let c = connector(cfg, fast_options());
+    reclaim_and_restore(&aha, c.as_ref(), Product::AhaRoadmaps).await;
 }
