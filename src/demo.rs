@@ -136,7 +136,7 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
                 alias_id: Some(alias.id),
                 activity_look_back_days: Some(180),
                 // One tenant shows candidates tracked with nothing sent to the vendor.
-                reclaim: Some(vendor != Vendor::GoTo),
+                reclaim: Some(vendor != Vendor::Aha),
                 ..Default::default()
             },
         )

@@ -41,4 +41,58 @@ async fn demo_mode_connects_publishes_and_downloads_three_vendors() {
         names,
         ["Demo Zoom tenant", "Demo GoTo tenant", "Demo Aha! tenant"]
     );
+
+    // Each download queued its first activity pull, whose success evaluated the rules:
+    // idle seats are candidates within seconds (GoTo reports no account dates, so its
+    // seats wait out the threshold first). The Aha! tenant tracks but never reclaims.
+    let pulls = loop {
+        let pulls = job_run::Entity::find()
+            .filter(job_run::Column::Kind.eq(JobKind::PullActivity))
+            .all(&app.state.db)
+            .await
+            .unwrap();
+        if pulls.len() == 3 {
+            break pulls;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    for run in pulls {
+        let done = wait_final(&app.state, run.id).await;
+        assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
+    }
+    let resp = app
+        .gql(
+            "{ integrationProfiles(status: PUBLISHED) { edges { node { id displayName reclaim } } } }",
+            json!({}),
+        )
+        .await;
+    for edge in resp.data()["integrationProfiles"]["edges"]
+        .as_array()
+        .unwrap()
+    {
+        let node = &edge["node"];
+        let summary = app
+            .gql(
+                "query($p: ID) { reclamationSummary(profileId: $p) { byState { state count } } }",
+                json!({ "p": node["id"] }),
+            )
+            .await;
+        let ready = summary.data()["reclamationSummary"]["byState"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["state"] == "READY")
+            .map_or(0, |c| c["count"].as_i64().unwrap());
+        match node["displayName"].as_str().unwrap() {
+            "Demo GoTo tenant" => assert_eq!(ready, 0),
+            "Demo Aha! tenant" => {
+                assert!(ready > 0);
+                assert_eq!(node["reclaim"], false);
+            }
+            _ => {
+                assert!(ready > 0);
+                assert_eq!(node["reclaim"], true);
+            }
+        }
+    }
 }
