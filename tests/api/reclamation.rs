@@ -219,6 +219,46 @@ async fn whole_reclaim(db: Db, vendor: seatkeeper_sim::Vendor) {
     assert_eq!(node["history"][0]["to"], "READY");
     assert!(node["history"][0]["from"].is_null());
 
+    // The last activity behind each verdict names its kind and vendor report.
+    let listed = app
+        .gql(
+            "query($p: ID!) { removalCandidates(profileId: $p, first: 100) { edges { node { lastActivityAt lastActivity { at kind source } evidence { activityKinds } } } } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    let mut with_activity = 0;
+    for edge in listed.data()["removalCandidates"]["edges"]
+        .as_array()
+        .unwrap()
+    {
+        let node = &edge["node"];
+        if node["lastActivityAt"].is_null() {
+            assert!(node["lastActivity"].is_null());
+            continue;
+        }
+        let last = &node["lastActivity"];
+        let at = |v: &Value| {
+            v.as_str()
+                .unwrap()
+                .parse::<chrono::DateTime<Utc>>()
+                .unwrap()
+        };
+        assert_eq!(at(&last["at"]), at(&node["lastActivityAt"]), "{node}");
+        assert!(!last["source"].as_str().unwrap().is_empty());
+        assert!(
+            node["evidence"]["activityKinds"]
+                .as_array()
+                .unwrap()
+                .contains(&last["kind"]),
+            "{node}"
+        );
+        with_activity += 1;
+    }
+    assert!(
+        with_activity > 0,
+        "some idle seats were used once, long ago"
+    );
+
     // Reclaim them all.
     let ids: Vec<i64> = found.iter().map(|(_, _, c)| c.id).collect();
     let answers = reclaim(&app, &ids).await;

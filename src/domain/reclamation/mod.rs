@@ -323,3 +323,59 @@ async fn record(
     .await?;
     Ok(())
 }
+
+/// The last qualifying activity behind a candidate, read from the raw events kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastActivity {
+    pub at: DateTime<Utc>,
+    pub kind: ActivityKind,
+    /// The vendor report it came from, e.g. `zoom:report/meetings`.
+    pub source: String,
+}
+
+/// What the candidate's last activity was and where it came from; `None` when the seat
+/// was never seen active (or its events are gone with the profile).
+pub async fn last_activity(
+    db: &DatabaseConnection,
+    candidate: &Candidate,
+) -> Result<Option<LastActivity>> {
+    use entity::{activity_event, software_subscription, vendor_user};
+    let (Some(at), Some(sub_id), Some(profile_id)) = (
+        candidate.last_activity_at,
+        candidate.subscription_id,
+        candidate.profile_id,
+    ) else {
+        return Ok(None);
+    };
+    let Some(sub) = software_subscription::Entity::find_by_id(sub_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = vendor_user::Entity::find()
+        .filter(vendor_user::Column::ProfileId.eq(profile_id))
+        .filter(vendor_user::Column::ExternalUserId.eq(sub.external_user_id.as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let profile = crate::domain::profiles::get(db, profile_id).await?;
+    let kinds: Vec<i16> = crate::connectors::product(profile.vendor, &sub.identifier)
+        .map(|p| p.activity.iter().map(|k| k.code()).collect())
+        .unwrap_or_default();
+    let event = activity_event::Entity::find()
+        .filter(activity_event::Column::VendorUserId.eq(user.id))
+        .filter(activity_event::Column::Kind.is_in(kinds))
+        .filter(activity_event::Column::OccurredAtMs.eq(at.timestamp_millis()))
+        .one(db)
+        .await?;
+    Ok(event.and_then(|e| {
+        Some(LastActivity {
+            at,
+            kind: e.activity_kind()?,
+            source: e.source,
+        })
+    }))
+}

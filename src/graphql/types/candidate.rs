@@ -139,6 +139,17 @@ impl From<reclamation::Evidence> for CandidateEvidence {
     }
 }
 
+/// One activity event behind a verdict.
+#[derive(SimpleObject, Clone)]
+pub struct LastActivityEvidence {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// What the user did.
+    pub kind: ActivityKind,
+    /// The vendor report it came from.
+    pub source: String,
+}
+
 /// One move of a candidate.
 #[derive(SimpleObject, Clone)]
 pub struct CandidateHistoryEntry {
@@ -182,6 +193,22 @@ impl RemovalCandidate {
         Ok(load::<integration_profile::Entity>(ctx, id)
             .await?
             .map(Into::into))
+    }
+
+    /// The last qualifying activity with its kind and the vendor report it came from (null:
+    /// never seen active).
+    async fn last_activity(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<LastActivityEvidence>> {
+        let candidate = reclamation::get(&state(ctx).db, self.raw_id).await?;
+        Ok(reclamation::last_activity(&state(ctx).db, &candidate)
+            .await?
+            .map(|a| LastActivityEvidence {
+                at: a.at,
+                kind: a.kind,
+                source: a.source,
+            }))
     }
 
     /// Whole days idle as of now (from `idleSince`).
