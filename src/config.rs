@@ -103,6 +103,10 @@ pub struct Settings {
     /// `SEATKEEPER_VENDOR_RETRIES`: retries of one vendor call after a 429 or a transient
     /// failure, with exponential backoff from 0.5 s (default 5).
     pub vendor_retries: u32,
+    /// `SEATKEEPER_ACTIVITY_PER_USER_BUDGET`: users an activity pull asks about one by one
+    /// at most (the vendor's expensive calls); the rest wait for the next pull (default
+    /// 5,000).
+    pub activity_per_user_budget: usize,
     /// `SEATKEEPER_RESTORE_WINDOW_DAYS`: how long after a reclaim the seat can be given
     /// back with `restoreReclaimedSubscription` (default 30).
     pub restore_window_days: u32,
@@ -147,6 +151,7 @@ struct FileSettings {
     job_retry_backoff_ms: Option<String>,
     vendor_retries: Option<String>,
     restore_window_days: Option<String>,
+    activity_per_user_budget: Option<String>,
 }
 
 impl Settings {
@@ -275,6 +280,15 @@ impl Settings {
             30,
             0..=365,
         )?;
+        let activity_per_user_budget = parse_number(
+            "SEATKEEPER_ACTIVITY_PER_USER_BUDGET",
+            pick(
+                "SEATKEEPER_ACTIVITY_PER_USER_BUDGET",
+                file.activity_per_user_budget,
+            ),
+            crate::domain::sync::PER_USER_BUDGET,
+            0..=1_000_000,
+        )?;
         let public_url = pick("SEATKEEPER_PUBLIC_URL", file.public_url)
             .map(|raw| {
                 crate::domain::validate::http_url("SEATKEEPER_PUBLIC_URL", &raw).map_err(|_| {
@@ -349,6 +363,7 @@ impl Settings {
             job_retry_backoff_ms: job_retry_backoff_ms as u64,
             vendor_retries: vendor_retries as u32,
             restore_window_days: restore_window_days as u32,
+            activity_per_user_budget,
         };
         if settings.database_kind() == DatabaseKind::Postgres && settings.master_key.is_none() {
             return Err(invalid(

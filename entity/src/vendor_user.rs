@@ -23,6 +23,11 @@ pub struct Model {
     pub known_addons: Option<String>,
     /// When the row was created.
     pub created_at: DateTimeUtc,
+    /// Start of the gap-free window in which the user's activity was asked of the vendor
+    /// per user (exact times); `None` until a per-user pull reached them.
+    pub exact_activity_from: Option<DateTimeUtc>,
+    /// End of that window.
+    pub exact_activity_to: Option<DateTimeUtc>,
 }
 
 /// Relations of `vendor_user`.

@@ -24,6 +24,7 @@ mod m20261122_000018_create_oauth_state;
 mod m20261122_000019_compact_activity_events;
 mod m20261123_000020_activity_event_unreferenced;
 mod m20261204_000021_reclamation;
+mod m20261204_000022_exact_activity_coverage;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000019_compact_activity_events::Migration),
             Box::new(m20261123_000020_activity_event_unreferenced::Migration),
             Box::new(m20261204_000021_reclamation::Migration),
+            Box::new(m20261204_000022_exact_activity_coverage::Migration),
         ]
     }
 }

@@ -40,9 +40,12 @@ pub enum ReclaimAction {
 pub enum ActivitySignal {
     /// The vendor exposes no activity: the product is never judged idle.
     None,
-    /// Events in report windows: a verdict needs the pulled history to cover the rule's
-    /// whole threshold.
+    /// Account-level reports that cover every holder: a verdict needs the profile's pulled
+    /// history to cover the rule's whole threshold.
     Events,
+    /// Only per-user calls, which a pull spends on some users at a time (its budget): a
+    /// verdict needs that user's own exact history to cover the threshold.
+    PerUser,
     /// The vendor keeps the last use itself (Aha! `accessed_at`): one reading is the
     /// evidence, whatever its age.
     LastUse,
@@ -135,6 +138,9 @@ pub struct UserRef {
     pub user_principal_name: String,
     /// Identifiers this user holds, so a connector only asks the relevant products.
     pub identifiers: Vec<String>,
+    /// Where this user's exact history ends, when earlier than the query's `since`: the
+    /// per-user calls start here so the user's history stays without a gap.
+    pub since: Option<DateTime<Utc>>,
 }
 
 /// What activity to fetch. Account-level reports cover everyone; per-user calls (the
@@ -374,6 +380,24 @@ pub trait Connector: Send + Sync {
     /// Whether the user still holds the target's product at the vendor (a user the vendor
     /// no longer knows holds nothing).
     async fn seat(&self, target: &ReclaimTarget) -> Result<SeatStatus, ConnectorError>;
+
+    /// For a coarse record (an account report that says only that the user was active
+    /// sometime in a window): the latest moment the window stands for, which the roll-up
+    /// reads as the activity's time, so a coarse signal can delay a verdict, never cause
+    /// one. `None` for exact records.
+    fn coarse_window_end(
+        &self,
+        _record: &ActivityRecord,
+        _query: &ActivityQuery,
+    ) -> Option<DateTime<Utc>> {
+        None
+    }
+
+    /// The earliest instant the activity query can really reach (a vendor's reports may not
+    /// go back as far as asked).
+    fn activity_reach(&self, query: &ActivityQuery) -> DateTime<Utc> {
+        query.since
+    }
 
     /// Vendor API calls made by this connector so far.
     fn requests_made(&self) -> u64;

@@ -70,7 +70,7 @@ pub async fn publish_and_sync(
 
 /// (vendor user, identifier) of the seats a 60-day rule must flag: licensed members whose
 /// product saw no qualifying activity for 60 days and who are older than that.
-fn idle_truth(truth: &Truth) -> BTreeSet<(String, String)> {
+pub fn idle_truth(truth: &Truth) -> BTreeSet<(String, String)> {
     let cutoff = truth.now - Duration::days(THRESHOLD);
     // GoTo reports no creation date: its accounts' age is how long Seatkeeper has known
     // them, which the GoTo test sets back (see `known_for_long`).

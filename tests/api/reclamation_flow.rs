@@ -513,6 +513,111 @@ async fn savings_sorting_and_summary(db: Db) {
     assert_eq!(s["realisedSavingsThisYear"], json!([{ "amount": "10.00" }]));
 }
 
+async fn coarse_activity_never_makes_an_active_user_idle(db: Db) {
+    let sim = Simulator::start(
+        SimConfig::new(Vendor::Zoom)
+            .users(40)
+            .seed(5)
+            .rate_limit(RateLimitMode::Off),
+    )
+    .await
+    .unwrap();
+    // Ten users a pull get the exact per-user reports; the rest are known only through
+    // the monthly account report (meetings, not webinars).
+    let app = spawn_app_with(
+        db,
+        &[
+            ("SEATKEEPER_VENDOR_RATE_LIMIT", "off"),
+            ("SEATKEEPER_ACTIVITY_PER_USER_BUDGET", "10"),
+        ],
+    )
+    .await;
+    let alias = connect(&app, &sim).await;
+    let created = app
+        .gql(
+            "mutation($a: ID!) { createIntegrationProfile(input: { displayName: \"zoom\", vendor: ZOOM, aliasId: $a, activityLookBackDays: 365 }) { id } }",
+            json!({ "a": alias }),
+        )
+        .await;
+    let profile = created.data()["createIntegrationProfile"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (app, sim, profile, profile_id) = publish_and_sync(app, sim, profile).await;
+    let truth = crate::reclamation::idle_truth(&sim.truth());
+    let flagged = |found: &[(String, String, removal_candidate::Model)]| {
+        found
+            .iter()
+            .map(|(u, i, _)| (u.clone(), i.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+
+    let first = flagged(&candidates(&app, profile_id).await);
+    assert!(
+        first.is_subset(&truth),
+        "never a seat in use: {:?}",
+        first.difference(&truth)
+    );
+    let eval = app
+        .gql(
+            "mutation($p: ID!) { evaluateReclamationRules(profileId: $p) { coverageGaps { identifier reason seats } } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    let gaps = eval.data()["evaluateReclamationRules"]["coverageGaps"].clone();
+    let waiting: i64 = gaps
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["identifier"] == "ZOOM_WEBINAR")
+        .map(|g| {
+            assert!(
+                g["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("waiting for exact activity"),
+                "{g}"
+            );
+            g["seats"].as_i64().unwrap()
+        })
+        .sum();
+    assert!(waiting > 0, "webinar holders not reached wait: {gaps}");
+    // A report-only user's last activity reads as the end of its window, and says so.
+    let listed = app
+        .gql(
+            "query($p: ID!) { removalCandidates(profileId: $p, first: 100) { edges { node { lastActivity { approximate source windowFrom at } } } } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    for edge in listed.data()["removalCandidates"]["edges"]
+        .as_array()
+        .unwrap()
+    {
+        let last = &edge["node"]["lastActivity"];
+        if last["approximate"] == true {
+            assert_eq!(last["source"], "zoom:report/users");
+            assert!(last["windowFrom"].as_str().unwrap() < last["at"].as_str().unwrap());
+        }
+    }
+
+    // Each pull reaches ten more users; once every user has been reached, every idle
+    // webinar seat is flagged and still no seat in use is.
+    for _ in 0..4 {
+        let pull = run_and_wait(&app, "runPullActivity", &profile).await;
+        assert_eq!(pull.state, JobState::Succeeded, "{:?}", pull.error);
+        let now = flagged(&candidates(&app, profile_id).await);
+        assert!(now.is_subset(&truth), "{:?}", now.difference(&truth));
+    }
+    let last = flagged(&candidates(&app, profile_id).await);
+    let webinar = |set: &std::collections::BTreeSet<(String, String)>| {
+        set.iter()
+            .filter(|(_, i)| i == "ZOOM_WEBINAR")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(webinar(&last), webinar(&truth));
+}
+
 macro_rules! both {
     ($($name:ident),+ $(,)?) => {
         $(mod $name {
@@ -536,4 +641,5 @@ both! {
     outage_then_retry_and_approval,
     no_verdict_without_evidence,
     savings_sorting_and_summary,
+    coarse_activity_never_makes_an_active_user_idle,
 }

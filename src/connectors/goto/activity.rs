@@ -32,11 +32,12 @@ pub(super) async fn user_events(
     user: &UserRef,
     query: &ActivityQuery,
 ) -> Result<Vec<ActivityRecord>, ConnectorError> {
+    let since = user.since.unwrap_or(query.since).min(query.since);
     let key = user.external_user_id.as_str();
     let email = user.user_principal_name.as_str();
     let mut events = Vec::new();
     if wants(user, "G2M") {
-        for (from, to) in windows(query.since, query.until, Duration::days(MEETING_WINDOW)) {
+        for (from, to) in windows(since, query.until, Duration::days(MEETING_WINDOW)) {
             let Some(meetings) = unless_gone(client.historical_meetings(key, from, to).await)?
             else {
                 break;
@@ -56,8 +57,7 @@ pub(super) async fn user_events(
     if wants(user, "G2W") {
         let mut page = 0;
         loop {
-            let Some(answer) =
-                unless_gone(client.sessions(key, query.since, query.until, page).await)?
+            let Some(answer) = unless_gone(client.sessions(key, since, query.until, page).await)?
             else {
                 break;
             };
@@ -84,7 +84,7 @@ pub(super) async fn user_events(
         }
     }
     if wants(user, "G2C") {
-        'windows: for (from, to) in windows(query.since, query.until, Duration::days(CALL_WINDOW)) {
+        'windows: for (from, to) in windows(since, query.until, Duration::days(CALL_WINDOW)) {
             let mut marker: Option<String> = None;
             loop {
                 let Some(page) = unless_gone(
@@ -115,7 +115,7 @@ pub(super) async fn user_events(
     // Windows meet at their edges: an event on an edge may come back twice.
     let mut seen = HashSet::new();
     events.retain(|e| {
-        e.occurred_at >= query.since
+        e.occurred_at >= since
             && e.occurred_at <= query.until
             && seen.insert((e.kind, e.occurred_at, e.external_ref.clone()))
     });

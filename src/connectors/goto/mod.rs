@@ -39,7 +39,7 @@ const fn product(
         signal: if activity.is_empty() {
             ActivitySignal::None
         } else {
-            ActivitySignal::Events
+            ActivitySignal::PerUser
         },
         reclaim: if activity.is_empty() {
             None

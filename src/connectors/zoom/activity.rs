@@ -23,13 +23,14 @@ pub(super) async fn user_events(
     user: &UserRef,
     query: &ActivityQuery,
 ) -> Result<Vec<ActivityRecord>, ConnectorError> {
+    let since = user.since.unwrap_or(query.since).min(query.since);
     let id = if user.external_user_id.is_empty() {
         &user.user_principal_name
     } else {
         &user.external_user_id
     };
     let mut events = Vec::new();
-    for (from, to) in mapping::report_windows(query.since, query.until) {
+    for (from, to) in mapping::report_windows(since, query.until) {
         let mut token: Option<String> = None;
         loop {
             let page = client.user_meetings(id, from, to, token.as_deref()).await;
@@ -42,7 +43,7 @@ pub(super) async fn user_events(
                     .filter_map(|m| {
                         mapping::meeting_event(&user.external_user_id, &user.user_principal_name, m)
                     })
-                    .filter(|e| e.occurred_at >= query.since && e.occurred_at <= query.until),
+                    .filter(|e| e.occurred_at >= since && e.occurred_at <= query.until),
             );
             if page.next_page_token.is_empty() {
                 break;

@@ -109,6 +109,21 @@ pub(super) fn meeting_event(
 /// The coarse event from the account report: the host hosted at least one meeting in the
 /// window, known no more precisely than the window's first day (a lower bound, so it never
 /// makes a user look more recently active than they were).
+/// The source of the account report's coarse records (stored at their window's start).
+pub(super) const REPORT_SOURCE: &str = "zoom:report/users";
+
+/// The last moment of the report window that starts at `start` (a month, `to` inclusive),
+/// and never later than `until`.
+pub(super) fn window_end(start: DateTime<Utc>, until: DateTime<Utc>) -> DateTime<Utc> {
+    start
+        .date_naive()
+        .checked_add_months(Months::new(1))
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc() - chrono::Duration::milliseconds(1))
+        .unwrap_or(until)
+        .min(until)
+}
+
 pub(super) fn host_event(host: &ReportUser, window_start: NaiveDate) -> Option<ActivityRecord> {
     if host.meetings == 0 {
         return None;
@@ -118,7 +133,7 @@ pub(super) fn host_event(host: &ReportUser, window_start: NaiveDate) -> Option<A
         user_principal_name: host.email.clone(),
         kind: ActivityKind::MeetingHosted,
         occurred_at: window_start.and_hms_opt(0, 0, 0)?.and_utc(),
-        source: "zoom:report/users".to_owned(),
+        source: REPORT_SOURCE.to_owned(),
         external_ref: None,
     })
 }
@@ -151,6 +166,19 @@ pub(super) fn report_windows(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_window_stands_for_its_last_moment_never_past_the_pull() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            window_end(at("2026-10-05T00:00:00Z"), at("2026-12-04T12:00:00Z")),
+            at("2026-11-04T23:59:59.999Z")
+        );
+        assert_eq!(
+            window_end(at("2026-11-20T00:00:00Z"), at("2026-12-04T12:00:00Z")),
+            at("2026-12-04T12:00:00Z")
+        );
+    }
 
     fn user(json: &str) -> User {
         serde_json::from_str(json).unwrap()

@@ -42,7 +42,8 @@ pub(super) const PRODUCTS: &[ProductInfo] = &[
         product: "Zoom Webinar",
         edition: "Add-on",
         activity: &[ActivityKind::WebinarHosted],
-        signal: ActivitySignal::Events,
+        // The account report counts meetings only: webinars come from per-user reports.
+        signal: ActivitySignal::PerUser,
         reclaim: Some(ReclaimAction::RemoveLicense),
     },
 ];
@@ -339,6 +340,22 @@ impl Connector for ZoomConnector {
             }
             ReclaimAction::DisableUser => Err(super::undeclared("Zoom", action)),
         }
+    }
+
+    fn coarse_window_end(
+        &self,
+        record: &ActivityRecord,
+        query: &ActivityQuery,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        (record.source == mapping::REPORT_SOURCE)
+            .then(|| mapping::window_end(record.occurred_at, query.until))
+    }
+
+    fn activity_reach(&self, query: &ActivityQuery) -> chrono::DateTime<chrono::Utc> {
+        mapping::report_windows(query.since, query.until)
+            .first()
+            .and_then(|(from, _)| from.and_hms_opt(0, 0, 0))
+            .map_or(query.until, |t| t.and_utc().max(query.since))
     }
 
     fn requests_made(&self) -> u64 {

@@ -112,10 +112,37 @@ pub struct Evaluation {
     pub auto_reclaim: Vec<i64>,
 }
 
+/// Each vendor user's exact (per-user) activity window, by external id.
+async fn exact_coverage(
+    db: &impl ConnectionTrait,
+    profile_id: i64,
+) -> Result<HashMap<String, Coverage>> {
+    use entity::vendor_user;
+    use sea_orm::QuerySelect;
+    type Row = (String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let rows: Vec<Row> = vendor_user::Entity::find()
+        .select_only()
+        .columns([
+            vendor_user::Column::ExternalUserId,
+            vendor_user::Column::ExactActivityFrom,
+            vendor_user::Column::ExactActivityTo,
+        ])
+        .filter(vendor_user::Column::ProfileId.eq(profile_id))
+        .filter(vendor_user::Column::ExactActivityTo.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, from, to)| (id, Coverage { from, to }))
+        .collect())
+}
+
 /// The open subscription fields a verdict needs.
 #[derive(Debug, Clone)]
 struct Seat {
     id: i64,
+    external_user_id: String,
     identifier: String,
     software_model_id: Option<i64>,
     email: String,
@@ -155,7 +182,10 @@ struct Coverage {
 fn signal_text(signal: ActivitySignal) -> &'static str {
     match signal {
         ActivitySignal::None => "none: the vendor exposes no activity for this product",
-        ActivitySignal::Events => "the vendor's activity reports, pulled without a gap",
+        ActivitySignal::Events => "the vendor's account activity reports, pulled without a gap",
+        ActivitySignal::PerUser => {
+            "the vendor's per-user activity, pulled for this user without a gap"
+        }
         ActivitySignal::LastUse => "the last-use date the vendor keeps on the user",
     }
 }
@@ -172,6 +202,20 @@ fn gap(
     match product.signal {
         ActivitySignal::None => Some("the vendor exposes no activity for this product".into()),
         ActivitySignal::LastUse => None,
+        ActivitySignal::PerUser if coverage.to.is_none() => Some(
+            "waiting for exact activity: the per-user pull has not reached this user yet".into(),
+        ),
+        ActivitySignal::PerUser => {
+            let (Some(from), Some(to)) = (coverage.from, coverage.to) else {
+                return Some("no activity pull has succeeded yet".into());
+            };
+            let cutoff = to.min(now) - Duration::days(i64::from(threshold_days));
+            (from > cutoff).then(|| {
+                format!(
+                    "waiting for exact activity: this user's is known for too short a time for a {threshold_days}-day rule"
+                )
+            })
+        }
         ActivitySignal::Events => match (coverage.from, coverage.to) {
             (Some(from), Some(to)) => {
                 let cutoff = to.min(now) - Duration::days(i64::from(threshold_days));
@@ -202,7 +246,9 @@ fn judge(
     // the download that carried a last-use date.
     let read_at = match product.signal {
         ActivitySignal::LastUse => seat.last_seen_at,
-        ActivitySignal::Events | ActivitySignal::None => coverage.to.unwrap_or(now),
+        ActivitySignal::Events | ActivitySignal::PerUser | ActivitySignal::None => {
+            coverage.to.unwrap_or(now)
+        }
     }
     .min(now);
     let cutoff = read_at - threshold;
@@ -261,6 +307,7 @@ async fn open_seats(db: &impl ConnectionTrait, profile_id: i64) -> Result<Vec<Se
     type Row = (
         i64,
         String,
+        String,
         Option<i64>,
         String,
         Option<DateTime<Utc>>,
@@ -275,6 +322,7 @@ async fn open_seats(db: &impl ConnectionTrait, profile_id: i64) -> Result<Vec<Se
         .select_only()
         .columns([
             sub::Column::Id,
+            sub::Column::ExternalUserId,
             sub::Column::Identifier,
             sub::Column::SoftwareModelId,
             sub::Column::UserPrincipalName,
@@ -295,16 +343,17 @@ async fn open_seats(db: &impl ConnectionTrait, profile_id: i64) -> Result<Vec<Se
         .into_iter()
         .map(|r| Seat {
             id: r.0,
-            identifier: r.1,
-            software_model_id: r.2,
-            email: r.3,
-            external_created_at: r.4,
-            assigned_at: r.5,
-            first_seen_at: r.6,
-            last_seen_at: r.7,
-            last_activity_at: r.8,
-            privileged: r.9,
-            excluded_from_reclaim: r.10,
+            external_user_id: r.1,
+            identifier: r.2,
+            software_model_id: r.3,
+            email: r.4,
+            external_created_at: r.5,
+            assigned_at: r.6,
+            first_seen_at: r.7,
+            last_seen_at: r.8,
+            last_activity_at: r.9,
+            privileged: r.10,
+            excluded_from_reclaim: r.11,
         })
         .collect())
 }
@@ -332,8 +381,10 @@ async fn judge_profile(
     };
     let costs = cost::bases(db, rules.keys().copied()).await?;
     let seats = open_seats(db, profile.id).await?;
+    let exact = exact_coverage(db, profile.id).await?;
     let mut eval = Evaluation::default();
     let mut idle = Vec::new();
+    // By identifier and reason: per-user gaps differ from seat to seat.
     let mut gaps: HashMap<String, CoverageGap> = HashMap::new();
     let mut savings: HashMap<String, i64> = HashMap::new();
     for seat in seats {
@@ -346,8 +397,20 @@ async fn judge_profile(
         let Some(rule) = rules.get(&model) else {
             continue;
         };
+        let coverage = match product.signal {
+            ActivitySignal::PerUser => {
+                exact
+                    .get(&seat.external_user_id)
+                    .copied()
+                    .unwrap_or(Coverage {
+                        from: None,
+                        to: None,
+                    })
+            }
+            ActivitySignal::Events | ActivitySignal::LastUse | ActivitySignal::None => coverage,
+        };
         if let Some(reason) = gap(product, coverage, rule.threshold_days, now) {
-            gaps.entry(seat.identifier.clone())
+            gaps.entry(format!("{}\u{0}{reason}", seat.identifier))
                 .or_insert_with(|| CoverageGap {
                     identifier: seat.identifier.clone(),
                     reason,
@@ -367,7 +430,8 @@ async fn judge_profile(
         }
     }
     eval.gaps = gaps.into_values().collect();
-    eval.gaps.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    eval.gaps
+        .sort_by(|a, b| (&a.identifier, &a.reason).cmp(&(&b.identifier, &b.reason)));
     eval.potential_savings = savings.into_iter().filter(|(c, _)| !c.is_empty()).collect();
     eval.potential_savings.sort();
     Ok((eval, idle))
@@ -681,6 +745,7 @@ mod tests {
         let now = Utc::now();
         Seat {
             id: 1,
+            external_user_id: "u1".into(),
             identifier: "ZOOM_MEETINGS_LICENSED".into(),
             software_model_id: Some(1),
             email: "ada@example.com".into(),

@@ -331,6 +331,9 @@ pub struct LastActivity {
     pub kind: ActivityKind,
     /// The vendor report it came from, e.g. `zoom:report/meetings`.
     pub source: String,
+    /// The report said only that the user was active sometime in a window that began at
+    /// `window_from`; `at` is the window's last moment, which the verdict used.
+    pub window_from: Option<DateTime<Utc>>,
 }
 
 /// What the candidate's last activity was and where it came from; `None` when the seat
@@ -365,16 +368,22 @@ pub async fn last_activity(
     let kinds: Vec<i16> = crate::connectors::product(profile.vendor, &sub.identifier)
         .map(|p| p.activity.iter().map(|k| k.code()).collect())
         .unwrap_or_default();
+    // The event at that time, or, for a coarse window read at its end, the latest before.
     let event = activity_event::Entity::find()
         .filter(activity_event::Column::VendorUserId.eq(user.id))
         .filter(activity_event::Column::Kind.is_in(kinds))
-        .filter(activity_event::Column::OccurredAtMs.eq(at.timestamp_millis()))
+        .filter(activity_event::Column::OccurredAtMs.lte(at.timestamp_millis()))
+        .order_by_desc(activity_event::Column::OccurredAtMs)
         .one(db)
         .await?;
     Ok(event.and_then(|e| {
+        let exact = e.occurred_at_ms == at.timestamp_millis();
         Some(LastActivity {
             at,
             kind: e.activity_kind()?,
+            window_from: (!exact)
+                .then(|| DateTime::from_timestamp_millis(e.occurred_at_ms))
+                .flatten(),
             source: e.source,
         })
     }))

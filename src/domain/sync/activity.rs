@@ -21,8 +21,9 @@ use crate::db::BeginWrite;
 use crate::domain::connections;
 use crate::state::AppState;
 
-/// At most this many users get per-user activity calls in one run; the rest wait for the
-/// next run, oldest-known activity first, so a big tenant is covered over a few days
+/// At most this many users get per-user activity calls in one run by default
+/// (`SEATKEEPER_ACTIVITY_PER_USER_BUDGET`); the rest wait for the next run, users never
+/// asked first, then those asked longest ago, so a big tenant is covered over a few days
 /// instead of blowing the vendor's daily budget.
 pub const PER_USER_BUDGET: usize = 5_000;
 /// Overlap with the previous pull, for events the vendor reports late.
@@ -52,8 +53,17 @@ pub async fn pull_activity(
     let kinds = activity_kinds(connector.products());
     let now = Utc::now();
     let since = window_start(db, &profile, now).await?;
+    let look_back = now - Duration::days(i64::from(profile.activity_look_back_days));
     let subs = open_subscriptions(db, profile_id).await?;
-    let users = users_to_ask(&subs, &kinds);
+    let exact = exact_histories(db, profile_id).await?;
+    let users = users_to_ask(
+        &subs,
+        &kinds,
+        &exact,
+        since,
+        look_back,
+        state.settings.activity_per_user_budget,
+    );
     let query = ActivityQuery {
         since,
         until: now,
@@ -64,9 +74,17 @@ pub async fn pull_activity(
     let mut ingest = Ingest::default();
     let mut batches = connector.activity(&query);
     let mut done = 0;
+    // A coarse record counts as activity at the end of its window.
+    let roll_at = |r: &ActivityRecord| {
+        connector
+            .coarse_window_end(r, &query)
+            .unwrap_or(r.occurred_at)
+    };
     while let Some(batch) = batches.next().await {
         let batch = batch?;
-        ingest.add(db, profile_id, batch, &mut counts).await?;
+        ingest
+            .add(db, profile_id, batch, &mut counts, &roll_at)
+            .await?;
         counts.requests_made = connector.requests_made() as i64;
         done += 1;
         progress
@@ -81,7 +99,15 @@ pub async fn pull_activity(
     ingest.flush(db, profile_id, &mut counts).await?;
 
     counts.updated += roll_up(db, &subs, &kinds, &ingest.latest).await?;
-    record_coverage(db, &profile, since, now).await?;
+    let reach = |since| {
+        connector.activity_reach(&ActivityQuery {
+            since,
+            until: now,
+            users: Vec::new(),
+        })
+    };
+    record_coverage(db, &profile, reach(since), now).await?;
+    record_exact_coverage(db, profile_id, &query, &reach).await?;
     counts.requests_made = connector.requests_made() as i64;
     progress
         .report(&Progress {
@@ -108,7 +134,9 @@ pub async fn ingest_activity(
     let mut counts = RunCounts::default();
     let mut ingest = Ingest::default();
     for batch in batches {
-        ingest.add(db, profile_id, batch, &mut counts).await?;
+        ingest
+            .add(db, profile_id, batch, &mut counts, &|r| r.occurred_at)
+            .await?;
     }
     ingest.flush(db, profile_id, &mut counts).await?;
     counts.updated += roll_up(db, &subs, &kinds, &ingest.latest).await?;
@@ -151,6 +179,7 @@ impl Ingest {
         profile_id: i64,
         batch: Vec<ActivityRecord>,
         counts: &mut RunCounts,
+        roll_at: &(dyn Fn(&ActivityRecord) -> DateTime<Utc> + Sync),
     ) -> Result<(), SyncError> {
         for record in &batch {
             // Looked up by &str first: an owned key is made once per user, not per event.
@@ -162,7 +191,7 @@ impl Ingest {
                     .or_default(),
             };
             let slot = &mut newest[kind_slot(record.kind)];
-            *slot = (*slot).max(Some(record.occurred_at));
+            *slot = (*slot).max(Some(roll_at(record)));
         }
         counts.fetched += batch.len() as i64;
         self.pending.extend(batch);
@@ -406,8 +435,119 @@ async fn open_subscriptions(
         .collect())
 }
 
-/// Users holding a product with activity, least recently active first, within the budget.
-fn users_to_ask(subs: &[OpenSub], kinds: &HashMap<&str, &[ActivityKind]>) -> Vec<UserRef> {
+/// Each vendor user's exact history (`exact_activity_from`, `_to`), by external id.
+type Histories = HashMap<String, (Option<DateTime<Utc>>, DateTime<Utc>)>;
+
+async fn exact_histories(db: &DatabaseConnection, profile_id: i64) -> Result<Histories, SyncError> {
+    type Row = (String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let rows: Vec<Row> = vendor_user::Entity::find()
+        .select_only()
+        .columns([
+            vendor_user::Column::ExternalUserId,
+            vendor_user::Column::ExactActivityFrom,
+            vendor_user::Column::ExactActivityTo,
+        ])
+        .filter(vendor_user::Column::ProfileId.eq(profile_id))
+        .filter(vendor_user::Column::ExactActivityTo.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, from, to)| Some((id, (from, to?))))
+        .collect())
+}
+
+/// Records, for every user the pull asked per user, the window now known exactly: it
+/// extends the user's history when the new window starts within it, else starts it again.
+/// Users met for the first time get their `vendor_user` row here.
+async fn record_exact_coverage(
+    db: &DatabaseConnection,
+    profile_id: i64,
+    query: &ActivityQuery,
+    reach: &(dyn Fn(DateTime<Utc>) -> DateTime<Utc> + Sync),
+) -> Result<(), SyncError> {
+    let backend = db.get_database_backend();
+    let now = Utc::now();
+    let txn = db.begin_write().await?;
+    super::hold_profile(&txn, profile_id).await?;
+    for chunk in query.users.chunks(200) {
+        let mut sql = String::from(
+            "INSERT INTO vendor_user (profile_id, external_user_id, user_principal_name, created_at, \
+             exact_activity_from, exact_activity_to) VALUES ",
+        );
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 6);
+        for (i, user) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let n = values.len();
+            sql.push_str(&match backend {
+                sea_orm::DbBackend::Postgres => format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6
+                ),
+                _ => "(?, ?, ?, ?, ?, ?)".to_owned(),
+            });
+            values.extend([
+                profile_id.into(),
+                user.external_user_id.clone().into(),
+                Some(user.user_principal_name.clone())
+                    .filter(|e| !e.is_empty())
+                    .into(),
+                now.into(),
+                reach(user.since.unwrap_or(query.since).min(query.since)).into(),
+                query.until.into(),
+            ]);
+        }
+        sql.push_str(
+            " ON CONFLICT (profile_id, external_user_id) DO UPDATE SET \
+             exact_activity_from = CASE WHEN vendor_user.exact_activity_to IS NOT NULL \
+             AND vendor_user.exact_activity_from IS NOT NULL \
+             AND vendor_user.exact_activity_to >= excluded.exact_activity_from \
+             THEN vendor_user.exact_activity_from ELSE excluded.exact_activity_from END, \
+             exact_activity_to = excluded.exact_activity_to",
+        );
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend, sql, values,
+        ))
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Where a user's per-user calls start: where their exact history ends (less the overlap),
+/// or, for a user never asked per user, the look-back (their whole history); `None` when
+/// that is the query's own start.
+fn own_start(
+    exact: &Histories,
+    user: &str,
+    look_back: DateTime<Utc>,
+    since: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let start = exact
+        .get(user)
+        .map_or(look_back, |(_, to)| (*to - OVERLAP).max(look_back));
+    (start < since).then_some(start)
+}
+
+/// Users holding a product with activity, within the budget: those never asked per user
+/// first, then those asked longest ago, then the least recently active. Each starts where
+/// their exact history ends (within the look-back), so it stays without a gap.
+fn users_to_ask(
+    subs: &[OpenSub],
+    kinds: &HashMap<&str, &[ActivityKind]>,
+    exact: &Histories,
+    since: DateTime<Utc>,
+    look_back: DateTime<Utc>,
+    budget: usize,
+) -> Vec<UserRef> {
     let mut by_user: HashMap<&str, (UserRef, Option<DateTime<Utc>>)> = HashMap::new();
     for s in subs.iter().filter(|s| {
         kinds
@@ -419,6 +559,7 @@ fn users_to_ask(subs: &[OpenSub], kinds: &HashMap<&str, &[ActivityKind]>) -> Vec
                 external_user_id: s.external_user_id.clone(),
                 user_principal_name: s.user_principal_name.clone(),
                 identifiers: Vec::new(),
+                since: own_start(exact, &s.external_user_id, look_back, since),
             };
             (user, s.last_activity_at)
         });
@@ -426,14 +567,13 @@ fn users_to_ask(subs: &[OpenSub], kinds: &HashMap<&str, &[ActivityKind]>) -> Vec
         entry.1 = entry.1.min(s.last_activity_at);
     }
     let mut users: Vec<_> = by_user.into_values().collect();
-    // None (never seen active) sorts first: those are the users a decision hangs on.
+    // None sorts first: never asked, then never seen active.
+    let asked = |u: &UserRef| exact.get(u.external_user_id.as_str()).map(|(_, to)| *to);
     users.sort_by(|a, b| {
-        a.1.cmp(&b.1)
+        asked(&a.0)
+            .cmp(&asked(&b.0))
+            .then_with(|| a.1.cmp(&b.1))
             .then_with(|| a.0.external_user_id.cmp(&b.0.external_user_id))
     });
-    users
-        .into_iter()
-        .take(PER_USER_BUDGET)
-        .map(|(u, _)| u)
-        .collect()
+    users.into_iter().take(budget).map(|(u, _)| u).collect()
 }

@@ -9,7 +9,7 @@ mod download;
 mod events;
 mod exclusions;
 
-pub use activity::{ingest_activity, pull_activity};
+pub use activity::{PER_USER_BUDGET, ingest_activity, pull_activity};
 pub use download::download_subscriptions;
 
 use chrono::{DateTime, Utc};

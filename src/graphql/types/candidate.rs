@@ -148,6 +148,11 @@ pub struct LastActivityEvidence {
     pub kind: ActivityKind,
     /// The vendor report it came from.
     pub source: String,
+    /// True when the report gave only a window (Zoom's monthly account report): `at` is
+    /// the window's last moment, the latest the activity can stand for.
+    pub approximate: bool,
+    /// Where that window began.
+    pub window_from: Option<DateTime<Utc>>,
 }
 
 /// One move of a candidate.
@@ -208,6 +213,8 @@ impl RemovalCandidate {
                 at: a.at,
                 kind: a.kind,
                 source: a.source,
+                approximate: a.window_from.is_some(),
+                window_from: a.window_from,
             }))
     }
 

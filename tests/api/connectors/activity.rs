@@ -21,6 +21,7 @@ fn user_ref(u: &TruthUser) -> UserRef {
             .iter()
             .map(|s| identifier(s.product).to_owned())
             .collect(),
+        since: None,
     }
 }
 
