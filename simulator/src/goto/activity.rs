@@ -9,7 +9,7 @@ use crate::clock::iso;
 use crate::http::{ApiResult, Params, ok};
 use crate::paging::{Cursor, decode, encode, query_hash};
 use crate::state::Shared;
-use crate::tenant::activity::answered;
+use crate::tenant::activity::{answered, outbound};
 
 const DAY: i64 = 86_400;
 /// Old Citrix docs cap history searches at 60 days; the current cap is unknown, so the
@@ -189,7 +189,7 @@ pub(super) async fn calls(shared: web::Data<Shared>, req: HttpRequest) -> ApiRes
     let items: Vec<Value> = rows[offset.min(end)..end]
         .iter()
         .map(|r| {
-            let outbound = r[3] % 2 == 0;
+            let outbound = outbound(r[3]);
             let me = json!({"name": t.name(r[0]), "number": format!("+1555{:07}", r[0])});
             let other =
                 json!({"name": "", "number": format!("+1800{:07}", r[3] * 7919 % 10_000_000)});

@@ -42,6 +42,17 @@ pub(crate) fn answered(kind: u32) -> bool {
     kind % 8 != 7
 }
 
+/// A GoTo Connect call with this `kind` was placed by the user (the others came in).
+pub(crate) fn outbound(kind: u32) -> bool {
+    kind % 2 == 0
+}
+
+/// A GoTo Connect call that shows the line in use: one the user placed or answered. A
+/// missed incoming call says nothing about the user.
+pub(crate) fn placed_or_answered(kind: u32) -> bool {
+    outbound(kind) || answered(kind)
+}
+
 /// Mean gap between events and the (min, span) of duration and participants per stream.
 struct Shape {
     gap_days: f64,

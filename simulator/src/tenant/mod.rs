@@ -229,9 +229,15 @@ impl Tenant {
             .iter()
             .filter(|p| self.has(idx, **p))
             .map(|p| {
-                let last = Tenant::stream_of(*p)
-                    .map(|s| self.last_activity(idx, s))
-                    .filter(|t| *t != 0);
+                let last = match p {
+                    // Only calls placed or answered count, never a missed one.
+                    Product::GoToConnect => self
+                        .events(idx, 2)
+                        .find(|e| activity::placed_or_answered(e.kind))
+                        .map(|e| e.start as u32),
+                    _ => Tenant::stream_of(*p).map(|s| self.last_activity(idx, s)),
+                }
+                .filter(|t| *t != 0);
                 let horizon = self.horizon(*p, now);
                 Subscription {
                     product: *p,

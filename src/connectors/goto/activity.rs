@@ -95,7 +95,7 @@ pub(super) async fn user_events(
                 else {
                     break 'windows;
                 };
-                events.extend(page.items.iter().filter_map(|c| {
+                events.extend(page.items.iter().filter(|c| c.shows_use()).filter_map(|c| {
                     event(
                         key,
                         email,

@@ -134,6 +134,22 @@ mod tests {
             )
             .is_some()
         );
+        let missed: CallItem =
+            serde_json::from_str(r#"{"direction":"INBOUND","startTime":"2026-11-02T10:00:00Z"}"#)
+                .unwrap();
+        assert!(
+            !missed.shows_use(),
+            "a missed incoming call is no use of the line"
+        );
+        let answered: CallItem = serde_json::from_str(
+            r#"{"direction":"INBOUND","startTime":"2026-11-02T10:00:00Z","answerTime":"2026-11-02T10:00:04Z"}"#,
+        )
+        .unwrap();
+        assert!(answered.shows_use());
+        let placed: CallItem =
+            serde_json::from_str(r#"{"direction":"OUTBOUND","startTime":"2026-11-02T10:00:00Z"}"#)
+                .unwrap();
+        assert!(placed.shows_use(), "a call placed counts, answered or not");
         let c: CallItem = serde_json::from_str(r#"{"direction":"INBOUND"}"#).unwrap();
         assert!(
             event(

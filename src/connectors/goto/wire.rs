@@ -143,4 +143,17 @@ pub(super) struct CallsPage {
 pub(super) struct CallItem {
     #[serde(default, deserialize_with = "lenient_time")]
     pub start_time: Option<DateTime<Utc>>,
+    /// `OUTBOUND` (placed by the user) or `INBOUND`.
+    #[serde(default)]
+    pub direction: Option<String>,
+    /// Absent when the call was not answered.
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub answer_time: Option<DateTime<Utc>>,
+}
+
+impl CallItem {
+    /// A call the user placed or answered; a missed incoming call says nothing about them.
+    pub fn shows_use(&self) -> bool {
+        self.direction.as_deref() == Some("OUTBOUND") || self.answer_time.is_some()
+    }
 }
