@@ -44,7 +44,7 @@ pub(crate) fn answered(kind: u32) -> bool {
 
 /// A GoTo Connect call with this `kind` was placed by the user (the others came in).
 pub(crate) fn outbound(kind: u32) -> bool {
-    kind % 2 == 0
+    kind.is_multiple_of(2)
 }
 
 /// A GoTo Connect call that shows the line in use: one the user placed or answered. A
