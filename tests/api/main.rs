@@ -17,6 +17,7 @@ mod jobs_schedule;
 mod jobs_support;
 mod jobs_sync;
 mod operations;
+mod reclaim_crash;
 mod reclamation;
 mod reclamation_flow;
 mod role_matrix;
