@@ -103,6 +103,9 @@ pub struct Settings {
     /// `SEATKEEPER_VENDOR_RETRIES`: retries of one vendor call after a 429 or a transient
     /// failure, with exponential backoff from 0.5 s (default 5).
     pub vendor_retries: u32,
+    /// `SEATKEEPER_SHUTDOWN_GRACE_SECS`: on SIGTERM, how long running jobs get to finish
+    /// before they are handed back to the queue for another worker (default 20).
+    pub shutdown_grace_secs: u64,
     /// `SEATKEEPER_ACTIVITY_PER_USER_BUDGET`: users an activity pull asks about one by one
     /// at most (the vendor's expensive calls); the rest wait for the next pull (default
     /// 5,000).
@@ -152,6 +155,7 @@ struct FileSettings {
     vendor_retries: Option<String>,
     restore_window_days: Option<String>,
     activity_per_user_budget: Option<String>,
+    shutdown_grace_secs: Option<String>,
 }
 
 impl Settings {
@@ -289,6 +293,12 @@ impl Settings {
             crate::domain::sync::PER_USER_BUDGET,
             0..=1_000_000,
         )?;
+        let shutdown_grace_secs = parse_number(
+            "SEATKEEPER_SHUTDOWN_GRACE_SECS",
+            pick("SEATKEEPER_SHUTDOWN_GRACE_SECS", file.shutdown_grace_secs),
+            20,
+            0..=3600,
+        )?;
         let public_url = pick("SEATKEEPER_PUBLIC_URL", file.public_url)
             .map(|raw| {
                 crate::domain::validate::http_url("SEATKEEPER_PUBLIC_URL", &raw).map_err(|_| {
@@ -364,6 +374,7 @@ impl Settings {
             vendor_retries: vendor_retries as u32,
             restore_window_days: restore_window_days as u32,
             activity_per_user_budget,
+            shutdown_grace_secs: shutdown_grace_secs as u64,
         };
         if settings.database_kind() == DatabaseKind::Postgres && settings.master_key.is_none() {
             return Err(invalid(

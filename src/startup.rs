@@ -61,7 +61,11 @@ impl Application {
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
             tokens: Arc::default(),
-            jobs: Jobs { queue, events },
+            jobs: Jobs {
+                queue,
+                events,
+                in_flight: Arc::default(),
+            },
         };
         let server = serve(state.clone(), listener)?;
         let workers = state

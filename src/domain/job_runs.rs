@@ -40,6 +40,15 @@ pub fn attempt(run: &job_run::Model) -> i32 {
         .map_or(1, |a| a as i32)
 }
 
+/// How often a stopping server handed the run back (see [`hand_back`]).
+pub fn handed_back(run: &job_run::Model) -> i32 {
+    run.detail
+        .as_ref()
+        .and_then(|d| d.get("handedBack"))
+        .and_then(|a| a.as_i64())
+        .map_or(0, |a| a as i32)
+}
+
 fn with_attempt(detail: Option<serde_json::Value>, attempt: i32) -> serde_json::Value {
     let mut detail = match detail {
         Some(serde_json::Value::Object(map)) => map,
@@ -366,6 +375,49 @@ pub async fn retry_later(
     run.task_id = Some(task_id.to_owned());
     run.detail = Some(with_attempt(run.detail.take(), next));
     save_from(db, run, JobState::Running).await
+}
+
+/// A running run whose execution stopped at shutdown goes back to `QUEUED` under
+/// `task_id`, for another worker to resume at once. `None` when it was no longer running.
+pub async fn hand_back(
+    db: &DatabaseConnection,
+    run_id: i64,
+    task_id: &str,
+) -> Result<Option<job_run::Model>> {
+    let Some(mut run) = job_run::Entity::find_by_id(run_id).one(db).await? else {
+        return Ok(None);
+    };
+    if run.state != JobState::Running {
+        return Ok(None);
+    }
+    run.state = JobState::Queued;
+    run.task_id = Some(task_id.to_owned());
+    let mut detail = match run.detail.take() {
+        Some(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let handed = detail
+        .get("handedBack")
+        .and_then(|v| v.as_i64())
+        .unwrap_or(0);
+    detail.insert("handedBack".into(), (handed + 1).into());
+    run.detail = Some(serde_json::Value::Object(detail));
+    Ok(save_from(db, &run, JobState::Running).await?.then_some(run))
+}
+
+/// Moves a queued or running run from task `from` to task `to` (the task is queued again);
+/// false when the run finished or another task carries it.
+pub async fn retask(db: &DatabaseConnection, run_id: i64, from: &str, to: &str) -> Result<bool> {
+    use job_run::Column as C;
+    let res = job_run::Entity::update_many()
+        .col_expr(C::TaskId, Expr::value(to))
+        .col_expr(C::State, Expr::value(JobState::Queued))
+        .filter(C::Id.eq(run_id))
+        .filter(C::TaskId.eq(from))
+        .filter(C::State.is_in(ACTIVE_STATES))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
 }
 
 /// Cancels the profile's queued and running runs (before the profile is deleted, say) and

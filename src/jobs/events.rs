@@ -97,12 +97,17 @@ impl From<&job_run::Model> for WireRun {
                 m.canceled,
             ],
             error,
-            // Only the attempt: other detail may be large and is not part of an event.
-            detail: m
-                .detail
-                .as_ref()
-                .and_then(|d| d.get("attempt"))
-                .map(|a| serde_json::json!({ "attempt": a })),
+            // Only the attempt and hand-backs: other detail may be large and is not part of
+            // an event.
+            detail: m.detail.as_ref().map(|d| {
+                let mut small = serde_json::Map::new();
+                for key in ["attempt", "handedBack"] {
+                    if let Some(v) = d.get(key) {
+                        small.insert(key.into(), v.clone());
+                    }
+                }
+                serde_json::Value::Object(small)
+            }),
             queued_at: m.queued_at,
             started_at: m.started_at,
             finished_at: m.finished_at,

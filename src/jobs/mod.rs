@@ -2,6 +2,7 @@
 //! runs by calling the domain, the scheduler, and the events subscribers stream.
 
 mod events;
+mod in_flight;
 mod poll;
 mod queue;
 mod runner;
@@ -9,6 +10,7 @@ pub mod scheduler;
 mod worker;
 
 pub use events::{CHANNEL, JobEvents, RunEvent};
+pub use in_flight::InFlight;
 pub use poll::{Either, Rearm};
 pub use queue::{HEARTBEAT, JobQueue, QUEUE, QueueError, RunJob};
 pub use runner::execute;
@@ -27,6 +29,8 @@ use crate::state::AppState;
 pub struct Jobs {
     pub queue: JobQueue,
     pub events: JobEvents,
+    /// The runs this process executes right now.
+    pub in_flight: std::sync::Arc<InFlight>,
 }
 
 /// Queues a run of `kind` for the profile (or all profiles, where the kind allows) and

@@ -154,6 +154,39 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
 }
 
 /// Whether the run's profile still exists (true for runs of all profiles).
+/// Puts a run this process was executing back in the queue at once, for another worker
+/// (its execution was stopped at shutdown). A run that meanwhile finished is left alone.
+pub async fn hand_back(state: &AppState, run_id: i64) {
+    let task_id = JobQueue::new_task_id();
+    match job_runs::hand_back(&state.db, run_id, &task_id).await {
+        Ok(Some(run)) => {
+            state.jobs.events.publish(&run).await;
+            match state.jobs.queue.push(run_id, &task_id, None).await {
+                Ok(()) => tracing::info!(run = run_id, "job run handed back at shutdown"),
+                // The run stays queued; the scheduler's orphan check queues it again.
+                Err(err) => tracing::error!(run = run_id, %err, "handed-back run not queued"),
+            }
+        }
+        Ok(None) => {}
+        Err(err) => tracing::error!(run = run_id, "cannot hand back a run: {}", err.message()),
+    }
+}
+
+/// Queues a run again under a new task without executing it (a task fetched while the
+/// process stops).
+pub async fn requeue(state: &AppState, run_id: i64, task_id: &str) {
+    let fresh = JobQueue::new_task_id();
+    match job_runs::retask(&state.db, run_id, task_id, &fresh).await {
+        Ok(true) => {
+            if let Err(err) = state.jobs.queue.push(run_id, &fresh, None).await {
+                tracing::error!(run = run_id, %err, "requeued run not queued");
+            }
+        }
+        Ok(false) => {}
+        Err(err) => tracing::error!(run = run_id, "cannot requeue a run: {}", err.message()),
+    }
+}
+
 async fn profile_exists(state: &AppState, profile_id: Option<i64>) -> Result<bool> {
     let Some(profile_id) = profile_id else {
         return Ok(true);

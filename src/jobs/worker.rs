@@ -20,13 +20,12 @@ const SQLITE_POLL: Duration = Duration::from_millis(200);
 /// On PostgreSQL new tasks wake workers through apalis' insert notification; polling is
 /// the backstop, and what picks up delayed retries.
 const POSTGRES_POLL: Duration = Duration::from_secs(1);
-/// How long running jobs get to finish at shutdown.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 /// Pause before a worker that failed (e.g. the database went away) starts again.
 const RESTART_PAUSE: Duration = Duration::from_secs(5);
 
 /// The running workers and scheduler of this process.
 pub struct Workers {
+    state: AppState,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -37,9 +36,9 @@ impl Workers {
         let (stop, stopped) = watch::channel(false);
         let tasks = vec![
             tokio::spawn(supervise(state.clone(), stopped.clone())),
-            tokio::spawn(scheduler::run(state, stopped)),
+            tokio::spawn(scheduler::run(state.clone(), stopped)),
         ];
-        Workers { stop, tasks }
+        Workers { state, stop, tasks }
     }
 
     /// Lets the workers run for as long as the runtime does, without a handle.
@@ -52,19 +51,57 @@ impl Workers {
         });
     }
 
-    /// Stops taking work, lets running jobs finish (up to a grace period) and returns.
+    /// Stops taking work, lets running jobs finish within the grace
+    /// (`SEATKEEPER_SHUTDOWN_GRACE_SECS`), hands the others back to the queue at once for
+    /// another worker, and returns.
     pub async fn shutdown(self) {
+        let in_flight = self.state.jobs.in_flight.clone();
+        in_flight.start_draining();
         let _ = self.stop.send(true);
+        let grace = Duration::from_secs(self.state.settings.shutdown_grace_secs);
+        let running = in_flight.count();
+        if running > 0 {
+            tracing::info!(running, ?grace, "stopping: letting running jobs finish");
+        }
+        for run in in_flight.settle(grace).await {
+            runner::hand_back(&self.state, run).await;
+        }
         for task in self.tasks {
             let _ = task.await;
         }
     }
 }
 
+/// Runs the task's run on a task of its own, registered in flight: a stopping worker does
+/// not cut it off, and the shutdown decides whether it finishes or is handed back.
 async fn handle(job: RunJob, task_id: TaskId, state: Data<AppState>) -> Result<(), BoxDynError> {
-    runner::execute(&state, job.run_id, &task_id.to_string())
-        .await
-        .map_err(|err| err.message().into())
+    let state: AppState = (*state).clone();
+    let task_id = task_id.to_string();
+    let in_flight = state.jobs.in_flight.clone();
+    if in_flight.draining() {
+        // Fetched while stopping: queued again for another worker, untouched.
+        runner::requeue(&state, job.run_id, &task_id).await;
+        return Ok(());
+    }
+    let run_id = job.run_id;
+    let running = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let result = runner::execute(&state, run_id, &task_id).await;
+            state.jobs.in_flight.remove(run_id);
+            result
+        })
+    };
+    in_flight.add(run_id, running.abort_handle());
+    if running.is_finished() {
+        in_flight.remove(run_id);
+    }
+    match running.await {
+        Ok(result) => result.map_err(|err| err.message().into()),
+        // Aborted at shutdown, after being handed back.
+        Err(err) if err.is_cancelled() => Ok(()),
+        Err(err) => Err(err.to_string().into()),
+    }
 }
 
 /// Builds the monitor for `$backend` (one worker, a unique name per start so that a quick
@@ -74,6 +111,7 @@ macro_rules! monitor {
         let backend = $backend;
         let state = $state.clone();
         let concurrency = state.settings.worker_concurrency;
+        let grace = Duration::from_secs(state.settings.shutdown_grace_secs);
         let name = format!("{QUEUE}.{}", ulid::Ulid::generate());
         Monitor::new()
             .register(move |_| {
@@ -83,7 +121,7 @@ macro_rules! monitor {
                     .concurrency(concurrency)
                     .build(handle)
             })
-            .with_terminator(async { tokio::time::sleep(SHUTDOWN_GRACE).await })
+            .with_terminator(async move { tokio::time::sleep(grace).await })
     }};
 }
 

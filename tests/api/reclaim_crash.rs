@@ -5,10 +5,7 @@
 //! refused), which records what it received. The kill lands just after a disable reached
 //! the vendor, before the server recorded it: the case a second call would come from.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::os::unix::process::ExitStatusExt;
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use entity::enums::CandidateState;
@@ -18,165 +15,24 @@ use seatkeeper::connectors::VendorUrls;
 use seatkeeper::graphql::relay::{expect_id, global_id};
 use seatkeeper_sim::{RateLimitMode, SimConfig, Simulator, Vendor};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::process::{Child, Command};
 use tokio::time::Instant;
 
-use crate::helpers::{ADMIN_TOKEN, Db, GqlResponse, MASTER_KEY, TestDatabase};
+use crate::helpers::{Db, TestDatabase};
+use crate::server_process::{Server, poll};
 
 const BATCH: usize = 500;
 /// Enough for over 500 idle members.
 const USERS: usize = 2_000;
 /// Requests/s towards the vendor. An Aha! candidate costs two (the seat read and the
 /// disable), so the batch takes about 25 s: time to kill it midway.
-const VENDOR_RATE: &str = "40";
+const SERVER_ENV: &[(&str, &str)] = &[("SEATKEEPER_VENDOR_RATE_LIMIT", "40")];
 /// The first server is killed once the run has done this many, and must not have done
 /// `BATCH - KILL_AFTER` yet.
 const KILL_AFTER: i64 = 50;
-const POLL: Duration = Duration::from_millis(200);
-const STARTUP: Duration = Duration::from_secs(60);
 const SYNC: Duration = Duration::from_secs(120);
 /// The dead worker's task waits for its heartbeat to time out (about 10 s on SQLite, about
 /// 50 s on PostgreSQL), then the rest of the batch runs.
 const RECOVERY: Duration = Duration::from_secs(150);
-const LOG_TAIL: usize = 200;
-
-/// A `seatkeeper serve` process, killed with SIGKILL when dropped (on a panic too), which
-/// then prints the tail of its log.
-struct Server {
-    name: &'static str,
-    child: Child,
-    address: String,
-    client: reqwest::Client,
-    log: Arc<Mutex<VecDeque<String>>>,
-}
-
-impl Server {
-    async fn start(name: &'static str, database_url: &str) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_seatkeeper"));
-        cmd.arg("serve");
-        for (key, _) in std::env::vars() {
-            if key.starts_with("SEATKEEPER_") {
-                cmd.env_remove(key);
-            }
-        }
-        cmd.env("SEATKEEPER_DATABASE_URL", database_url)
-            .env("SEATKEEPER_LISTEN", "127.0.0.1:0")
-            .env("SEATKEEPER_ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("SEATKEEPER_MASTER_KEY", MASTER_KEY)
-            .env("SEATKEEPER_VENDOR_RATE_LIMIT", VENDOR_RATE)
-            .env("SEATKEEPER_HTTP_WORKERS", "1")
-            .env("SEATKEEPER_DB_MAX_CONNECTIONS", "4")
-            .env("RUST_LOG", "info,sqlx=warn")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("the seatkeeper binary starts");
-        let log = Arc::new(Mutex::new(VecDeque::new()));
-        let (found, listening) = tokio::sync::oneshot::channel();
-        let mut found = Some(found);
-        tokio::spawn(keep_tail(child.stderr.take().unwrap(), log.clone(), None));
-        tokio::spawn(keep_tail(
-            child.stdout.take().unwrap(),
-            log.clone(),
-            Some(Box::new(move |line: &str| {
-                if let Some(url) = line
-                    .strip_prefix("Seatkeeper listening on ")
-                    .and_then(|rest| rest.split_whitespace().next())
-                    && let Some(found) = found.take()
-                {
-                    let _ = found.send(url.to_owned());
-                }
-            })),
-        ));
-        let mut server = Server {
-            name,
-            child,
-            address: String::new(),
-            client: reqwest::Client::new(),
-            log,
-        };
-        match tokio::time::timeout(STARTUP, listening).await {
-            Ok(Ok(address)) => server.address = address,
-            _ => panic!("the {name} server did not start listening within {STARTUP:?}"),
-        }
-        server
-    }
-
-    /// SIGKILL, as a crash or the OOM killer would: no shutdown code runs.
-    async fn kill(mut self) {
-        self.child.start_kill().expect("the signal is sent");
-        let status = self.child.wait().await.expect("the process is reaped");
-        assert_eq!(status.signal(), Some(9), "{}: {status:?}", self.name);
-    }
-
-    async fn gql(&self, query: &str, variables: Value) -> Value {
-        let resp = self
-            .client
-            .post(format!("{}/graphql", self.address))
-            .bearer_auth(ADMIN_TOKEN)
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request sent");
-        let status = resp.status().as_u16();
-        let body = resp.json().await.expect("JSON body");
-        GqlResponse { status, body }.data().clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // Already reaped after `kill`: the error is expected then.
-        let _ = self.child.start_kill();
-        if std::thread::panicking() {
-            let log = self.log.lock().unwrap();
-            eprintln!(
-                "--- last {} log lines of the {} server ---",
-                log.len(),
-                self.name
-            );
-            for line in log.iter() {
-                eprintln!("{line}");
-            }
-        }
-    }
-}
-
-type OnLine = Box<dyn FnMut(&str) + Send>;
-
-/// Keeps the last lines of a child's output (draining it, so the child never blocks).
-async fn keep_tail(
-    out: impl AsyncRead + Unpin,
-    log: Arc<Mutex<VecDeque<String>>>,
-    mut on_line: Option<OnLine>,
-) {
-    let mut lines = BufReader::new(out).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        if let Some(f) = on_line.as_mut() {
-            f(&line);
-        }
-        let mut log = log.lock().unwrap();
-        if log.len() == LOG_TAIL {
-            log.pop_front();
-        }
-        log.push_back(line);
-    }
-}
-
-/// Calls `check` every `POLL` until it gives a value; fails after `limit`. The runs span
-/// processes, so there is no one event stream to wait on: the API is the shared view.
-async fn poll<T>(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "{what} within {limit:?}");
-        tokio::time::sleep(POLL).await;
-    }
-}
 
 /// Connects an Aha! profile to the simulator the way an admin would, publishes it and waits
 /// for its first download and activity pull (whose success evaluates the rules).
@@ -297,7 +153,7 @@ async fn killed_mid_batch_and_restarted(kind: Db) {
     .await
     .unwrap();
     let database = TestDatabase::new(kind).await;
-    let first = Server::start("first", &database.url).await;
+    let first = Server::start("first", &database.url, SERVER_ENV).await;
     let profile = published_and_synced(&first, &sim).await;
     let batch = ready_batch(&first, &profile).await;
     let ids: Vec<&String> = batch.keys().collect();
@@ -371,7 +227,7 @@ async fn killed_mid_batch_and_restarted(kind: Db) {
         "killed too late to be mid-batch"
     );
 
-    let second = Server::start("second", &database.url).await;
+    let second = Server::start("second", &database.url, SERVER_ENV).await;
     let mut resumed = None;
     let done = poll(
         "the run to finish on the second server",

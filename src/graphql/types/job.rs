@@ -106,6 +106,9 @@ pub struct JobRun {
     pub error: Option<String>,
     /// Which attempt it is on: 1, then up to 3 when failures are worth retrying.
     pub attempt: i32,
+    /// How often a stopping server handed it back to the queue for another worker to
+    /// resume (SIGTERM with the run unfinished after the grace).
+    pub handed_back: i32,
     /// When it was queued.
     pub queued_at: DateTime<Utc>,
     /// When a worker started it.
@@ -135,6 +138,7 @@ impl JobRun {
 impl From<job_run::Model> for JobRun {
     fn from(m: job_run::Model) -> Self {
         let attempt = crate::domain::job_runs::attempt(&m);
+        let handed_back = crate::domain::job_runs::handed_back(&m);
         JobRun {
             id: global_id("JobRun", m.id),
             kind: m.kind,
@@ -156,6 +160,7 @@ impl From<job_run::Model> for JobRun {
             },
             error: m.error,
             attempt,
+            handed_back,
             queued_at: m.queued_at,
             started_at: m.started_at,
             finished_at: m.finished_at,
