@@ -104,7 +104,9 @@ pub struct Settings {
     /// failure, with exponential backoff from 0.5 s (default 5).
     pub vendor_retries: u32,
     /// `SEATKEEPER_SHUTDOWN_GRACE_SECS`: on SIGTERM, how long running jobs get to finish
-    /// before they are handed back to the queue for another worker (default 20).
+    /// before they are handed back to the queue for another worker (default 8; at most
+    /// [`MAX_SHUTDOWN_GRACE_SECS`], so that no other worker takes a stopping one's runs
+    /// as orphans while it still executes them).
     pub shutdown_grace_secs: u64,
     /// `SEATKEEPER_ACTIVITY_PER_USER_BUDGET`: users an activity pull asks about one by one
     /// at most (the vendor's expensive calls); the rest wait for the next pull (default
@@ -114,6 +116,12 @@ pub struct Settings {
     /// back with `restoreReclaimedSubscription` (default 30).
     pub restore_window_days: u32,
 }
+
+/// The longest shutdown grace: the orphan bound (another worker takes a silent worker's
+/// tasks 15 s after its last heartbeat) less one heartbeat (the last one may be up to 5 s
+/// old at SIGTERM) and a 2 s margin for handing the runs back.
+pub const MAX_SHUTDOWN_GRACE_SECS: u64 =
+    crate::jobs::ORPHAN_AFTER.as_secs() - crate::jobs::HEARTBEAT.as_secs() - 2;
 
 /// The setting that could not be used, and why.
 #[derive(Debug, thiserror::Error)]
@@ -296,8 +304,8 @@ impl Settings {
         let shutdown_grace_secs = parse_number(
             "SEATKEEPER_SHUTDOWN_GRACE_SECS",
             pick("SEATKEEPER_SHUTDOWN_GRACE_SECS", file.shutdown_grace_secs),
-            20,
-            0..=3600,
+            8,
+            0..=MAX_SHUTDOWN_GRACE_SECS as usize,
         )?;
         let public_url = pick("SEATKEEPER_PUBLIC_URL", file.public_url)
             .map(|raw| {
@@ -512,6 +520,14 @@ mod tests {
         assert!(!api.role.runs_workers());
         let err = settings(&[("SEATKEEPER_ROLE", "both")]).unwrap_err();
         assert_eq!(err.name, "SEATKEEPER_ROLE");
+    }
+
+    #[test]
+    fn the_shutdown_grace_stays_below_the_orphan_bound() {
+        assert_eq!(settings(&[]).unwrap().shutdown_grace_secs, 8);
+        assert_eq!(MAX_SHUTDOWN_GRACE_SECS, 8);
+        let err = settings(&[("SEATKEEPER_SHUTDOWN_GRACE_SECS", "20")]).unwrap_err();
+        assert_eq!(err.name, "SEATKEEPER_SHUTDOWN_GRACE_SECS");
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod worker;
 pub use events::{CHANNEL, JobEvents, RunEvent};
 pub use in_flight::InFlight;
 pub use poll::{Either, Rearm};
-pub use queue::{HEARTBEAT, JobQueue, QUEUE, QueueError, RunJob};
+pub use queue::{HEARTBEAT, JobQueue, ORPHAN_AFTER, QUEUE, QueueError, RunJob};
 pub use runner::execute;
 pub use worker::Workers;
 

@@ -14,8 +14,15 @@ use ulid::Ulid;
 /// defaults to the payload's Rust type name).
 pub const QUEUE: &str = "seatkeeper.job_run";
 /// Heartbeat of worker processes. apalis' default is 30 s; a lower one bounds how long a
-/// dead worker's tasks wait before another worker takes them (two missed heartbeats).
+/// dead worker's tasks wait before another worker takes them.
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
+/// Heartbeats a worker may miss before its tasks count as orphaned (apalis-postgres
+/// defaults to 10, apalis-sqlite to 2: the same bound on both databases instead).
+const MISSED_HEARTBEATS: usize = 3;
+/// How long after its last heartbeat a dead worker's tasks are taken by another worker:
+/// the bound on recovering from a crash. A stopping worker stops heartbeating, so the
+/// shutdown grace must end (and hand its runs back) before this runs out.
+pub const ORPHAN_AFTER: Duration = Duration::from_secs(5 * MISSED_HEARTBEATS as u64);
 /// Attempts apalis itself makes of one task when the handler fails for infrastructure
 /// reasons (a vendor failure is not one: it is recorded on the run).
 const TASK_ATTEMPTS: usize = 3;
@@ -54,6 +61,7 @@ impl JobQueue {
                 let config = apalis_postgres::Config::default()
                     .queue(QUEUE)
                     .heartbeat_interval(HEARTBEAT)
+                    .missed_heartbeats(MISSED_HEARTBEATS)
                     .batch_size(batch_size);
                 Ok(JobQueue::Postgres(
                     PostgresStorage::new(&pool).with_config(config),
@@ -68,6 +76,7 @@ impl JobQueue {
                 let config = apalis_sqlite::Config::default()
                     .queue(QUEUE)
                     .heartbeat_interval(HEARTBEAT)
+                    .missed_heartbeats(MISSED_HEARTBEATS)
                     .batch_size(batch_size);
                 Ok(JobQueue::Sqlite(
                     SqliteStorage::new(&pool).with_config(config),

@@ -119,7 +119,7 @@ async fn sigterm_mid_run(kind: Db) {
     let signalled = Instant::now();
     first.terminate();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let second = Server::start("second", &database.url, &env("30")).await;
+    let second = Server::start("second", &database.url, &env("8")).await;
     let status = first.exited(Duration::from_secs(10)).await;
     assert!(status.success(), "a planned stop exits cleanly: {status:?}");
     assert!(
@@ -154,7 +154,7 @@ async fn sigterm_mid_run(kind: Db) {
         "the resumed run ends equal to the vendor"
     );
 
-    // A grace of 30 s holds one: the stopping process finishes it, then exits.
+    // A grace of 8 s holds one: the stopping process finishes it, then exits.
     let again = second
         .gql(
             "mutation($p: ID!) { runDownloadSubscriptions(profileId: $p) { id } }",
@@ -168,7 +168,7 @@ async fn sigterm_mid_run(kind: Db) {
     second.terminate();
     let status = second.exited(Duration::from_secs(40)).await;
     assert!(status.success(), "{status:?}");
-    let third = Server::start("third", &database.url, &env("30")).await;
+    let third = Server::start("third", &database.url, &env("8")).await;
     let done = run_status(&third, &again).await;
     assert_eq!(
         done["state"], "SUCCEEDED",

@@ -30,8 +30,8 @@ const SERVER_ENV: &[(&str, &str)] = &[("SEATKEEPER_VENDOR_RATE_LIMIT", "40")];
 /// `BATCH - KILL_AFTER` yet.
 const KILL_AFTER: i64 = 50;
 const SYNC: Duration = Duration::from_secs(120);
-/// The dead worker's task waits for its heartbeat to time out (about 10 s on SQLite, about
-/// 50 s on PostgreSQL), then the rest of the batch runs.
+/// The dead worker's task waits for its heartbeat to time out (15 s after the last one, on
+/// both databases), then the rest of the batch runs.
 const RECOVERY: Duration = Duration::from_secs(150);
 
 /// Connects an Aha! profile to the simulator the way an admin would, publishes it and waits
