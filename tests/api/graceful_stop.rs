@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use seatkeeper::connectors::VendorUrls;
 use seatkeeper_sim::{RateLimitMode, SimConfig, Simulator, Vendor};
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -28,19 +27,7 @@ const RUN: &str = "query($id: ID!) { node(id: $id) { ... on JobRun { state progr
 
 /// A Zoom profile connected to the simulator and published; returns its first run's id.
 async fn publish(server: &Server, sim: &Simulator) -> (String, String) {
-    let urls = VendorUrls::for_root(entity::enums::Vendor::Zoom, &sim.base_url());
-    let creds = sim.credentials();
-    let alias = server
-        .gql(
-            "mutation($input: ConnectionAliasInput!) { createConnectionAlias(input: $input) { id } }",
-            json!({ "input": {
-                "name": "Zoom sim", "vendor": "ZOOM",
-                "baseUrl": urls.base_url, "tokenUrl": urls.token_url, "authorizeUrl": urls.authorize_url,
-                "clientId": creds.client_id, "clientSecret": creds.client_secret, "accountId": creds.account_id,
-            } }),
-        )
-        .await["createConnectionAlias"]["id"]
-        .clone();
+    let alias = server.create_alias(sim).await;
     let profile = server
         .gql(
             "mutation($a: ID!) { createIntegrationProfile(input: { displayName: \"zoom\", vendor: ZOOM, aliasId: $a, downloadActivity: false }) { id } }",

@@ -11,7 +11,6 @@ use std::time::Duration;
 use entity::enums::CandidateState;
 use entity::{job_run, removal_candidate, software_subscription as sub};
 use sea_orm::{ColumnTrait, Database, DatabaseConnection, EntityTrait, QueryFilter};
-use seatkeeper::connectors::VendorUrls;
 use seatkeeper::graphql::relay::{expect_id, global_id};
 use seatkeeper_sim::{RateLimitMode, SimConfig, Simulator, Vendor};
 use serde_json::{Value, json};
@@ -37,19 +36,8 @@ const RECOVERY: Duration = Duration::from_secs(150);
 /// Connects an Aha! profile to the simulator the way an admin would, publishes it and waits
 /// for its first download and activity pull (whose success evaluates the rules).
 async fn published_and_synced(server: &Server, sim: &Simulator) -> String {
-    let urls = VendorUrls::for_root(entity::enums::Vendor::Aha, &sim.base_url());
     let creds = sim.credentials();
-    let alias = server
-        .gql(
-            "mutation($input: ConnectionAliasInput!) { createConnectionAlias(input: $input) { id } }",
-            json!({ "input": {
-                "name": "Aha! sim", "vendor": "AHA",
-                "baseUrl": urls.base_url, "tokenUrl": urls.token_url, "authorizeUrl": urls.authorize_url,
-                "clientId": creds.client_id, "clientSecret": creds.client_secret, "accountId": creds.account_id,
-            } }),
-        )
-        .await["createConnectionAlias"]["id"]
-        .clone();
+    let alias = server.create_alias(sim).await;
     let set = server
         .gql(
             "mutation($a: ID!, $t: String!) { setConnectionCredentials(aliasId: $a, accessToken: $t) { hasAccessToken } }",

@@ -28,6 +28,43 @@ pub async fn synced(db: Db, vendor: seatkeeper_sim::Vendor) -> (TestApp, Simulat
     publish_and_sync(app, sim, profile).await
 }
 
+/// `synced` for a 40-user tenant, with extra server settings and a look-back of its own.
+pub async fn synced_with(
+    db: Db,
+    vendor: seatkeeper_sim::Vendor,
+    settings: &[(&str, &str)],
+    look_back_days: i32,
+) -> (TestApp, Simulator, String, i64) {
+    let sim = Simulator::start(
+        seatkeeper_sim::SimConfig::new(vendor)
+            .users(40)
+            .seed(5)
+            .rate_limit(seatkeeper_sim::RateLimitMode::Off),
+    )
+    .await
+    .unwrap();
+    let mut env = vec![("SEATKEEPER_VENDOR_RATE_LIMIT", "off")];
+    env.extend_from_slice(settings);
+    let app = crate::helpers::spawn_app_with(db, &env).await;
+    let alias = connect(&app, &sim).await;
+    let name = match vendor {
+        seatkeeper_sim::Vendor::Zoom => "ZOOM",
+        seatkeeper_sim::Vendor::GoTo => "GOTO",
+        seatkeeper_sim::Vendor::Aha => "AHA",
+    };
+    let created = app
+        .gql(
+            "mutation($a: ID!, $v: Vendor!, $d: Int!) { createIntegrationProfile(input: { displayName: \"sim\", vendor: $v, aliasId: $a, activityLookBackDays: $d }) { id } }",
+            json!({ "a": alias, "v": name, "d": look_back_days }),
+        )
+        .await;
+    let profile = created.data()["createIntegrationProfile"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    publish_and_sync(app, sim, profile).await
+}
+
 /// Validates and publishes `profile`, then waits for its download and activity pull.
 pub async fn publish_and_sync(
     app: TestApp,

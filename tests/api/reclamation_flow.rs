@@ -10,13 +10,13 @@ use entity::enums::{CandidateState, JobState};
 use entity::removal_candidate;
 use sea_orm::EntityTrait;
 use seatkeeper::graphql::relay::{expect_id, global_id};
-use seatkeeper_sim::{Fault, Product, RateLimitMode, SimConfig, Simulator, Vendor};
+use seatkeeper_sim::{Fault, Product, Vendor};
 use serde_json::{Value, json};
 
-use crate::helpers::{Db, TestApp, spawn_app_with};
+use crate::helpers::{Db, TestApp};
 use crate::jobs_support::wait_final;
-use crate::reclamation::{candidates, publish_and_sync, reclaim, synced};
-use crate::sync_e2e::{connect, run_and_wait};
+use crate::reclamation::{candidates, reclaim, synced, synced_with};
+use crate::sync_e2e::run_and_wait;
 
 fn gid(id: i64) -> String {
     global_id("RemovalCandidate", id).to_string()
@@ -204,35 +204,9 @@ async fn reclaim_off_exclusions_activity_concurrency_and_restore(db: Db) {
 }
 
 async fn outage_then_retry_and_approval(db: Db) {
-    let sim = Simulator::start(
-        SimConfig::new(Vendor::Aha)
-            .users(40)
-            .seed(5)
-            .rate_limit(RateLimitMode::Off),
-    )
-    .await
-    .unwrap();
     // No vendor retries, so the outage reaches the candidate at once.
-    let app = spawn_app_with(
-        db,
-        &[
-            ("SEATKEEPER_VENDOR_RATE_LIMIT", "off"),
-            ("SEATKEEPER_VENDOR_RETRIES", "0"),
-        ],
-    )
-    .await;
-    let alias = connect(&app, &sim).await;
-    let created = app
-        .gql(
-            "mutation($a: ID!) { createIntegrationProfile(input: { displayName: \"aha\", vendor: AHA, aliasId: $a, activityLookBackDays: 365 }) { id } }",
-            json!({ "a": alias }),
-        )
-        .await;
-    let profile = created.data()["createIntegrationProfile"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (app, sim, profile, profile_id) = publish_and_sync(app, sim, profile).await;
+    let (app, sim, profile, profile_id) =
+        synced_with(db, Vendor::Aha, &[("SEATKEEPER_VENDOR_RETRIES", "0")], 365).await;
     let ids: Vec<i64> = candidates(&app, profile_id)
         .await
         .iter()
@@ -315,28 +289,8 @@ async fn outage_then_retry_and_approval(db: Db) {
 }
 
 async fn no_verdict_without_evidence(db: Db) {
-    let sim = Simulator::start(
-        SimConfig::new(Vendor::Zoom)
-            .users(40)
-            .seed(5)
-            .rate_limit(RateLimitMode::Off),
-    )
-    .await
-    .unwrap();
-    let app = spawn_app_with(db, &[("SEATKEEPER_VENDOR_RATE_LIMIT", "off")]).await;
-    let alias = connect(&app, &sim).await;
     // 30 days of activity cannot support a 60-day verdict.
-    let created = app
-        .gql(
-            "mutation($a: ID!) { createIntegrationProfile(input: { displayName: \"zoom\", vendor: ZOOM, aliasId: $a, activityLookBackDays: 30 }) { id } }",
-            json!({ "a": alias }),
-        )
-        .await;
-    let profile = created.data()["createIntegrationProfile"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (app, _sim, profile, profile_id) = publish_and_sync(app, sim, profile).await;
+    let (app, _sim, profile, profile_id) = synced_with(db, Vendor::Zoom, &[], 30).await;
     assert!(candidates(&app, profile_id).await.is_empty());
     let eval = app
         .gql(
@@ -514,36 +468,15 @@ async fn savings_sorting_and_summary(db: Db) {
 }
 
 async fn coarse_activity_never_makes_an_active_user_idle(db: Db) {
-    let sim = Simulator::start(
-        SimConfig::new(Vendor::Zoom)
-            .users(40)
-            .seed(5)
-            .rate_limit(RateLimitMode::Off),
-    )
-    .await
-    .unwrap();
     // Ten users a pull get the exact per-user reports; the rest are known only through
     // the monthly account report (meetings, not webinars).
-    let app = spawn_app_with(
+    let (app, sim, profile, profile_id) = synced_with(
         db,
-        &[
-            ("SEATKEEPER_VENDOR_RATE_LIMIT", "off"),
-            ("SEATKEEPER_ACTIVITY_PER_USER_BUDGET", "10"),
-        ],
+        Vendor::Zoom,
+        &[("SEATKEEPER_ACTIVITY_PER_USER_BUDGET", "10")],
+        365,
     )
     .await;
-    let alias = connect(&app, &sim).await;
-    let created = app
-        .gql(
-            "mutation($a: ID!) { createIntegrationProfile(input: { displayName: \"zoom\", vendor: ZOOM, aliasId: $a, activityLookBackDays: 365 }) { id } }",
-            json!({ "a": alias }),
-        )
-        .await;
-    let profile = created.data()["createIntegrationProfile"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (app, sim, profile, profile_id) = publish_and_sync(app, sim, profile).await;
     let truth = crate::reclamation::idle_truth(&sim.truth());
     let flagged = |found: &[(String, String, removal_candidate::Model)]| {
         found

@@ -58,6 +58,16 @@ pub(super) const PRODUCTS: &[ProductInfo] = &[
     product("OPENVOICE", "OpenVoice", &[]),
 ];
 
+/// What a licence change works from: the product, the user as GoTo has them now, and the
+/// account's licences.
+struct Licensing<'a> {
+    identifier: &'static str,
+    product: Product,
+    account: &'a str,
+    user: wire::User,
+    licenses: &'a [License],
+}
+
 pub(crate) struct GoToConnector {
     client: Client,
     options: ConnectorOptions,
@@ -80,6 +90,35 @@ impl GoToConnector {
             me: OnceCell::new(),
             licenses: OnceCell::new(),
         }
+    }
+
+    /// The product, user and licences a reclaim or restore by `action` works from; GoTo
+    /// only ever removes or re-adds a product licence.
+    async fn licensing(
+        &self,
+        target: &ReclaimTarget,
+        action: ReclaimAction,
+    ) -> Result<Licensing<'_>, ConnectorError> {
+        match action {
+            ReclaimAction::RemoveLicense => {}
+            ReclaimAction::Downgrade | ReclaimAction::DisableUser => {
+                return Err(super::undeclared("GoTo", action));
+            }
+        }
+        let identifier = target.product.identifier;
+        let account = self.account().await?;
+        let user = self.client.user(account, &target.external_user_id).await?;
+        let licenses = self
+            .licenses
+            .get_or_try_init(|| self.client.licenses(account))
+            .await?;
+        Ok(Licensing {
+            identifier,
+            product: Product::from(identifier.to_owned()),
+            account,
+            user,
+            licenses,
+        })
     }
 
     async fn me(&self) -> Result<&(String, String), ConnectorError> {
@@ -239,23 +278,16 @@ impl Connector for GoToConnector {
         target: &ReclaimTarget,
         action: ReclaimAction,
     ) -> Result<(), ConnectorError> {
-        match action {
-            ReclaimAction::RemoveLicense => {}
-            ReclaimAction::Downgrade | ReclaimAction::DisableUser => {
-                return Err(super::undeclared("GoTo", action));
-            }
-        }
-        let identifier = target.product.identifier;
-        let product = Product::from(identifier.to_owned());
-        let account = self.account().await?;
-        let user = self.client.user(account, &target.external_user_id).await?;
+        let Licensing {
+            identifier,
+            product,
+            account,
+            user,
+            licenses,
+        } = self.licensing(target, action).await?;
         if user.products.contains(&product) {
             return Ok(());
         }
-        let licenses = self
-            .licenses
-            .get_or_try_init(|| self.client.licenses(account))
-            .await?;
         // Only a licence that grants this product alone: a bundle would give more back
         // than was taken.
         let license = licenses
@@ -277,23 +309,16 @@ impl Connector for GoToConnector {
         target: &ReclaimTarget,
         action: ReclaimAction,
     ) -> Result<(), ConnectorError> {
-        match action {
-            ReclaimAction::RemoveLicense => {}
-            ReclaimAction::Downgrade | ReclaimAction::DisableUser => {
-                return Err(super::undeclared("GoTo", action));
-            }
-        }
-        let identifier = target.product.identifier;
-        let product = Product::from(identifier.to_owned());
-        let account = self.account().await?;
-        let user = self.client.user(account, &target.external_user_id).await?;
+        let Licensing {
+            identifier,
+            product,
+            account,
+            user,
+            licenses,
+        } = self.licensing(target, action).await?;
         if !user.products.contains(&product) {
             return Ok(());
         }
-        let licenses = self
-            .licenses
-            .get_or_try_init(|| self.client.licenses(account))
-            .await?;
         let granting: Vec<&License> = licenses
             .iter()
             .filter(|l| user.license_keys.contains(&l.key) && l.products.contains(&product))
