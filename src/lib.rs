@@ -2,6 +2,7 @@
 //! Seatkeeper: SaaS license management. Downloads who holds which seat, finds the unused
 //! ones, reclaims them and reconciles usage against what was bought.
 
+pub mod backup;
 pub mod config;
 pub mod connectors;
 pub mod db;

@@ -33,6 +33,13 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Write a consistent copy of the SQLite database (and its key file, as `<FILE>.key`)
+    /// while the server runs; start a server on the copy to restore. PostgreSQL: pg_dump.
+    Backup {
+        /// The copy to write; it must not exist.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
     /// Print the GraphQL schema (SDL), or write it to a file.
     ExportSchema {
         /// Write to this file instead of standard output.
@@ -60,6 +67,24 @@ async fn main() -> anyhow::Result<()> {
             match output {
                 Some(path) => std::fs::write(&path, sdl)?,
                 None => print!("{sdl}"),
+            }
+        }
+        Command::Backup { output } => {
+            let settings = load_settings();
+            match seatkeeper::backup::backup(&settings, &output).await {
+                Ok(done) => {
+                    println!("database copied to {}", done.database.display());
+                    match done.key_file {
+                        Some(key) => println!("key file copied to {}", key.display()),
+                        None => println!(
+                            "the master key is SEATKEEPER_MASTER_KEY: keep it with the copy"
+                        ),
+                    }
+                }
+                Err(err) => {
+                    eprintln!("seatkeeper: backup not taken: {err}");
+                    std::process::exit(1);
+                }
             }
         }
         Command::Migrate => {

@@ -5,6 +5,7 @@ mod helpers;
 
 mod activity_store;
 mod auth;
+mod backup;
 mod catalog;
 mod catalog_access;
 mod catalog_rules;
