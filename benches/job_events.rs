@@ -147,7 +147,7 @@ async fn measure(actor: &AppState, ws: &mut Ws, profile_id: i64) -> Vec<Duration
 
         let t0 = Instant::now();
         let task = run.task_id.clone().unwrap();
-        run = match job_runs::start(&actor.db, run.id, &task).await.unwrap() {
+        run = match job_runs::start(&actor.db, run.id, &task, 3).await.unwrap() {
             Start::Run(run) => run,
             other => panic!("not started: {other:?}"),
         };

@@ -108,6 +108,10 @@ pub struct Settings {
     /// [`MAX_SHUTDOWN_GRACE_SECS`], so that no other worker takes a stopping one's runs
     /// as orphans while it still executes them).
     pub shutdown_grace_secs: u64,
+    /// `SEATKEEPER_JOB_MAX_LOST_WORKERS`: a run whose worker stopped without finishing it
+    /// this many times (killed, out of memory) fails with `WORKER_LOST` instead of running
+    /// again (default 3).
+    pub job_max_lost_workers: u32,
     /// `SEATKEEPER_ACTIVITY_PER_USER_BUDGET`: users an activity pull asks about one by one
     /// at most (the vendor's expensive calls); the rest wait for the next pull (default
     /// 5,000).
@@ -164,6 +168,7 @@ struct FileSettings {
     restore_window_days: Option<String>,
     activity_per_user_budget: Option<String>,
     shutdown_grace_secs: Option<String>,
+    job_max_lost_workers: Option<String>,
 }
 
 impl Settings {
@@ -307,6 +312,12 @@ impl Settings {
             8,
             0..=MAX_SHUTDOWN_GRACE_SECS as usize,
         )?;
+        let job_max_lost_workers = parse_number(
+            "SEATKEEPER_JOB_MAX_LOST_WORKERS",
+            pick("SEATKEEPER_JOB_MAX_LOST_WORKERS", file.job_max_lost_workers),
+            3,
+            1..=100,
+        )?;
         let public_url = pick("SEATKEEPER_PUBLIC_URL", file.public_url)
             .map(|raw| {
                 crate::domain::validate::http_url("SEATKEEPER_PUBLIC_URL", &raw).map_err(|_| {
@@ -383,6 +394,7 @@ impl Settings {
             restore_window_days: restore_window_days as u32,
             activity_per_user_budget,
             shutdown_grace_secs: shutdown_grace_secs as u64,
+            job_max_lost_workers: job_max_lost_workers as u32,
         };
         if settings.database_kind() == DatabaseKind::Postgres && settings.master_key.is_none() {
             return Err(invalid(

@@ -151,6 +151,23 @@ string_enum! {
 }
 
 string_enum! {
+    /// How one execution (attempt) of a job run ended.
+    AttemptOutcome {
+        /// The run finished in this attempt.
+        Finished = "FINISHED",
+        /// The attempt failed; the run was retried or failed with it.
+        Failed = "FAILED",
+        /// The worker executing it stopped without a word (killed, out of memory, power
+        /// loss); another worker took the run over.
+        WorkerLost = "WORKER_LOST",
+        /// A stopping server handed the run back to the queue after its grace.
+        HandedBack = "HANDED_BACK",
+        /// The run was canceled (its profile was deleted).
+        Canceled = "CANCELED",
+    }
+}
+
+string_enum! {
     /// What a user did that counts as activity.
     ActivityKind {
         /// Hosted a meeting.

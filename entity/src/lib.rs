@@ -10,6 +10,7 @@ pub mod connection_alias;
 pub mod entitlement;
 pub mod integration_profile;
 pub mod job_run;
+pub mod job_run_attempt;
 pub mod license_position;
 pub mod oauth_state;
 pub mod reclamation_rule;
@@ -33,6 +34,7 @@ pub mod prelude {
     pub use super::entitlement::Entity as Entitlement;
     pub use super::integration_profile::Entity as IntegrationProfile;
     pub use super::job_run::Entity as JobRun;
+    pub use super::job_run_attempt::Entity as JobRunAttempt;
     pub use super::license_position::Entity as LicensePosition;
     pub use super::reclamation_rule::Entity as ReclamationRule;
     pub use super::removal_candidate::Entity as RemovalCandidate;

@@ -25,6 +25,7 @@ mod m20261122_000019_compact_activity_events;
 mod m20261123_000020_activity_event_unreferenced;
 mod m20261204_000021_reclamation;
 mod m20261204_000022_exact_activity_coverage;
+mod m20261204_000023_create_job_run_attempt;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000020_activity_event_unreferenced::Migration),
             Box::new(m20261204_000021_reclamation::Migration),
             Box::new(m20261204_000022_exact_activity_coverage::Migration),
+            Box::new(m20261204_000023_create_job_run_attempt::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use sea_orm::{
 use support::{at, on_fresh_postgres, on_fresh_sqlite, with_database};
 
 /// Every table the migrations create.
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 20] = [
     "activity_event",
     "api_token",
     "audit_log",
@@ -21,6 +21,7 @@ const TABLES: [&str; 19] = [
     "entitlement",
     "integration_profile",
     "job_run",
+    "job_run_attempt",
     "license_position",
     "reclamation_rule",
     "removal_candidate",

@@ -12,10 +12,11 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::domain::audit;
 use crate::domain::sync::{Progress, RunCounts};
 use crate::domain::tokens::Principal;
+use crate::domain::{audit, job_attempts};
 use crate::error::{AppError, Result};
+use entity::enums::AttemptOutcome;
 
 /// Attempts a run gets when its failures are worth retrying (the vendor was down, say).
 pub const MAX_ATTEMPTS: i32 = 3;
@@ -235,11 +236,48 @@ pub enum Start {
     Skip(job_run::Model),
     /// The run no longer exists (its profile was deleted).
     Gone,
+    /// The run lost its worker too often: it is now `FAILED` with `WORKER_LOST`.
+    Lost(job_run::Model),
 }
 
-/// Marks the run `RUNNING` for the task `task_id`. A task that is not the run's current
-/// one, or a run already finished, is skipped: a task delivered twice changes nothing.
-pub async fn start(db: &DatabaseConnection, run_id: i64, task_id: &str) -> Result<Start> {
+/// The error code a run that lost its worker too often fails with (in `detail.errorCode`).
+pub const WORKER_LOST: &str = "WORKER_LOST";
+
+/// The counts a run row holds.
+pub fn counts_of(run: &job_run::Model) -> RunCounts {
+    RunCounts {
+        fetched: run.fetched,
+        created: run.created,
+        updated: run.updated,
+        closed: run.closed,
+        unchanged: run.unchanged,
+        unrecognized: run.unrecognized,
+        errors: run.errors,
+        requests_made: run.requests_made,
+        reclaimed: run.reclaimed,
+        skipped: run.skipped,
+        canceled: run.canceled,
+    }
+}
+
+/// The error code a run failed with, when it has one (`WORKER_LOST`).
+pub fn error_code(run: &job_run::Model) -> Option<String> {
+    run.detail
+        .as_ref()
+        .and_then(|d| d.get("errorCode"))
+        .and_then(|c| c.as_str())
+        .map(str::to_owned)
+}
+
+/// Marks the run `RUNNING` for the task `task_id` and opens its next attempt. A task that
+/// is not the run's current one, or a run already finished, is skipped: a task delivered
+/// twice changes nothing. A run whose worker was lost `max_lost` times fails instead.
+pub async fn start(
+    db: &DatabaseConnection,
+    run_id: i64,
+    task_id: &str,
+    max_lost: i32,
+) -> Result<Start> {
     use job_run::Column as C;
     let Some(run) = job_run::Entity::find_by_id(run_id).one(db).await? else {
         return Ok(Start::Gone);
@@ -263,11 +301,34 @@ pub async fn start(db: &DatabaseConnection, run_id: i64, task_id: &str) -> Resul
             None => Ok(Start::Gone),
         };
     }
-    Ok(Start::Run(job_run::Model {
+    let mut run = job_run::Model {
         state: JobState::Running,
         started_at: Some(started_at),
         ..run
-    }))
+    };
+    let counts = counts_of(&run);
+    match crate::domain::job_attempts::open(db, run_id, task_id, &counts, max_lost).await? {
+        crate::domain::job_attempts::Opened::Started { number } => {
+            run.detail = Some(with_attempt(run.detail.take(), number));
+            save_from(db, &run, JobState::Running).await?;
+            Ok(Start::Run(run))
+        }
+        crate::domain::job_attempts::Opened::TooManyLost { lost } => {
+            let mut detail = match run.detail.take() {
+                Some(serde_json::Value::Object(map)) => map,
+                _ => serde_json::Map::new(),
+            };
+            detail.insert("errorCode".into(), WORKER_LOST.into());
+            run.detail = Some(serde_json::Value::Object(detail));
+            run.state = JobState::Failed;
+            run.error = Some(format!(
+                "{WORKER_LOST}: the worker executing this run stopped {lost} times before it finished (killed, or out of memory?); it is not run again"
+            ));
+            run.finished_at = Some(Utc::now());
+            save_from(db, &run, JobState::Running).await?;
+            Ok(Start::Lost(run))
+        }
+    }
 }
 
 fn apply_counts(run: &mut job_run::Model, counts: &RunCounts) {
@@ -358,7 +419,18 @@ pub async fn finish(
         }
     }
     run.finished_at = Some(Utc::now());
-    save_from(db, run, JobState::Running).await
+    let saved = save_from(db, run, JobState::Running).await?;
+    if saved {
+        let (outcome, error) = match run.state {
+            JobState::Succeeded => (AttemptOutcome::Finished, None),
+            JobState::Canceled => (AttemptOutcome::Canceled, run.error.clone()),
+            JobState::Failed | JobState::Queued | JobState::Running => {
+                (AttemptOutcome::Failed, run.error.clone())
+            }
+        };
+        job_attempts::close(db, run.id, outcome, error, &counts_of(run)).await?;
+    }
+    Ok(saved)
 }
 
 /// Puts a failed attempt back in the queue as the next attempt, carried by `task_id`.
@@ -371,10 +443,21 @@ pub async fn retry_later(
 ) -> Result<bool> {
     let next = attempt(run) + 1;
     run.state = JobState::Queued;
-    run.error = Some(message);
+    run.error = Some(message.clone());
     run.task_id = Some(task_id.to_owned());
     run.detail = Some(with_attempt(run.detail.take(), next));
-    save_from(db, run, JobState::Running).await
+    let saved = save_from(db, run, JobState::Running).await?;
+    if saved {
+        job_attempts::close(
+            db,
+            run.id,
+            AttemptOutcome::Failed,
+            Some(message),
+            &counts_of(run),
+        )
+        .await?;
+    }
+    Ok(saved)
 }
 
 /// A running run whose execution stopped at shutdown goes back to `QUEUED` under
@@ -402,7 +485,18 @@ pub async fn hand_back(
         .unwrap_or(0);
     detail.insert("handedBack".into(), (handed + 1).into());
     run.detail = Some(serde_json::Value::Object(detail));
-    Ok(save_from(db, &run, JobState::Running).await?.then_some(run))
+    if !save_from(db, &run, JobState::Running).await? {
+        return Ok(None);
+    }
+    job_attempts::close(
+        db,
+        run.id,
+        AttemptOutcome::HandedBack,
+        Some("the server stopped before the run finished".into()),
+        &counts_of(&run),
+    )
+    .await?;
+    Ok(Some(run))
 }
 
 /// Moves a queued or running run from task `from` to task `to` (the task is queued again);
@@ -447,6 +541,14 @@ pub async fn cancel_active(
                 ..run.clone()
             };
             if save_from(db, &next, from).await? {
+                job_attempts::close(
+                    db,
+                    next.id,
+                    AttemptOutcome::Canceled,
+                    Some(reason.to_owned()),
+                    &counts_of(&next),
+                )
+                .await?;
                 canceled.push(next);
                 break;
             }

@@ -7,6 +7,7 @@ pub mod db_errors;
 pub mod entitlements;
 pub mod exclusions;
 pub mod identifiers;
+pub mod job_attempts;
 pub mod job_runs;
 pub mod jobs;
 pub mod license_positions;

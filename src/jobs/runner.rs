@@ -22,17 +22,23 @@ const PANIC_MESSAGE: &str = "internal error while running the job (logged on the
 /// What a run shows when its profile was deleted while it was queued or running.
 const PROFILE_GONE: &str = "the integration profile was deleted";
 
-/// Records each progress report on the run and publishes it.
+/// Records each progress report on the run and publishes it. `base` is what earlier
+/// attempts of the run counted, so the counts say what the whole run did.
 struct RunSink<'a> {
     state: &'a AppState,
     run: Mutex<job_run::Model>,
+    base: RunCounts,
 }
 
 #[async_trait::async_trait]
 impl ProgressSink for RunSink<'_> {
     async fn report(&self, progress: &Progress) {
         let mut run = self.run.lock().await;
-        match job_runs::record_progress(&self.state.db, &mut run, progress).await {
+        let progress = Progress {
+            counts: self.base.plus(&progress.counts),
+            ..progress.clone()
+        };
+        match job_runs::record_progress(&self.state.db, &mut run, &progress).await {
             Ok(true) => self.state.jobs.events.publish(&run).await,
             Ok(false) => {}
             Err(err) => tracing::warn!(run = run.id, "progress not recorded: {}", err.message()),
@@ -77,8 +83,17 @@ async fn call(
 /// newer attempt replaced, changes nothing. Errors are infrastructure failures only (the
 /// database): apalis then retries the task.
 pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()> {
-    let run = match job_runs::start(&state.db, run_id, task_id).await? {
+    let max_lost = state.settings.job_max_lost_workers as i32;
+    let run = match job_runs::start(&state.db, run_id, task_id, max_lost).await? {
         Start::Run(run) => run,
+        Start::Lost(run) => {
+            tracing::error!(
+                run = run.id,
+                "job run failed: its worker was lost too often"
+            );
+            state.jobs.events.publish(&run).await;
+            return Ok(());
+        }
         Start::Skip(run) => {
             tracing::debug!(run = run.id, state = %run.state, "task skipped: run finished or superseded");
             return Ok(());
@@ -93,17 +108,31 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
     async move {
         state.jobs.events.publish(&run).await;
         let (kind, profile_id) = (run.kind, run.profile_id);
+        // Downloads and pulls count afresh in each attempt; reclaim runs count their
+        // candidates, which already cover the whole run.
+        let base = match kind {
+            JobKind::DownloadSubscriptions | JobKind::PullActivity if attempt > 1 => {
+                job_runs::counts_of(&run)
+            }
+            JobKind::DownloadSubscriptions
+            | JobKind::PullActivity
+            | JobKind::Reclaim
+            | JobKind::Reconcile => RunCounts::default(),
+        };
         let sink = RunSink {
             state,
             run: Mutex::new(run),
+            base,
         };
         let result = AssertUnwindSafe(call(state, run_id, kind, profile_id, &sink))
             .catch_unwind()
             .await;
+        let base = sink.base.clone();
         let mut run = sink.run.into_inner();
         let saved = match result {
             Ok(Ok(counts)) => {
-                job_runs::finish(&state.db, &mut run, Outcome::Succeeded(counts)).await?
+                job_runs::finish(&state.db, &mut run, Outcome::Succeeded(base.plus(&counts)))
+                    .await?
             }
             Ok(Err(err)) if err.is_retryable() && attempt < MAX_ATTEMPTS => {
                 return retry(state, run, err.message(), attempt).await;

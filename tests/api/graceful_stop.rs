@@ -23,10 +23,10 @@ fn env(grace: &'static str) -> [(&'static str, &'static str); 3] {
         ("SEATKEEPER_SHUTDOWN_GRACE_SECS", grace),
     ]
 }
-const RUN: &str = "query($id: ID!) { node(id: $id) { ... on JobRun { state progressDone handedBack counts { fetched } } } }";
+const RUN: &str = "query($id: ID!) { node(id: $id) { ... on JobRun { state progressDone attempt handedBack counts { fetched } } } }";
 
 /// A Zoom profile connected to the simulator and published; returns its first run's id.
-async fn publish(server: &Server, sim: &Simulator) -> (String, String) {
+pub async fn publish(server: &Server, sim: &Simulator) -> (String, String) {
     let alias = server.create_alias(sim).await;
     let profile = server
         .gql(
@@ -55,7 +55,7 @@ async fn publish(server: &Server, sim: &Simulator) -> (String, String) {
     (profile.as_str().unwrap().to_owned(), run)
 }
 
-async fn run_status(server: &Server, run: &str) -> Value {
+pub async fn run_status(server: &Server, run: &str) -> Value {
     server.gql(RUN, json!({ "id": run })).await["node"].clone()
 }
 

@@ -29,3 +29,4 @@ mod subscriptions;
 mod sync_e2e;
 mod sync_faults;
 mod websocket;
+mod worker_lost;

@@ -39,6 +39,25 @@ pub struct RunCounts {
     pub canceled: i64,
 }
 
+impl RunCounts {
+    /// Both counts added up: what a run did over its attempts.
+    pub fn plus(&self, other: &RunCounts) -> RunCounts {
+        RunCounts {
+            fetched: self.fetched + other.fetched,
+            created: self.created + other.created,
+            updated: self.updated + other.updated,
+            closed: self.closed + other.closed,
+            unchanged: self.unchanged + other.unchanged,
+            unrecognized: self.unrecognized + other.unrecognized,
+            errors: self.errors + other.errors,
+            requests_made: self.requests_made + other.requests_made,
+            reclaimed: self.reclaimed + other.reclaimed,
+            skipped: self.skipped + other.skipped,
+            canceled: self.canceled + other.canceled,
+        }
+    }
+}
+
 /// Progress of a run: how many units (vendor pages) are done, of how many.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Progress {

@@ -2,10 +2,11 @@
 
 use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::enums::{JobKind, JobState};
+use entity::enums::{AttemptOutcome, JobKind, JobState};
 use entity::{audit_log, integration_profile, job_run, scheduled_job};
 
 use super::IntegrationProfile;
+use crate::graphql::context::state;
 use crate::graphql::loaders::load;
 use crate::graphql::relay::global_id;
 
@@ -115,12 +116,63 @@ pub struct JobRun {
     pub started_at: Option<DateTime<Utc>>,
     /// When it finished.
     pub finished_at: Option<DateTime<Utc>>,
+    /// Why it failed, as a code, when there is one: `WORKER_LOST` (its worker stopped
+    /// without finishing it too many times).
+    pub error_code: Option<String>,
     #[graphql(skip)]
     pub profile_id: Option<i64>,
+    #[graphql(skip)]
+    pub raw_id: i64,
+}
+
+/// One execution of a job run.
+#[derive(SimpleObject, Clone)]
+pub struct JobRunAttempt {
+    /// 1 for the first.
+    pub number: i32,
+    /// When a worker started it.
+    pub started_at: DateTime<Utc>,
+    /// When it ended (null while it runs, or until its lost worker is noticed).
+    pub ended_at: Option<DateTime<Utc>>,
+    /// How it ended.
+    pub outcome: Option<AttemptOutcome>,
+    /// Why, when it did not finish.
+    pub error: Option<String>,
+    /// What the run had counted when it ended.
+    pub counts: Option<JobRunCounts>,
 }
 
 #[ComplexObject]
 impl JobRun {
+    /// Each execution, first first: re-runs after a crash (`WORKER_LOST`), after a stop
+    /// (`HANDED_BACK`) or after a failure worth retrying (`FAILED`) show here.
+    async fn attempts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<JobRunAttempt>> {
+        let list = crate::domain::job_attempts::list(&state(ctx).db, self.raw_id).await?;
+        Ok(list
+            .into_iter()
+            .map(|a| JobRunAttempt {
+                number: a.number,
+                started_at: a.started_at,
+                ended_at: a.ended_at,
+                outcome: a.outcome,
+                error: a.error,
+                counts: a.counts.map(|c| JobRunCounts {
+                    fetched: c.fetched,
+                    created: c.created,
+                    updated: c.updated,
+                    closed: c.closed,
+                    unchanged: c.unchanged,
+                    unrecognized: c.unrecognized,
+                    errors: c.errors,
+                    requests_made: c.requests_made,
+                    reclaimed: c.reclaimed,
+                    skipped: c.skipped,
+                    canceled: c.canceled,
+                }),
+            })
+            .collect())
+    }
+
     /// The profile it ran for.
     async fn profile(
         &self,
@@ -139,6 +191,7 @@ impl From<job_run::Model> for JobRun {
     fn from(m: job_run::Model) -> Self {
         let attempt = crate::domain::job_runs::attempt(&m);
         let handed_back = crate::domain::job_runs::handed_back(&m);
+        let error_code = crate::domain::job_runs::error_code(&m);
         JobRun {
             id: global_id("JobRun", m.id),
             kind: m.kind,
@@ -161,10 +214,12 @@ impl From<job_run::Model> for JobRun {
             error: m.error,
             attempt,
             handed_back,
+            error_code,
             queued_at: m.queued_at,
             started_at: m.started_at,
             finished_at: m.finished_at,
             profile_id: m.profile_id,
+            raw_id: m.id,
         }
     }
 }
