@@ -87,7 +87,8 @@ impl From<&reclamation_rule::Model> for RuleSettings {
 pub struct CoverageGap {
     pub identifier: String,
     pub reason: String,
-    /// Open seats of that product left unjudged.
+    /// Open seats of that product with no activity within the threshold that wait for
+    /// evidence (a seat used within it is in use whatever the coverage).
     pub seats: i64,
 }
 
@@ -302,8 +303,15 @@ fn first_state(product: &ProductInfo, rule: &RuleSettings) -> CandidateState {
     }
 }
 
-async fn open_seats(db: &impl ConnectionTrait, profile_id: i64) -> Result<Vec<Seat>> {
-    use sea_orm::QuerySelect;
+/// The open seats of the profile in `models` with no activity since `idle_before` (a seat
+/// used since then is in use under every rule, so it is never read).
+async fn open_seats(
+    db: &impl ConnectionTrait,
+    profile_id: i64,
+    models: Vec<i64>,
+    idle_before: DateTime<Utc>,
+) -> Result<Vec<Seat>> {
+    use sea_orm::{Condition as Any, QuerySelect};
     type Row = (
         i64,
         String,
@@ -336,6 +344,12 @@ async fn open_seats(db: &impl ConnectionTrait, profile_id: i64) -> Result<Vec<Se
         ])
         .filter(sub::Column::ProfileId.eq(profile_id))
         .filter(sub::Column::ClosedAt.is_null())
+        .filter(sub::Column::SoftwareModelId.is_in(models))
+        .filter(
+            Any::any()
+                .add(sub::Column::LastActivityAt.is_null())
+                .add(sub::Column::LastActivityAt.lt(idle_before)),
+        )
         .into_tuple()
         .all(db)
         .await?;
@@ -380,7 +394,11 @@ async fn judge_profile(
         to: profile.activity_covered_to,
     };
     let costs = cost::bases(db, rules.keys().copied()).await?;
-    let seats = open_seats(db, profile.id).await?;
+    let Some(shortest) = rules.values().map(|r| r.threshold_days).min() else {
+        return Ok((Evaluation::default(), Vec::new()));
+    };
+    let idle_before = now - Duration::days(i64::from(shortest));
+    let seats = open_seats(db, profile.id, rules.keys().copied().collect(), idle_before).await?;
     let exact = exact_coverage(db, profile.id).await?;
     let mut eval = Evaluation::default();
     let mut idle = Vec::new();
@@ -529,32 +547,21 @@ pub async fn evaluate_profile(
     let rules = active_rules(&txn, profile.vendor).await?;
     let (mut eval, idle) = judge_profile(&txn, &profile, &rules, 0, now).await?;
 
-    let open: Vec<removal_candidate::Model> = removal_candidate::Entity::find()
-        .filter(C::ProfileId.eq(profile_id))
-        .filter(C::ClosedAt.is_null())
-        .all(&txn)
-        .await?;
-    let open_by_sub: HashMap<i64, &removal_candidate::Model> = open
-        .iter()
-        .filter_map(|c| c.subscription_id.map(|s| (s, c)))
-        .collect();
-    let seats: HashMap<i64, Seat> = open_seats(&txn, profile_id)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
+    let open = open_candidates(&txn, profile_id).await?;
+    let open_subs: std::collections::HashSet<i64> =
+        open.iter().filter_map(|c| c.subscription_id).collect();
 
     // Open candidates first: the seat left the vendor, or was used again.
     for cand in &open {
         if cand.state == CandidateState::Reclaiming {
             continue; // its run decides
         }
-        let (to, reason) = match cand.subscription_id.map(|s| seats.get(&s)) {
-            None | Some(None) => (
+        let (to, reason) = match &cand.seat {
+            None => (
                 CandidateState::ClosedSkipped,
                 "the vendor no longer lists the seat".to_owned(),
             ),
-            Some(Some(seat)) if seat.last_activity_at > cand.last_activity_at => (
+            Some(seat) if seat.last_activity_at > cand.last_activity_at => (
                 CandidateState::ClosedCanceled,
                 format!(
                     "qualifying activity came back ({})",
@@ -563,11 +570,11 @@ pub async fn evaluate_profile(
                         .unwrap_or_default()
                 ),
             ),
-            Some(Some(seat)) if seat.excluded_from_reclaim || seat.privileged => (
+            Some(seat) if seat.excluded_from_reclaim || seat.privileged => (
                 CandidateState::ClosedSkipped,
                 "excluded from reclaim (or a vendor admin) since it was flagged".to_owned(),
             ),
-            Some(Some(_)) => continue,
+            Some(_) => continue,
         };
         let moved = removal_candidate::Entity::update_many()
             .col_expr(C::State, Expr::value(to))
@@ -597,14 +604,14 @@ pub async fn evaluate_profile(
     }
 
     let mut fresh = Vec::new();
+    let mut savings: HashMap<String, i64> = HashMap::new();
     for (seat, evidence, state) in idle {
-        if open_by_sub
-            .get(&seat.id)
-            .is_some_and(|c| !c.state.is_closed())
-        {
+        if open_subs.contains(&seat.id) {
             eval.already_open += 1;
             continue;
         }
+        let cost = &evidence.cost_basis;
+        *savings.entry(cost.currency.clone()).or_default() += cost.monthly_price_minor;
         fresh.push(removal_candidate::ActiveModel {
             subscription_id: Set(Some(seat.id)),
             profile_id: Set(Some(profile_id)),
@@ -633,7 +640,10 @@ pub async fn evaluate_profile(
         });
     }
     eval.flagged -= eval.already_open;
-    for chunk in fresh.chunks(500) {
+    // The saving of what this evaluation flagged, not of seats flagged before.
+    eval.potential_savings = savings.into_iter().filter(|(c, _)| !c.is_empty()).collect();
+    eval.potential_savings.sort();
+    for chunk in fresh.chunks(1_000) {
         removal_candidate::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
             .await?;
@@ -661,6 +671,71 @@ pub async fn evaluate_profile(
     }
     txn.commit().await?;
     Ok(eval)
+}
+
+/// What an open candidate's subscription shows now.
+struct SeatNow {
+    last_activity_at: Option<DateTime<Utc>>,
+    privileged: bool,
+    excluded_from_reclaim: bool,
+}
+
+/// An open candidate as evaluation reads it.
+struct OpenCandidate {
+    id: i64,
+    subscription_id: Option<i64>,
+    state: CandidateState,
+    last_activity_at: Option<DateTime<Utc>>,
+    /// `None` when the vendor no longer lists the seat (closed or deleted).
+    seat: Option<SeatNow>,
+}
+
+/// The profile's open candidates with their subscriptions, in one read.
+async fn open_candidates(db: &impl ConnectionTrait, profile_id: i64) -> Result<Vec<OpenCandidate>> {
+    use removal_candidate::Column as C;
+    use sea_orm::{JoinType, QuerySelect, RelationTrait};
+    type Row = (
+        i64,
+        Option<i64>,
+        CandidateState,
+        Option<DateTime<Utc>>,
+        Option<i64>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<bool>,
+        Option<bool>,
+    );
+    let rows: Vec<Row> = removal_candidate::Entity::find()
+        .select_only()
+        .columns([C::Id, C::SubscriptionId, C::State, C::LastActivityAt])
+        .column(sub::Column::Id)
+        .column(sub::Column::ClosedAt)
+        .column(sub::Column::LastActivityAt)
+        .column(sub::Column::IsPrivileged)
+        .column(sub::Column::ExcludedFromReclaim)
+        .join(
+            JoinType::LeftJoin,
+            removal_candidate::Relation::SoftwareSubscription.def(),
+        )
+        .filter(C::ProfileId.eq(profile_id))
+        .filter(C::ClosedAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OpenCandidate {
+            id: r.0,
+            subscription_id: r.1,
+            state: r.2,
+            last_activity_at: r.3,
+            seat: (r.4.is_some() && r.5.is_none()).then_some(SeatNow {
+                last_activity_at: r.6,
+                privileged: r.7.unwrap_or(false),
+                excluded_from_reclaim: r.8.unwrap_or(false),
+            }),
+        })
+        .collect())
 }
 
 /// The first move of every candidate this evaluation flagged, in one statement.

@@ -229,6 +229,7 @@ pub async fn reclaim_run(
         .count(db)
         .await? as i64;
     let mut done = total - pending.len() as i64;
+    let mut counts = counts(db, run_id).await?;
     let connector = if pending.is_empty() {
         None
     } else {
@@ -245,17 +246,20 @@ pub async fn reclaim_run(
         let ending = reclaim_one(db, connector, profile.vendor, &cand).await?;
         finish_one(db, &cand, run_id, ending, &actor).await?;
         done += 1;
-        let mut counts = counts(db, run_id).await?;
+        // Only this candidate moved: read its outcome, not the whole run's again.
+        if let Some((state, called)) = outcome(db, cand.id).await? {
+            tally(&mut counts, state, called);
+        }
         counts.requests_made = connector.requests_made() as i64;
         progress
             .report(&Progress {
                 done,
                 total: Some(total),
-                counts,
+                counts: counts.clone(),
             })
             .await;
     }
-    let mut counts = counts(db, run_id).await?;
+    let mut counts = self::counts(db, run_id).await?;
     counts.requests_made = connector.map_or(0, |c| c.requests_made() as i64);
     Ok(counts)
 }
@@ -276,19 +280,39 @@ async fn counts(db: &DatabaseConnection, run_id: i64) -> Result<RunCounts, SyncE
         ..RunCounts::default()
     };
     for (state, called) in rows {
-        match state {
-            CandidateState::ClosedComplete if called.is_some() => c.reclaimed += 1,
-            CandidateState::ClosedComplete | CandidateState::ClosedSkipped => c.skipped += 1,
-            CandidateState::ClosedCanceled => c.canceled += 1,
-            CandidateState::AttentionRequired => c.errors += 1,
-            CandidateState::Ready
-            | CandidateState::AwaitingUser
-            | CandidateState::AwaitingApproval
-            | CandidateState::AwaitingRevocation
-            | CandidateState::Reclaiming => {}
-        }
+        tally(&mut c, state, called);
     }
     Ok(c)
+}
+
+/// One candidate's state and whether the vendor was called for it.
+async fn outcome(
+    db: &DatabaseConnection,
+    id: i64,
+) -> Result<Option<(CandidateState, Option<DateTime<Utc>>)>, SyncError> {
+    use removal_candidate::Column as C;
+    use sea_orm::QuerySelect;
+    Ok(removal_candidate::Entity::find_by_id(id)
+        .select_only()
+        .columns([C::State, C::VendorCallAt])
+        .into_tuple()
+        .one(db)
+        .await?)
+}
+
+/// Adds one finished candidate to the run's counts.
+fn tally(c: &mut RunCounts, state: CandidateState, called: Option<DateTime<Utc>>) {
+    match state {
+        CandidateState::ClosedComplete if called.is_some() => c.reclaimed += 1,
+        CandidateState::ClosedComplete | CandidateState::ClosedSkipped => c.skipped += 1,
+        CandidateState::ClosedCanceled => c.canceled += 1,
+        CandidateState::AttentionRequired => c.errors += 1,
+        CandidateState::Ready
+        | CandidateState::AwaitingUser
+        | CandidateState::AwaitingApproval
+        | CandidateState::AwaitingRevocation
+        | CandidateState::Reclaiming => {}
+    }
 }
 
 async fn reclaim_one(

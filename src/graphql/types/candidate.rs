@@ -291,7 +291,8 @@ pub struct CoverageGap {
     pub identifier: String,
     /// Why, e.g. activity known for too short a time for the rule's threshold.
     pub reason: String,
-    /// Open seats of that product left unjudged.
+    /// Open seats of that product with no activity within the threshold that wait for
+    /// evidence (a seat used within it is in use whatever the coverage).
     pub seats: i64,
 }
 
