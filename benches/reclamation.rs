@@ -376,14 +376,14 @@ async fn evaluate(postgres: bool, db_name: &str) {
         what: "bench",
     };
     let started = Instant::now();
-    let first = reclamation::evaluate_profile(&state.db, profile, &actor)
+    let first = reclamation::evaluate_profile(&state, profile, &actor)
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
     let first_time = started.elapsed();
     assert!(first.gaps.is_empty(), "unjudged: {:?}", first.gaps);
     assert!(first.flagged > 0, "nothing idle among {subs} seats");
     let started = Instant::now();
-    let again = reclamation::evaluate_profile(&state.db, profile, &actor)
+    let again = reclamation::evaluate_profile(&state, profile, &actor)
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
     let again_time = started.elapsed();

@@ -119,6 +119,64 @@ pub struct Settings {
     /// `SEATKEEPER_RESTORE_WINDOW_DAYS`: how long after a reclaim the seat can be given
     /// back with `restoreReclaimedSubscription` (default 30).
     pub restore_window_days: u32,
+    /// How notices reach seat holders (`SEATKEEPER_SMTP_*`, `SEATKEEPER_NOTICE_*`).
+    pub notices: NoticeSettings,
+}
+
+/// How an SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same host or network).
+    None,
+    /// Plain, upgraded with STARTTLS (required).
+    StartTls,
+    /// TLS from the first byte (SMTPS).
+    Implicit,
+}
+
+/// `SEATKEEPER_SMTP_*`: the mail server notices go through.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    /// With `password`: the login, when the server wants one.
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// The sender, e.g. `Seatkeeper <licences@example.com>`.
+    pub from: String,
+}
+
+/// `SEATKEEPER_NOTICE_WEBHOOK_*`: where a signed JSON copy of each notice is posted.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    pub url: String,
+    /// The HMAC-SHA256 key of the `Seatkeeper-Signature` header.
+    pub secret: Secret,
+}
+
+/// Notice channels and their message.
+#[derive(Debug, Clone, Default)]
+pub struct NoticeSettings {
+    pub smtp: Option<SmtpSettings>,
+    pub webhook: Option<WebhookSettings>,
+    /// `SEATKEEPER_NOTICE_SUBJECT`, `_TEXT`, `_HTML`: templates replacing the built-in
+    /// ones (a value starting with `@` names a file to read).
+    pub subject_template: Option<String>,
+    pub text_template: Option<String>,
+    pub html_template: Option<String>,
+    /// `SEATKEEPER_NOTICE_RETRIES`: attempts after the first before a notice fails
+    /// (default 5).
+    pub retries: u32,
+    /// `SEATKEEPER_NOTICE_RETRY_SECS`: wait before the first retry, doubling (default 30).
+    pub retry_secs: u64,
+}
+
+impl NoticeSettings {
+    /// Whether any channel is configured.
+    pub fn any_channel(&self) -> bool {
+        self.smtp.is_some() || self.webhook.is_some()
+    }
 }
 
 /// The longest shutdown grace: the orphan bound (another worker takes a silent worker's
@@ -169,6 +227,19 @@ struct FileSettings {
     activity_per_user_budget: Option<String>,
     shutdown_grace_secs: Option<String>,
     job_max_lost_workers: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<String>,
+    smtp_tls: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+    smtp_from: Option<String>,
+    notice_webhook_url: Option<String>,
+    notice_webhook_secret: Option<String>,
+    notice_subject: Option<String>,
+    notice_text: Option<String>,
+    notice_html: Option<String>,
+    notice_retries: Option<String>,
+    notice_retry_secs: Option<String>,
 }
 
 impl Settings {
@@ -368,6 +439,47 @@ impl Settings {
                 }
             },
         };
+        let notices = NoticeSettings {
+            smtp: smtp_settings(
+                pick("SEATKEEPER_SMTP_HOST", file.smtp_host),
+                pick("SEATKEEPER_SMTP_PORT", file.smtp_port),
+                pick("SEATKEEPER_SMTP_TLS", file.smtp_tls),
+                pick("SEATKEEPER_SMTP_USERNAME", file.smtp_username),
+                pick("SEATKEEPER_SMTP_PASSWORD", file.smtp_password),
+                pick("SEATKEEPER_SMTP_FROM", file.smtp_from),
+            )?,
+            webhook: webhook_settings(
+                pick("SEATKEEPER_NOTICE_WEBHOOK_URL", file.notice_webhook_url),
+                pick(
+                    "SEATKEEPER_NOTICE_WEBHOOK_SECRET",
+                    file.notice_webhook_secret,
+                ),
+            )?,
+            subject_template: template(
+                "SEATKEEPER_NOTICE_SUBJECT",
+                pick("SEATKEEPER_NOTICE_SUBJECT", file.notice_subject),
+            )?,
+            text_template: template(
+                "SEATKEEPER_NOTICE_TEXT",
+                pick("SEATKEEPER_NOTICE_TEXT", file.notice_text),
+            )?,
+            html_template: template(
+                "SEATKEEPER_NOTICE_HTML",
+                pick("SEATKEEPER_NOTICE_HTML", file.notice_html),
+            )?,
+            retries: parse_number(
+                "SEATKEEPER_NOTICE_RETRIES",
+                pick("SEATKEEPER_NOTICE_RETRIES", file.notice_retries),
+                5,
+                0..=20,
+            )? as u32,
+            retry_secs: parse_number(
+                "SEATKEEPER_NOTICE_RETRY_SECS",
+                pick("SEATKEEPER_NOTICE_RETRY_SECS", file.notice_retry_secs),
+                30,
+                0..=86_400,
+            )? as u64,
+        };
         let master_key = pick("SEATKEEPER_MASTER_KEY", file.master_key).map(Secret::new);
         if let Some(key) = &master_key {
             crate::secret::Cipher::from_base64(key.expose())
@@ -395,6 +507,7 @@ impl Settings {
             activity_per_user_budget,
             shutdown_grace_secs: shutdown_grace_secs as u64,
             job_max_lost_workers: job_max_lost_workers as u32,
+            notices,
         };
         if settings.database_kind() == DatabaseKind::Postgres && settings.master_key.is_none() {
             return Err(invalid(
@@ -461,6 +574,107 @@ impl Settings {
             }
             None => PathBuf::from("seatkeeper.key"),
         }
+    }
+}
+
+fn smtp_settings(
+    host: Option<String>,
+    port: Option<String>,
+    tls: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    from: Option<String>,
+) -> Result<Option<SmtpSettings>, ConfigError> {
+    let Some(host) = host else {
+        return Ok(None);
+    };
+    let tls = match tls.as_deref() {
+        None | Some("starttls") => SmtpTls::StartTls,
+        Some("none") => SmtpTls::None,
+        Some("implicit") => SmtpTls::Implicit,
+        Some(other) => {
+            return Err(invalid(
+                "SEATKEEPER_SMTP_TLS",
+                format!("`{other}` is not none, starttls or implicit"),
+            ));
+        }
+    };
+    let default_port = match tls {
+        SmtpTls::None => 25,
+        SmtpTls::StartTls => 587,
+        SmtpTls::Implicit => 465,
+    };
+    let port = parse_number("SEATKEEPER_SMTP_PORT", port, default_port, 1..=65_535)? as u16;
+    let from = from.ok_or_else(|| {
+        invalid(
+            "SEATKEEPER_SMTP_FROM",
+            "is required with SEATKEEPER_SMTP_HOST (the sender of notices)",
+        )
+    })?;
+    if from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(invalid(
+            "SEATKEEPER_SMTP_FROM",
+            format!("`{from}` is not an address like `Seatkeeper <licences@example.com>`"),
+        ));
+    }
+    if username.is_some() != password.is_some() {
+        return Err(invalid(
+            "SEATKEEPER_SMTP_PASSWORD",
+            "a login needs both SEATKEEPER_SMTP_USERNAME and SEATKEEPER_SMTP_PASSWORD",
+        ));
+    }
+    Ok(Some(SmtpSettings {
+        host,
+        port,
+        tls,
+        username,
+        password: password.map(Secret::new),
+        from,
+    }))
+}
+
+fn webhook_settings(
+    url: Option<String>,
+    secret: Option<String>,
+) -> Result<Option<WebhookSettings>, ConfigError> {
+    let Some(url) = url else {
+        return match secret {
+            Some(_) => Err(invalid(
+                "SEATKEEPER_NOTICE_WEBHOOK_URL",
+                "is required with SEATKEEPER_NOTICE_WEBHOOK_SECRET",
+            )),
+            None => Ok(None),
+        };
+    };
+    let url =
+        crate::domain::validate::http_url("SEATKEEPER_NOTICE_WEBHOOK_URL", &url).map_err(|_| {
+            invalid(
+                "SEATKEEPER_NOTICE_WEBHOOK_URL",
+                "must be an absolute http(s) URL",
+            )
+        })?;
+    let secret = secret.filter(|s| s.len() >= 16).ok_or_else(|| {
+        invalid(
+            "SEATKEEPER_NOTICE_WEBHOOK_SECRET",
+            "is required with a webhook URL, at least 16 characters (receivers check the signature with it)",
+        )
+    })?;
+    Ok(Some(WebhookSettings {
+        url,
+        secret: Secret::new(secret),
+    }))
+}
+
+/// A template given inline, or read from the file after `@`.
+fn template(name: &str, raw: Option<String>) -> Result<Option<String>, ConfigError> {
+    match raw {
+        Some(raw) => match raw.strip_prefix('@') {
+            Some(path) => std::fs::read_to_string(path)
+                .map(Some)
+                .map_err(|e| invalid(name, format!("{path}: {e}"))),
+            None => Ok(Some(raw)),
+        },
+        None => Ok(None),
     }
 }
 

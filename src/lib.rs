@@ -3,6 +3,7 @@
 //! ones, reclaims them and reconciles usage against what was bought.
 
 pub mod backup;
+pub mod clock;
 pub mod config;
 pub mod connectors;
 pub mod db;

@@ -41,6 +41,19 @@ const NONCE_LEN: usize = 12;
 #[derive(Clone)]
 pub struct Cipher {
     aead: ChaCha20Poly1305,
+    /// Signs the links in notices: derived from the master key, never the key itself.
+    link_key: [u8; 32],
+}
+
+/// A key for another purpose, derived from the master key (domain-separated hash).
+fn derive(key: &[u8], purpose: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(b"seatkeeper/");
+    hash.update(purpose.as_bytes());
+    hash.update([0]);
+    hash.update(key);
+    hash.finalize().into()
 }
 
 impl std::fmt::Debug for Cipher {
@@ -65,6 +78,7 @@ impl Cipher {
         }
         Ok(Cipher {
             aead: ChaCha20Poly1305::new(Key::from_slice(&bytes)),
+            link_key: derive(&bytes, "notice-links/v1"),
         })
     }
 
@@ -84,7 +98,13 @@ impl Cipher {
         write_private(path, encoded.as_bytes())?;
         Ok(Cipher {
             aead: ChaCha20Poly1305::new(&key),
+            link_key: derive(&key, "notice-links/v1"),
         })
+    }
+
+    /// The key that signs notice links.
+    pub fn link_key(&self) -> &[u8; 32] {
+        &self.link_key
     }
 
     /// Nonce followed by ciphertext and tag.

@@ -66,6 +66,7 @@ impl Application {
                 events,
                 in_flight: Arc::default(),
             },
+            clock: crate::clock::Clock::default(),
         };
         let server = serve(state.clone(), listener)?;
         let workers = state

@@ -19,4 +19,6 @@ pub struct AppState {
     pub tokens: Arc<crate::domain::tokens::TokenCache>,
     /// The job queue and the job run events.
     pub jobs: Jobs,
+    /// The one clock time-dependent steps read (tests move it).
+    pub clock: crate::clock::Clock,
 }

@@ -131,6 +131,8 @@ string_enum! {
         Reclaim = "RECLAIM",
         /// Reconcile usage against entitlements.
         Reconcile = "RECONCILE",
+        /// Deliver the notices waiting in the outbox.
+        DeliverNotices = "DELIVER_NOTICES",
     }
 }
 
@@ -147,6 +149,32 @@ string_enum! {
         Failed = "FAILED",
         /// Stopped before it finished.
         Canceled = "CANCELED",
+    }
+}
+
+string_enum! {
+    /// How a notice reaches its receiver.
+    NoticeChannel {
+        /// Email over SMTP to the seat holder.
+        Email = "EMAIL",
+        /// A signed JSON POST to the configured webhook.
+        Webhook = "WEBHOOK",
+    }
+}
+
+string_enum! {
+    /// Where a notice is in its delivery.
+    NoticeState {
+        /// Waiting for its (next) attempt.
+        Pending = "PENDING",
+        /// An attempt is under way.
+        Sending = "SENDING",
+        /// The receiver accepted it.
+        Sent = "SENT",
+        /// Every attempt failed; its candidate needs attention.
+        Failed = "FAILED",
+        /// Not sent: its candidate left `AWAITING_USER` before it went out.
+        Dropped = "DROPPED",
     }
 }
 

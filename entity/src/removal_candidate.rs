@@ -64,6 +64,8 @@ pub struct Model {
     /// Since when the seat has been idle: its last qualifying activity, else when it was
     /// assigned (or first seen). Idle days count from here; lists sort by it.
     pub idle_since: DateTimeUtc,
+    /// The reclaim date the holder was told: silence until then reclaims the seat.
+    pub decide_by: Option<DateTimeUtc>,
 }
 
 /// Relations of `removal_candidate`.

@@ -26,6 +26,7 @@ mod m20261123_000020_activity_event_unreferenced;
 mod m20261204_000021_reclamation;
 mod m20261204_000022_exact_activity_coverage;
 mod m20261204_000023_create_job_run_attempt;
+mod m20261204_000024_create_notice;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000021_reclamation::Migration),
             Box::new(m20261204_000022_exact_activity_coverage::Migration),
             Box::new(m20261204_000023_create_job_run_attempt::Migration),
+            Box::new(m20261204_000024_create_notice::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use sea_orm::{
 use support::{at, on_fresh_postgres, on_fresh_sqlite, with_database};
 
 /// Every table the migrations create.
-const TABLES: [&str; 20] = [
+const TABLES: [&str; 22] = [
     "activity_event",
     "api_token",
     "audit_log",
@@ -23,6 +23,8 @@ const TABLES: [&str; 20] = [
     "job_run",
     "job_run_attempt",
     "license_position",
+    "notice",
+    "notice_attempt",
     "reclamation_rule",
     "removal_candidate",
     "removal_candidate_event",

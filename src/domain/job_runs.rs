@@ -103,6 +103,11 @@ pub fn policy(kind: JobKind) -> KindPolicy {
             shares_active_run: true,
             operation: "runReconciliation",
         },
+        JobKind::DeliverNotices => KindPolicy {
+            needs_profile: true,
+            shares_active_run: true,
+            operation: "deliverNotices",
+        },
     }
 }
 
@@ -157,7 +162,7 @@ pub async fn enqueue_in(
         }
         let profile = crate::domain::profiles::get(txn, profile_id).await?;
         let allowed = match kind {
-            JobKind::DownloadSubscriptions | JobKind::Reconcile => Ok(()),
+            JobKind::DownloadSubscriptions | JobKind::Reconcile | JobKind::DeliverNotices => Ok(()),
             JobKind::PullActivity if profile.download_activity => Ok(()),
             JobKind::PullActivity => Err("activity download is off for this profile"),
             JobKind::Reclaim if profile.reclaim => Ok(()),

@@ -87,7 +87,7 @@ pub fn default_cron(profile_id: i64, kind: JobKind) -> String {
             JobKind::DownloadSubscriptions => 0,
             JobKind::PullActivity => 1,
             JobKind::Reclaim => 2,
-            JobKind::Reconcile => 3,
+            JobKind::Reconcile | JobKind::DeliverNotices => 3,
         };
     format!("{minute} {hour} * * *")
 }

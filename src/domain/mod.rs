@@ -14,6 +14,7 @@ pub mod license_positions;
 pub mod lifecycle;
 pub mod lookup;
 pub mod money;
+pub mod notices;
 pub mod oauth;
 pub mod page;
 pub mod profiles;

@@ -1,7 +1,9 @@
-//! The HTTP surface: `/graphql` (POST, GET, WebSocket), health, readiness and metrics.
+//! The HTTP surface: `/graphql` (POST, GET, WebSocket), the notice pages, health,
+//! readiness and metrics.
 
 pub mod graphql;
 pub mod negotiate;
+pub mod notice;
 
 use std::time::Instant;
 
@@ -26,6 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(graphql::post))
             .route(web::get().to(get_or_upgrade))
             .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/notice/{token}")
+            .route(web::get().to(notice::show))
+            .route(web::post().to(notice::submit)),
     )
     .route("/oauth/callback", web::get().to(oauth_callback))
     .route("/healthz", web::get().to(healthz))

@@ -73,6 +73,9 @@ async fn call(
             Ok(counts)
         }
         JobKind::Reclaim => reclamation::reclaim_run(state, run_id, profile()?, sink).await,
+        JobKind::DeliverNotices => {
+            crate::domain::notices::deliver_run(state, run_id, profile()?, sink).await
+        }
         JobKind::Reconcile => Err(SyncError::Precondition(format!(
             "{kind} runs are not handled by this version"
         ))),
@@ -117,7 +120,8 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
             JobKind::DownloadSubscriptions
             | JobKind::PullActivity
             | JobKind::Reclaim
-            | JobKind::Reconcile => RunCounts::default(),
+            | JobKind::Reconcile
+            | JobKind::DeliverNotices => RunCounts::default(),
         };
         let sink = RunSink {
             state,

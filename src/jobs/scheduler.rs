@@ -77,6 +77,9 @@ pub async fn run(state: AppState, mut stopped: watch::Receiver<bool>) {
         if let Err(err) = tick(&state).await {
             tracing::error!("scheduler tick failed: {}", err.message());
         }
+        if let Err(err) = crate::domain::notices::sweep(&state).await {
+            tracing::error!("notice sweep failed: {}", err.message());
+        }
         if let Err(err) = requeue_orphans(&state).await {
             tracing::error!("orphaned run check failed: {}", err.message());
         }

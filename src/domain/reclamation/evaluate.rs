@@ -111,6 +111,8 @@ pub struct Evaluation {
     pub sample: Vec<(String, Evidence)>,
     /// New `READY` candidates whose rule reclaims by itself (the caller queues them).
     pub auto_reclaim: Vec<i64>,
+    /// Notices written to the outbox (the caller queues their delivery).
+    pub notices: usize,
 }
 
 /// Each vendor user's exact (per-user) activity window, by external id.
@@ -290,14 +292,20 @@ fn judge(
     }))
 }
 
+/// Why a notify-user candidate waits for a person when no channel is configured.
+const NO_CHANNEL: &str = "the rule notifies the seat holder but no notice channel is configured \
+     (set SEATKEEPER_SMTP_HOST or SEATKEEPER_NOTICE_WEBHOOK_URL, then retry)";
+
 /// The state a new candidate starts in.
 fn first_state(product: &ProductInfo, rule: &RuleSettings) -> CandidateState {
     if product.reclaim.is_none() {
         CandidateState::AwaitingRevocation
+    } else if rule.notify_user {
+        // The holder answers first; keeping the seat (or, under an approval rule, silence)
+        // goes to an approver.
+        CandidateState::AwaitingUser
     } else if rule.require_approval {
         CandidateState::AwaitingApproval
-    } else if rule.notify_user {
-        CandidateState::AwaitingUser
     } else {
         CandidateState::Ready
     }
@@ -526,13 +534,14 @@ pub async fn preview(
 /// (the seat left the vendor). Serialized per profile, so concurrent evaluations never
 /// flag a seat twice.
 pub async fn evaluate_profile(
-    db: &sea_orm::DatabaseConnection,
+    state: &crate::state::AppState,
     profile_id: i64,
     actor: &Actor,
 ) -> Result<Evaluation> {
     use integration_profile::Column as P;
     use removal_candidate::Column as C;
-    let txn = db.begin_write().await?;
+    let channels = crate::domain::notices::channels(&state.settings.notices);
+    let txn = state.db.begin_write().await?;
     // The profile row is the lock: a second evaluation waits for this one to commit.
     let locked = integration_profile::Entity::update_many()
         .col_expr(P::UpdatedAt, Expr::col(P::UpdatedAt))
@@ -543,7 +552,7 @@ pub async fn evaluate_profile(
         return Err(AppError::not_found("IntegrationProfile"));
     }
     let profile = crate::domain::profiles::get(&txn, profile_id).await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let rules = active_rules(&txn, profile.vendor).await?;
     let (mut eval, idle) = judge_profile(&txn, &profile, &rules, 0, now).await?;
 
@@ -612,6 +621,15 @@ pub async fn evaluate_profile(
         }
         let cost = &evidence.cost_basis;
         *savings.entry(cost.currency.clone()).or_default() += cost.monthly_price_minor;
+        // A notice nobody can send: a person must see to it (or configure a channel).
+        let (state, attention) = if state == CandidateState::AwaitingUser && channels.is_empty() {
+            (
+                CandidateState::AttentionRequired,
+                Some(NO_CHANNEL.to_owned()),
+            )
+        } else {
+            (state, None)
+        };
         fresh.push(removal_candidate::ActiveModel {
             subscription_id: Set(Some(seat.id)),
             profile_id: Set(Some(profile_id)),
@@ -631,11 +649,12 @@ pub async fn evaluate_profile(
             updated_at: Set(now),
             reclaim_run_id: Set(None),
             vendor_call_at: Set(None),
-            attention_reason: Set(None),
+            attention_reason: Set(attention),
             vendor_code: Set(None),
             realised_savings_minor: Set(None),
             reclaimed_at: Set(None),
             idle_since: Set(seat.last_activity_at.unwrap_or_else(|| seat.born())),
+            decide_by: Set(None),
             ..Default::default()
         });
     }
@@ -650,6 +669,21 @@ pub async fn evaluate_profile(
     }
     if !fresh.is_empty() {
         flagged_history(&txn, profile_id, now, actor).await?;
+        if !channels.is_empty() {
+            use sea_orm::QuerySelect;
+            let told: Vec<i64> = removal_candidate::Entity::find()
+                .select_only()
+                .column(C::Id)
+                .filter(C::ProfileId.eq(profile_id))
+                .filter(C::OpenedAt.eq(now))
+                .filter(C::State.eq(CandidateState::AwaitingUser))
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            eval.notices =
+                crate::domain::notices::write_outbox(&txn, profile_id, &told, &channels, now)
+                    .await?;
+        }
         let auto_models: Vec<i64> = rules
             .values()
             .filter(|r| r.auto_reclaim)
@@ -785,7 +819,7 @@ pub async fn evaluate_after_pull(
         run_id: Some(run_id),
         what: "rule evaluation after the activity pull",
     };
-    let eval = match evaluate_profile(&state.db, profile_id, &actor).await {
+    let eval = match evaluate_profile(state, profile_id, &actor).await {
         Ok(eval) => eval,
         Err(err) => {
             tracing::warn!(
@@ -796,6 +830,9 @@ pub async fn evaluate_after_pull(
             return None;
         }
     };
+    if eval.notices > 0 {
+        crate::domain::notices::kick(state, profile_id).await;
+    }
     if !eval.auto_reclaim.is_empty() {
         let actor = Actor::Job {
             run_id: Some(run_id),
@@ -931,6 +968,12 @@ mod tests {
         r.notify_user = true;
         assert_eq!(first_state(zoom(), &r), CandidateState::AwaitingUser);
         r.require_approval = true;
+        assert_eq!(
+            first_state(zoom(), &r),
+            CandidateState::AwaitingUser,
+            "told first"
+        );
+        r.notify_user = false;
         assert_eq!(first_state(zoom(), &r), CandidateState::AwaitingApproval);
     }
 }

@@ -71,6 +71,8 @@ pub struct Candidate {
     pub currency: String,
     pub opened_at: DateTime<Utc>,
     pub notified_at: Option<DateTime<Utc>>,
+    /// The reclaim date the holder's notice names (answers are taken until then).
+    pub decide_by: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub close_reason: Option<String>,
     pub attention_reason: Option<String>,
@@ -99,6 +101,7 @@ impl From<removal_candidate::Model> for Candidate {
             currency: m.currency,
             opened_at: m.opened_at,
             notified_at: m.notified_at,
+            decide_by: m.decide_by,
             closed_at: m.closed_at,
             close_reason: m.close_reason,
             attention_reason: m.attention_reason,
@@ -276,6 +279,8 @@ pub enum Actor {
         run_id: Option<i64>,
         what: &'static str,
     },
+    /// The seat holder, through a link of their notice.
+    Holder(String),
 }
 
 impl Actor {
@@ -287,19 +292,20 @@ impl Actor {
                 what,
             } => format!("{what} (job run {id})"),
             Actor::Job { run_id: None, what } => (*what).to_owned(),
+            Actor::Holder(who) => format!("{who} (seat holder, notice link)"),
         }
     }
 
     fn run_id(&self) -> Option<i64> {
         match self {
-            Actor::Person(_) => None,
+            Actor::Person(_) | Actor::Holder(_) => None,
             Actor::Job { run_id, .. } => *run_id,
         }
     }
 }
 
 /// Records one move in the candidate's history.
-async fn record(
+pub(crate) async fn record(
     db: &impl sea_orm::ConnectionTrait,
     candidate_id: i64,
     from: Option<CandidateState>,

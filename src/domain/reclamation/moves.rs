@@ -22,7 +22,8 @@ pub enum Move {
     Skip,
     /// `AWAITING_REVOCATION` → `CLOSED_COMPLETE` (reclaimed by hand at the vendor).
     Complete,
-    /// `ATTENTION_REQUIRED` → `READY`.
+    /// `ATTENTION_REQUIRED` → `READY`, or `AWAITING_USER` with its notices sent again
+    /// when they could not be delivered.
     Retry,
 }
 
@@ -98,6 +99,15 @@ async fn apply_one(
             mv.verb()
         ))
     })?;
+    // A notice that could not be delivered is sent again, and the holder answers first.
+    let resend = mv == Move::Retry
+        && cand.notified_at.is_none()
+        && crate::domain::notices::all_failed(&txn, id).await?;
+    let to = if resend {
+        CandidateState::AwaitingUser
+    } else {
+        to
+    };
     let now = Utc::now();
     let mut update = removal_candidate::Entity::update_many()
         .col_expr(C::State, Expr::value(to))
@@ -120,6 +130,13 @@ async fn apply_one(
         update = update
             .col_expr(C::AttentionReason, Expr::value(Option::<String>::None))
             .col_expr(C::VendorCode, Expr::value(Option::<String>::None));
+    }
+    if resend {
+        update = update.col_expr(
+            C::DecideBy,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        );
+        crate::domain::notices::resend_failed(&txn, id, now).await?;
     }
     update.exec(&txn).await?;
     if to == CandidateState::ClosedComplete

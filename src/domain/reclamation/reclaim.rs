@@ -124,7 +124,7 @@ async fn claim_group(
     }
     let principal = match actor {
         Actor::Person(p) => Some(p),
-        Actor::Job { .. } => None,
+        Actor::Job { .. } | Actor::Holder(_) => None,
     };
     let task_id = JobQueue::new_task_id();
     let run = job_runs::enqueue_in(
@@ -160,6 +160,7 @@ async fn claim_group(
             run_id: Some(run.id),
             what,
         },
+        Actor::Holder(who) => Actor::Holder(who.clone()),
     };
     let mut claimed = 0;
     let mut out = Vec::with_capacity(ids.len());
@@ -244,7 +245,7 @@ pub async fn reclaim_run(
             break;
         };
         let ending = reclaim_one(db, connector, profile.vendor, &cand).await?;
-        finish_one(db, &cand, run_id, ending, &actor).await?;
+        finish_one(state, &cand, run_id, ending, &actor).await?;
         done += 1;
         // Only this candidate moved: read its outcome, not the whole run's again.
         if let Some((state, called)) = outcome(db, cand.id).await? {
@@ -395,15 +396,16 @@ async fn reclaim_one(
 }
 
 async fn finish_one(
-    db: &DatabaseConnection,
+    state: &AppState,
     cand: &removal_candidate::Model,
     run_id: i64,
     ending: Ending,
     actor: &Actor,
 ) -> Result<(), SyncError> {
     use removal_candidate::Column as C;
-    let now = Utc::now();
-    let txn = db.begin_write().await?;
+    // The reclaim time starts the restore window, which reads the same clock.
+    let now = state.clock.now();
+    let txn = state.db.begin_write().await?;
     let (to, reason) = match &ending {
         Ending::Reclaimed => (
             CandidateState::ClosedComplete,

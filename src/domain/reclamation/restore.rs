@@ -48,7 +48,7 @@ pub async fn restore(state: &AppState, actor: &Actor, id: i64) -> Result<Candida
         ));
     };
     let window = Duration::days(i64::from(state.settings.restore_window_days));
-    if Utc::now() - reclaimed_at > window {
+    if state.clock.now() - reclaimed_at > window {
         return Err(AppError::Conflict(format!(
             "the restore window of {} days has passed (reclaimed {})",
             state.settings.restore_window_days,

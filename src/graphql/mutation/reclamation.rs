@@ -79,6 +79,16 @@ async fn apply(
     let raw = ids(&given)?;
     let actor = Actor::Person(principal(ctx)?.clone());
     let results = reclamation::apply_moves(&state(ctx).db, &actor, &raw, mv, note).await?;
+    // Retried notices go out now rather than at the scheduler's next sweep.
+    let resent: std::collections::BTreeSet<i64> = results
+        .iter()
+        .filter_map(|r| r.outcome.as_ref().ok())
+        .filter(|c| c.state == entity::enums::CandidateState::AwaitingUser)
+        .filter_map(|c| c.profile_id)
+        .collect();
+    for profile in resent {
+        crate::domain::notices::kick(state(ctx), profile).await;
+    }
     Ok(answer(results, &given))
 }
 
@@ -100,7 +110,10 @@ impl ReclamationMutation {
     ) -> async_graphql::Result<EvaluationResult> {
         let id = expect_id(&profile_id, "IntegrationProfile", "profileId")?;
         let actor = Actor::Person(principal(ctx)?.clone());
-        let eval = reclamation::evaluate_profile(&state(ctx).db, id, &actor).await?;
+        let eval = reclamation::evaluate_profile(state(ctx), id, &actor).await?;
+        if eval.notices > 0 {
+            crate::domain::notices::kick(state(ctx), id).await;
+        }
         Ok(eval.into())
     }
 
@@ -181,7 +194,8 @@ impl ReclamationMutation {
     }
 
     /// Makes candidates `ATTENTION_REQUIRED` `READY` again (after the vendor's problem was
-    /// fixed); reclaim them next.
+    /// fixed); reclaim them next. A candidate whose notice could not be delivered goes back
+    /// to `AWAITING_USER` instead, and its notice is sent again.
     #[graphql(guard = "RoleGuard(Role::Reclaimer)")]
     async fn retry_removal_candidates(
         &self,

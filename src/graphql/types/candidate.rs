@@ -37,8 +37,11 @@ pub struct RemovalCandidate {
     pub realised_savings_minor: Option<i64>,
     /// When it was flagged.
     pub opened_at: DateTime<Utc>,
-    /// When the user was notified.
+    /// When the holder's notice was first delivered.
     pub notified_at: Option<DateTime<Utc>>,
+    /// The reclaim date the holder's notice names: their links work, and silence reclaims,
+    /// from then on. Null until a notice is sent.
+    pub decide_by: Option<DateTime<Utc>>,
     /// When the vendor confirmed the reclaim.
     pub reclaimed_at: Option<DateTime<Utc>>,
     /// When it was closed.
@@ -242,6 +245,13 @@ impl RemovalCandidate {
             .collect())
     }
 
+    /// The notices sent (or to send) to the holder, one per channel, each with its delivery
+    /// attempts.
+    async fn notices(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CandidateNotice>> {
+        let notices = crate::domain::notices::of_candidate(&state(ctx).db, self.raw_id).await?;
+        Ok(notices.into_iter().map(Into::into).collect())
+    }
+
     /// The software model of the flagged license.
     async fn software_model(
         &self,
@@ -268,6 +278,7 @@ impl From<Candidate> for RemovalCandidate {
             realised_savings_minor: c.realised_savings_minor,
             opened_at: c.opened_at,
             notified_at: c.notified_at,
+            decide_by: c.decide_by,
             reclaimed_at: c.reclaimed_at,
             closed_at: c.closed_at,
             close_reason: c.close_reason,
@@ -280,6 +291,71 @@ impl From<Candidate> for RemovalCandidate {
             subscription_id: c.subscription_id,
             profile_id: c.profile_id,
             software_model_id: c.software_model_id,
+        }
+    }
+}
+
+/// A notice to the seat holder on one channel.
+#[derive(SimpleObject, Clone)]
+pub struct CandidateNotice {
+    /// `EMAIL` (to the holder) or `WEBHOOK` (the configured receiver).
+    pub channel: entity::enums::NoticeChannel,
+    /// `PENDING`, `SENDING`, `SENT`, `FAILED` (every attempt failed) or `DROPPED` (the
+    /// candidate moved on before it went out).
+    pub state: entity::enums::NoticeState,
+    /// Attempts made so far.
+    pub attempts: i32,
+    /// When the next attempt is due, while `PENDING`.
+    pub next_attempt_at: DateTime<Utc>,
+    /// The reclaim date the notice names.
+    pub reclaim_at: Option<DateTime<Utc>>,
+    /// The key receivers deduplicate on: the email's `Message-ID` (`<id@seatkeeper>`) and
+    /// the webhook's `Seatkeeper-Delivery` header.
+    pub delivery_id: String,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When it was written (with the candidate's move).
+    pub created_at: DateTime<Utc>,
+    /// When the receiver accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Every delivery attempt, oldest first.
+    pub deliveries: Vec<NoticeDelivery>,
+}
+
+/// One delivery attempt of a notice.
+#[derive(SimpleObject, Clone)]
+pub struct NoticeDelivery {
+    /// 1 for the first attempt.
+    pub number: i32,
+    pub at: DateTime<Utc>,
+    /// Whether the receiver accepted it.
+    pub delivered: bool,
+    /// The mail server's or webhook's refusal, or why it could not be reached.
+    pub error: Option<String>,
+}
+
+impl From<crate::domain::notices::Notice> for CandidateNotice {
+    fn from(n: crate::domain::notices::Notice) -> Self {
+        CandidateNotice {
+            channel: n.channel,
+            state: n.state,
+            attempts: n.attempts,
+            next_attempt_at: n.next_attempt_at,
+            reclaim_at: n.reclaim_at,
+            delivery_id: n.delivery_id,
+            last_error: n.last_error,
+            created_at: n.created_at,
+            sent_at: n.sent_at,
+            deliveries: n
+                .deliveries
+                .into_iter()
+                .map(|d| NoticeDelivery {
+                    number: d.number,
+                    at: d.at,
+                    delivered: d.delivered,
+                    error: d.error,
+                })
+                .collect(),
         }
     }
 }

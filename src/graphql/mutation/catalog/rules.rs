@@ -18,7 +18,8 @@ pub struct CreateReclamationRuleInput {
     /// Days without qualifying activity before a seat is flagged, 1 to 3650.
     #[graphql(default = 60)]
     pub inactivity_threshold_days: i32,
-    /// Tell the user before reclaiming.
+    /// Tell the user before reclaiming (email and/or webhook): refused with
+    /// `BAD_USER_INPUT` when the server has no notice channel configured.
     #[graphql(default = false)]
     pub notify_user: bool,
     /// Days to wait after the notice, 0 to 365; more than 0 needs `notifyUser`.
@@ -94,6 +95,10 @@ impl RuleMutation {
         ctx: &Context<'_>,
         input: CreateReclamationRuleInput,
     ) -> async_graphql::Result<ReclamationRule> {
+        crate::domain::notices::require_channel(
+            &state(ctx).settings.notices,
+            Some(input.notify_user),
+        )?;
         let new = NewRule {
             software_model_id: expect_id(
                 &input.software_model_id,
@@ -122,6 +127,7 @@ impl RuleMutation {
         input: UpdateReclamationRuleInput,
     ) -> async_graphql::Result<ReclamationRule> {
         let id = expect_id(&id, "ReclamationRule", "id")?;
+        crate::domain::notices::require_channel(&state(ctx).settings.notices, input.notify_user)?;
         let patch = RulePatch {
             name: input.name,
             inactivity_threshold_days: input.inactivity_threshold_days,
