@@ -251,3 +251,22 @@ macro_rules! db_test {
         }
     };
 }
+
+/// Declares tests that run once on SQLite and once on PostgreSQL and set up their own
+/// server: `db_kind_test!(a, b)` needs `async fn a(db: Db)` (and `b`) in scope.
+#[macro_export]
+macro_rules! db_kind_test {
+    ($($name:ident),+ $(,)?) => {
+        $(mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                super::$name($crate::helpers::Db::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                super::$name($crate::helpers::Db::Postgres).await;
+            }
+        })+
+    };
+}

@@ -18,6 +18,7 @@ mod jobs;
 mod jobs_schedule;
 mod jobs_support;
 mod jobs_sync;
+mod notices;
 mod operations;
 mod reclaim_crash;
 mod reclamation;

@@ -551,25 +551,7 @@ async fn coarse_activity_never_makes_an_active_user_idle(db: Db) {
     assert_eq!(webinar(&last), webinar(&truth));
 }
 
-macro_rules! both {
-    ($($name:ident),+ $(,)?) => {
-        $(mod $name {
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                super::$name(Db::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgres() {
-                super::$name(Db::Postgres).await;
-            }
-        })+
-    };
-}
-
-both! {
+crate::db_kind_test! {
     reclaim_off_exclusions_activity_concurrency_and_restore,
     outage_then_retry_and_approval,
     no_verdict_without_evidence,

@@ -111,23 +111,7 @@ async fn a_download_missing_most_users_trips_the_guard(db: Db) {
     assert_eq!(open_rows(&stored(&app, id).await), before);
 }
 
-macro_rules! both {
-    ($($name:ident),+ $(,)?) => {
-        $(mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                super::$name(crate::helpers::Db::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgres() {
-                super::$name(crate::helpers::Db::Postgres).await;
-            }
-        })+
-    };
-}
-
-both!(
+crate::db_kind_test!(
     transient_faults_end_in_a_retried_success,
     broken_json_fails_the_run_and_closes_nothing,
     a_download_missing_most_users_trips_the_guard,
