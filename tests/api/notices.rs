@@ -4,7 +4,8 @@
 //! signature; the links work as a person uses them (GET the page, submit its form), and a
 //! forged, expired or reused one is refused with a page; keeping goes to an approver;
 //! silence past the waiting days reclaims; SMTP down then up delivers exactly once; a
-//! refused mailbox needs attention and a retry sends again.
+//! refused mailbox needs attention and a retry sends again; a server SIGKILLed between the
+//! state change and delivery loses no notice and sends none twice once restarted.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -15,14 +16,15 @@ use chrono::Utc;
 use entity::enums::CandidateState;
 use entity::{reclamation_rule, removal_candidate};
 use hmac::{Hmac, Mac};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use seatkeeper::graphql::relay::global_id;
 use seatkeeper_sim::Vendor;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::helpers::{Db, TestApp};
+use crate::helpers::{Db, TestApp, TestDatabase};
 use crate::reclamation::synced_with;
+use crate::server_process::{Server, poll};
 
 const WEBHOOK_SECRET: &str = "a-webhook-secret-for-tests";
 const WAIT_DAYS: i64 = 3;
@@ -712,3 +714,140 @@ crate::db_kind_test!(
     smtp_down_then_up_and_a_refused_mailbox,
     notify_rules_need_a_channel,
 );
+
+/// Skips what the first evaluation flagged, turns on notices and evaluates again, all
+/// through a server process's API. Returns the holders now waiting for a notice.
+async fn notify_through(server: &Server, profile: &str) -> Vec<String> {
+    let listed = server
+        .gql(
+            "query($p: ID!) { removalCandidates(profileId: $p, states: [READY], first: 100) { edges { node { id } } } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    let ids: Vec<Value> = listed["removalCandidates"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].clone())
+        .collect();
+    assert!(ids.len() >= 5, "{} candidates", ids.len());
+    server
+        .gql(
+            "mutation($ids: [ID!]!) { skipRemovalCandidates(ids: $ids) { error { code } } }",
+            json!({ "ids": ids }),
+        )
+        .await;
+    let rules = server
+        .gql(
+            "{ reclamationRules(first: 50) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    for edge in rules["reclamationRules"]["edges"].as_array().unwrap() {
+        server
+            .gql(
+                "mutation($id: ID!) { updateReclamationRule(id: $id, input: { notifyUser: true, notifyWaitDays: 3 }) { id } }",
+                json!({ "id": edge["node"]["id"] }),
+            )
+            .await;
+    }
+    server
+        .gql(
+            "mutation($p: ID!) { evaluateReclamationRules(profileId: $p) { flagged } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    let waiting = server
+        .gql(
+            "query($p: ID!) { removalCandidates(profileId: $p, states: [AWAITING_USER], first: 100) { edges { node { userPrincipalName } } } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    let holders: Vec<String> = waiting["removalCandidates"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["userPrincipalName"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(holders.len(), ids.len());
+    holders
+}
+
+/// A server SIGKILLed after the candidates moved (and their notices were written) but
+/// before any notice could be delivered: the next server delivers each once.
+async fn a_restart_between_flagging_and_delivery(kind: Db) {
+    use seatkeeper_sim::{RateLimitMode, SimConfig, Simulator};
+    let sim = Simulator::start(
+        SimConfig::new(Vendor::Aha)
+            .users(40)
+            .seed(5)
+            .rate_limit(RateLimitMode::Off),
+    )
+    .await
+    .unwrap();
+    let database = TestDatabase::new(kind).await;
+    let mut smtp = SmtpSink::down(free_port());
+    let port = smtp.port.to_string();
+    let env = [
+        ("SEATKEEPER_VENDOR_RATE_LIMIT", "off"),
+        ("SEATKEEPER_SMTP_HOST", "127.0.0.1"),
+        ("SEATKEEPER_SMTP_PORT", port.as_str()),
+        ("SEATKEEPER_SMTP_TLS", "none"),
+        ("SEATKEEPER_SMTP_FROM", "licences@example.com"),
+        ("SEATKEEPER_SCHEDULER_INTERVAL_SECS", "1"),
+        ("SEATKEEPER_NOTICE_RETRY_SECS", "1"),
+        ("SEATKEEPER_NOTICE_RETRIES", "20"),
+    ];
+    let first = Server::start("first", &database.url, &env).await;
+    let profile = crate::reclaim_crash::published_and_synced(&first, &sim).await;
+    let holders = notify_through(&first, &profile).await;
+    let db = sea_orm::Database::connect(&database.url).await.unwrap();
+    // The mail server is down: every notice is tried and waits, none delivered.
+    poll(
+        "a failed attempt of every notice",
+        Duration::from_secs(30),
+        async || {
+            let all = entity::notice::Entity::find().all(&db).await.unwrap();
+            (all.len() == holders.len() && all.iter().all(|n| n.attempts >= 1)).then_some(())
+        },
+    )
+    .await;
+    first.kill().await;
+    let unsent = entity::notice::Entity::find()
+        .filter(entity::notice::Column::State.ne(entity::enums::NoticeState::Sent))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        unsent.len(),
+        holders.len(),
+        "nothing was delivered before the kill"
+    );
+
+    smtp.up().await;
+    let second = Server::start("second", &database.url, &env).await;
+    poll(
+        "every notice after the restart",
+        Duration::from_secs(60),
+        async || (smtp.messages().len() >= holders.len()).then_some(()),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut got: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| m["to"][0].as_str().unwrap().to_owned())
+        .collect();
+    got.sort();
+    let mut expected = holders.clone();
+    expected.sort();
+    assert_eq!(got, expected, "each holder exactly once");
+    let sent = entity::notice::Entity::find()
+        .filter(entity::notice::Column::State.eq(entity::enums::NoticeState::Sent))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(sent as usize, holders.len());
+    drop(second);
+}
+crate::db_kind_test!(a_restart_between_flagging_and_delivery);

@@ -35,7 +35,7 @@ const RECOVERY: Duration = Duration::from_secs(150);
 
 /// Connects an Aha! profile to the simulator the way an admin would, publishes it and waits
 /// for its first download and activity pull (whose success evaluates the rules).
-async fn published_and_synced(server: &Server, sim: &Simulator) -> String {
+pub async fn published_and_synced(server: &Server, sim: &Simulator) -> String {
     let creds = sim.credentials();
     let alias = server.create_alias(sim).await;
     let set = server
