@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::catalog::{assert_bad_input, create_model};
 use crate::db_test;
-use crate::helpers::{GqlResponse, TestApp};
+use crate::helpers::{Db, GqlResponse, TestApp, spawn_app_with};
 use seatkeeper::graphql::relay::global_id;
 
 const RULE_FIELDS: &str = "id name inactivityThresholdDays notifyUser notifyWaitDays requireApproval active softwareModel { id }";
@@ -24,7 +24,24 @@ async fn update_rule(app: &TestApp, id: &Value, input: Value) -> GqlResponse {
     app.gql(&query, json!({ "id": id, "input": input })).await
 }
 
-async fn reclamation_rules_are_created_updated_deleted_and_listed(app: TestApp) {
+/// A server with a notice channel, so rules may notify users (the webhook is never called:
+/// these tests flag nothing).
+async fn with_a_channel(db: Db) -> TestApp {
+    spawn_app_with(
+        db,
+        &[
+            ("SEATKEEPER_NOTICE_WEBHOOK_URL", "http://127.0.0.1:9/hooks"),
+            (
+                "SEATKEEPER_NOTICE_WEBHOOK_SECRET",
+                "a-webhook-secret-for-tests",
+            ),
+        ],
+    )
+    .await
+}
+
+async fn reclamation_rules_are_created_updated_deleted_and_listed(db: Db) {
+    let app = with_a_channel(db).await;
     let model = create_model(&app, "Zoom", "Zoom Meetings", "Licensed").await;
     let resp = create_rule(&app, json!({ "softwareModelId": model })).await;
     let rule = resp.data()["createReclamationRule"].clone();
@@ -95,7 +112,6 @@ async fn reclamation_rules_are_created_updated_deleted_and_listed(app: TestApp) 
         .await
         .data();
 }
-db_test!(reclamation_rules_are_created_updated_deleted_and_listed);
 
 async fn a_second_rule_for_a_model_is_a_conflict(app: TestApp) {
     let model = create_model(&app, "Zoom", "Zoom Meetings", "Licensed").await;
@@ -107,7 +123,8 @@ async fn a_second_rule_for_a_model_is_a_conflict(app: TestApp) {
 }
 db_test!(a_second_rule_for_a_model_is_a_conflict);
 
-async fn reclamation_rule_timing_is_validated(app: TestApp) {
+async fn reclamation_rule_timing_is_validated(db: Db) {
+    let app = with_a_channel(db).await;
     let model = create_model(&app, "Zoom", "Zoom Meetings", "Licensed").await;
     let with = |extra: Value| {
         let mut input = json!({ "softwareModelId": model });
@@ -166,7 +183,10 @@ async fn reclamation_rule_timing_is_validated(app: TestApp) {
     let resp = update_rule(&app, &id, json!({ "inactivityThresholdDays": 0 })).await;
     assert_bad_input(&resp, "inactivityThresholdDays");
 }
-db_test!(reclamation_rule_timing_is_validated);
+crate::db_kind_test!(
+    reclamation_rules_are_created_updated_deleted_and_listed,
+    reclamation_rule_timing_is_validated,
+);
 
 const ID_EXCLUSION_FIELDS: &str =
     "id vendor identifier excludeFromCost excludeFromReclaim reason expiresAt active effective";

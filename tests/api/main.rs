@@ -2,6 +2,8 @@
 
 mod fixtures;
 mod helpers;
+#[path = "../support/receivers.rs"]
+mod receivers;
 
 mod activity_store;
 mod auth;
