@@ -435,6 +435,7 @@ async fn evaluate(postgres: bool, db_name: &str) {
         require_approval: false,
         auto_reclaim: false,
         condition: Condition::default(),
+        cooldown_days: 90,
     };
     let started = Instant::now();
     let preview = reclamation::preview(&state.db, &rule, 10)

@@ -163,6 +163,18 @@ string_enum! {
 }
 
 string_enum! {
+    /// What a notice is.
+    NoticeKind {
+        /// The first notice to the seat holder.
+        Notice = "NOTICE",
+        /// A reminder to the holder before the reclaim date.
+        Reminder = "REMINDER",
+        /// A request to the rule's approver to decide a kept seat.
+        Approval = "APPROVAL",
+    }
+}
+
+string_enum! {
     /// Where a notice is in its delivery.
     NoticeState {
         /// Waiting for its (next) attempt.

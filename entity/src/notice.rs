@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::enums::{NoticeChannel, NoticeState};
+use crate::enums::{NoticeChannel, NoticeKind, NoticeState};
 
 /// One notice through one channel about one candidate.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
@@ -36,6 +36,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When the receiver accepted it.
     pub sent_at: Option<DateTimeUtc>,
+    /// The first notice to the holder, a reminder, or an approval request.
+    pub kind: NoticeKind,
+    /// Who an approval request goes to (the rule's approver); `None`: the seat holder.
+    pub recipient: Option<String>,
 }
 
 /// Relations of `notice`.

@@ -29,6 +29,16 @@ pub struct Model {
     pub condition: Option<Json>,
     /// Whether candidates that need nobody's answer are reclaimed without a person asking.
     pub auto_reclaim: bool,
+    /// Days a seat closed without a reclaim (kept, rejected, skipped, used again) is not
+    /// flagged again; 0 for none.
+    pub cooldown_days: i32,
+    /// Reminders sent before the reclaim date, after the first notice.
+    pub reminder_count: i32,
+    /// Days between the first notice and each reminder.
+    pub reminder_interval_days: i32,
+    /// Where a seat its holder keeps is sent for a decision: an email address, or
+    /// `webhook` for the notice webhook; `None`: reclaimers decide in the API.
+    pub approver_email: Option<String>,
     /// When the rule was created.
     pub created_at: DateTimeUtc,
     /// When the rule last changed.

@@ -27,6 +27,7 @@ mod m20261204_000021_reclamation;
 mod m20261204_000022_exact_activity_coverage;
 mod m20261204_000023_create_job_run_attempt;
 mod m20261204_000024_create_notice;
+mod m20261205_000025_rule_cooldown_and_reminders;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000022_exact_activity_coverage::Migration),
             Box::new(m20261204_000023_create_job_run_attempt::Migration),
             Box::new(m20261204_000024_create_notice::Migration),
+            Box::new(m20261205_000025_rule_cooldown_and_reminders::Migration),
         ]
     }
 }

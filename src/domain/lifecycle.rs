@@ -139,6 +139,10 @@ pub async fn publish(
             active: Set(true),
             auto_reclaim: Set(false),
             condition: Set(None),
+            cooldown_days: Set(crate::domain::reclamation_rules::DEFAULT_COOLDOWN_DAYS),
+            reminder_count: Set(0),
+            reminder_interval_days: Set(3),
+            approver_email: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()

@@ -24,6 +24,16 @@ pub const DEFAULT_THRESHOLD_DAYS: i32 = 60;
 pub const THRESHOLD_DAYS: std::ops::RangeInclusive<i32> = 1..=3650;
 /// Notice periods up to a year.
 pub const NOTIFY_WAIT_DAYS: std::ops::RangeInclusive<i32> = 0..=365;
+/// How long a decision holds a seat back, unless the rule says otherwise.
+pub const DEFAULT_COOLDOWN_DAYS: i32 = 90;
+/// Cooldowns up to ten years (0: none).
+pub const COOLDOWN_DAYS: std::ops::RangeInclusive<i32> = 0..=3650;
+/// At most five reminders.
+pub const REMINDER_COUNT: std::ops::RangeInclusive<i32> = 0..=5;
+/// Reminders a day to three months apart.
+pub const REMINDER_INTERVAL_DAYS: std::ops::RangeInclusive<i32> = 1..=90;
+/// The approver value that sends approval requests to the notice webhook.
+pub const APPROVER_WEBHOOK: &str = "webhook";
 
 const DUPLICATE: &str = "this software model already has a reclamation rule";
 
@@ -40,6 +50,11 @@ pub struct NewRule {
     pub active: bool,
     pub auto_reclaim: bool,
     pub condition: Option<Condition>,
+    pub cooldown_days: i32,
+    pub reminder_count: i32,
+    pub reminder_interval_days: i32,
+    /// An email address, `webhook`, or `None` (reclaimers decide in the API).
+    pub approver: Option<String>,
 }
 
 /// Changes to a rule; `None` leaves a field as it is.
@@ -54,6 +69,11 @@ pub struct RulePatch {
     pub auto_reclaim: Option<bool>,
     /// `Some` of an empty condition removes the rule's.
     pub condition: Option<Condition>,
+    pub cooldown_days: Option<i32>,
+    pub reminder_count: Option<i32>,
+    pub reminder_interval_days: Option<i32>,
+    /// `Some("")` removes the approver.
+    pub approver: Option<String>,
 }
 
 /// At most this many entries in each list of a condition.
@@ -115,6 +135,13 @@ impl RulePatch {
             ("active", self.active.is_some()),
             ("autoReclaim", self.auto_reclaim.is_some()),
             ("condition", self.condition.is_some()),
+            ("cooldownDays", self.cooldown_days.is_some()),
+            ("reminderCount", self.reminder_count.is_some()),
+            (
+                "reminderIntervalDays",
+                self.reminder_interval_days.is_some(),
+            ),
+            ("approver", self.approver.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, set)| set.then_some(name))
@@ -134,6 +161,53 @@ fn check_timing(threshold_days: i32, notify_user: bool, notify_wait_days: i32) -
         ));
     }
     Ok(())
+}
+
+/// Cooldown and reminders, on the values the rule will have after the change: every
+/// reminder goes out at least a day before the reclaim date.
+fn check_followups(
+    notify_user: bool,
+    wait: i32,
+    cooldown: i32,
+    count: i32,
+    every: i32,
+) -> Result<()> {
+    validate::in_range("cooldownDays", cooldown, COOLDOWN_DAYS)?;
+    validate::in_range("reminderCount", count, REMINDER_COUNT)?;
+    validate::in_range("reminderIntervalDays", every, REMINDER_INTERVAL_DAYS)?;
+    if count > 0 && !notify_user {
+        return Err(AppError::bad_input(
+            "reminderCount",
+            "reminders need notifyUser: they follow the first notice",
+        ));
+    }
+    if count > 0 && count * every > wait - 1 {
+        return Err(AppError::bad_input(
+            "reminderCount",
+            format!(
+                "{count} reminder(s) {every} day(s) apart end on day {}, but the last must go out at least a day before the reclaim date (day {wait}): fewer reminders, a shorter interval, or a longer notifyWaitDays",
+                count * every
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The approver as stored: a lower-case email address or `webhook`; `None` for none.
+pub fn checked_approver(raw: Option<&str>) -> Result<Option<String>> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    if raw.eq_ignore_ascii_case(APPROVER_WEBHOOK) {
+        return Ok(Some(APPROVER_WEBHOOK.to_owned()));
+    }
+    if raw.len() > 254 || raw.parse::<lettre::Address>().is_err() {
+        return Err(AppError::bad_input(
+            "approver",
+            "an email address, or `webhook` for the notice webhook",
+        ));
+    }
+    Ok(Some(raw.to_ascii_lowercase()))
 }
 
 /// The rule with this id; `NOT_FOUND` otherwise.
@@ -176,6 +250,14 @@ pub async fn create(db: &impl ConnectionTrait, input: &NewRule) -> Result<reclam
         input.notify_user,
         input.notify_wait_days,
     )?;
+    check_followups(
+        input.notify_user,
+        input.notify_wait_days,
+        input.cooldown_days,
+        input.reminder_count,
+        input.reminder_interval_days,
+    )?;
+    let approver = checked_approver(input.approver.as_deref())?;
     let name = input
         .name
         .as_deref()
@@ -197,6 +279,10 @@ pub async fn create(db: &impl ConnectionTrait, input: &NewRule) -> Result<reclam
         active: Set(input.active),
         auto_reclaim: Set(input.auto_reclaim),
         condition: Set(condition),
+        cooldown_days: Set(input.cooldown_days),
+        reminder_count: Set(input.reminder_count),
+        reminder_interval_days: Set(input.reminder_interval_days),
+        approver_email: Set(approver),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -221,6 +307,9 @@ pub async fn create_audited(
         "notifyWaitDays": row.notify_wait_days,
         "requireApproval": row.require_approval,
         "active": row.active,
+        "cooldownDays": row.cooldown_days,
+        "reminderCount": row.reminder_count,
+        "approver": row.approver_email,
     });
     audit::record(
         &txn,
@@ -250,6 +339,17 @@ pub async fn update_audited(
     let notify_user = patch.notify_user.unwrap_or(row.notify_user);
     let wait = patch.notify_wait_days.unwrap_or(row.notify_wait_days);
     check_timing(threshold, notify_user, wait)?;
+    let cooldown = patch.cooldown_days.unwrap_or(row.cooldown_days);
+    let reminders = patch.reminder_count.unwrap_or(row.reminder_count);
+    let every = patch
+        .reminder_interval_days
+        .unwrap_or(row.reminder_interval_days);
+    check_followups(notify_user, wait, cooldown, reminders, every)?;
+    let approver = patch
+        .approver
+        .as_deref()
+        .map(|a| checked_approver(Some(a)))
+        .transpose()?;
     let name = patch
         .name
         .as_deref()
@@ -262,6 +362,12 @@ pub async fn update_audited(
     active.inactivity_threshold_days = Set(threshold);
     active.notify_user = Set(notify_user);
     active.notify_wait_days = Set(wait);
+    active.cooldown_days = Set(cooldown);
+    active.reminder_count = Set(reminders);
+    active.reminder_interval_days = Set(every);
+    if let Some(approver) = approver {
+        active.approver_email = Set(approver);
+    }
     if let Some(v) = patch.require_approval {
         active.require_approval = Set(v);
     }
@@ -317,6 +423,40 @@ mod tests {
             Err(AppError::BadUserInput { field, .. }) => field,
             other => panic!("expected BAD_USER_INPUT, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn reminders_end_a_day_before_the_reclaim_date() {
+        assert!(
+            check_followups(true, 7, 90, 2, 3).is_ok(),
+            "days 3 and 6 of 7"
+        );
+        assert_eq!(field(check_followups(true, 6, 90, 2, 3)), "reminderCount");
+        assert_eq!(field(check_followups(false, 0, 90, 1, 3)), "reminderCount");
+        assert!(check_followups(false, 0, 0, 0, 3).is_ok());
+        assert_eq!(field(check_followups(false, 0, -1, 0, 3)), "cooldownDays");
+        assert_eq!(field(check_followups(true, 30, 90, 6, 3)), "reminderCount");
+        assert_eq!(
+            field(check_followups(true, 30, 90, 1, 0)),
+            "reminderIntervalDays"
+        );
+    }
+
+    #[test]
+    fn an_approver_is_an_address_or_the_webhook() {
+        assert_eq!(checked_approver(None).unwrap(), None);
+        assert_eq!(checked_approver(Some(" ")).unwrap(), None);
+        assert_eq!(
+            checked_approver(Some("Webhook")).unwrap().as_deref(),
+            Some("webhook")
+        );
+        assert_eq!(
+            checked_approver(Some("Boss@Example.com"))
+                .unwrap()
+                .as_deref(),
+            Some("boss@example.com")
+        );
+        assert!(checked_approver(Some("not an address")).is_err());
     }
 
     #[test]

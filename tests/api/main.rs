@@ -12,6 +12,7 @@ mod catalog;
 mod catalog_access;
 mod catalog_rules;
 mod connectors;
+mod decisions;
 mod demo;
 mod graceful_stop;
 mod http_protocol;

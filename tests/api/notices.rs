@@ -83,7 +83,8 @@ async fn open_in(
         .unwrap()
 }
 
-/// Skips the candidates flagged at sync, turns "notify user" on with a wait, and evaluates
+/// Skips the candidates flagged at sync, turns "notify user" on with a wait (and the
+/// cooldown off, so the skipped seats may be flagged again), and evaluates
 /// again: every idle seat is flagged afresh, now `AWAITING_USER`. Returns them.
 async fn flag_with_notices(
     app: &TestApp,
@@ -106,7 +107,7 @@ async fn flag_with_notices(
     {
         let resp = app
             .gql(
-                "mutation($id: ID!, $d: Int!) { updateReclamationRule(id: $id, input: { notifyUser: true, notifyWaitDays: $d }) { notifyUser } }",
+                "mutation($id: ID!, $d: Int!) { updateReclamationRule(id: $id, input: { notifyUser: true, notifyWaitDays: $d, cooldownDays: 0 }) { notifyUser } }",
                 json!({ "id": global_id("ReclamationRule", rule.id).to_string(), "d": WAIT_DAYS }),
             )
             .await;
@@ -603,7 +604,7 @@ async fn notify_through(server: &Server, profile: &str) -> Vec<String> {
     for edge in rules["reclamationRules"]["edges"].as_array().unwrap() {
         server
             .gql(
-                "mutation($id: ID!) { updateReclamationRule(id: $id, input: { notifyUser: true, notifyWaitDays: 3 }) { id } }",
+                "mutation($id: ID!) { updateReclamationRule(id: $id, input: { notifyUser: true, notifyWaitDays: 3, cooldownDays: 0 }) { id } }",
                 json!({ "id": edge["node"]["id"] }),
             )
             .await;

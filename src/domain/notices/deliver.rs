@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use entity::enums::{CandidateState, NoticeChannel, NoticeState};
+use entity::enums::{CandidateState, NoticeChannel, NoticeKind, NoticeState};
 use entity::{notice, notice_attempt, reclamation_rule, removal_candidate};
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -184,8 +184,13 @@ async fn post_webhook(
     msg: &message::Message,
     now: DateTime<Utc>,
 ) -> std::result::Result<(), SendError> {
+    let kind = match n.kind {
+        NoticeKind::Notice => "seatkeeper.notice",
+        NoticeKind::Reminder => "seatkeeper.reminder",
+        NoticeKind::Approval => "seatkeeper.approval",
+    };
     let body = serde_json::json!({
-        "type": "seatkeeper.notice",
+        "type": kind,
         "deliveryId": n.delivery_id,
         "candidateId": n.candidate_id,
         "holder": facts.holder,
@@ -363,7 +368,8 @@ async fn claim(state: &AppState, n: &notice::Model) -> Result<Option<Claimed>> {
     if claimed.rows_affected == 0 {
         return Ok(None);
     }
-    let facts = facts(state, &txn, &cand, decide_by).await?;
+    let mut facts = facts(state, &txn, &cand, decide_by).await?;
+    facts.reminder = n.kind == NoticeKind::Reminder;
     txn.commit().await?;
     Ok(Some(Claimed {
         to: cand.user_principal_name,
@@ -443,6 +449,7 @@ pub(super) async fn facts(
         loses,
         keep_url: link(LinkAction::Keep),
         release_url: link(LinkAction::Release),
+        reminder: false,
     })
 }
 
@@ -465,6 +472,43 @@ async fn deliver_one(
         .send(&n, &claimed.to, &claimed.facts, &msg, state.clock.now())
         .await;
     settle(state, run_id, &n, attempt, result).await
+}
+
+/// Schedules the reminders the candidate's rule asks for after its first notice went out,
+/// in the transaction that records the delivery (so they are written exactly once).
+async fn reminders_after(
+    txn: &impl sea_orm::ConnectionTrait,
+    n: &notice::Model,
+    sent_at: DateTime<Utc>,
+) -> Result<()> {
+    let Some(cand) = removal_candidate::Entity::find_by_id(n.candidate_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let (Some(rule_id), Some(decide_by)) = (cand.rule_id, cand.decide_by) else {
+        return Ok(());
+    };
+    let Some(rule) = reclamation_rule::Entity::find_by_id(rule_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    if rule.reminder_count > 0 {
+        super::schedule_reminders(
+            txn,
+            n,
+            rule.reminder_count,
+            rule.reminder_interval_days,
+            decide_by - chrono::Duration::days(rule.notify_wait_days.into()),
+            sent_at,
+            decide_by,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Records the attempt and moves the notice (and, when every notice failed, its candidate).
@@ -506,6 +550,9 @@ async fn settle(
                 .filter(C::NotifiedAt.is_null())
                 .exec(&txn)
                 .await?;
+            if n.kind == NoticeKind::Notice {
+                reminders_after(&txn, n, now).await?;
+            }
             Settled::Sent
         }
         Err(e) if !e.permanent && (attempt as u32) <= settings.retries => {

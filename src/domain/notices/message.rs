@@ -23,6 +23,8 @@ pub struct Facts {
     pub loses: String,
     pub keep_url: String,
     pub release_url: String,
+    /// A reminder of an earlier notice (its subject says so).
+    pub reminder: bool,
 }
 
 /// A rendered notice.
@@ -114,9 +116,14 @@ pub fn render(settings: &NoticeSettings, facts: &Facts) -> Message {
         facts,
         false,
     );
+    // A header: one line whatever the template holds.
+    let subject = subject.lines().collect::<Vec<_>>().join(" ");
     Message {
-        // A header: one line whatever the template holds.
-        subject: subject.lines().collect::<Vec<_>>().join(" "),
+        subject: if facts.reminder {
+            format!("Reminder: {subject}")
+        } else {
+            subject
+        },
         text: fill(
             settings.text_template.as_deref().unwrap_or(TEXT),
             facts,
@@ -144,6 +151,7 @@ mod tests {
             loses: "the licence".into(),
             keep_url: "https://sk.example.com/notice/1.k.2.x".into(),
             release_url: "https://sk.example.com/notice/1.r.2.y".into(),
+            reminder: false,
         }
     }
 
@@ -161,6 +169,14 @@ mod tests {
             assert!(part.contains("https://sk.example.com/notice/1.r.2.y"));
         }
         assert!(m.html.contains("Zoom Meetings &lt;Licensed&gt;"), "escaped");
+        let reminder = render(
+            &NoticeSettings::default(),
+            &Facts {
+                reminder: true,
+                ..facts()
+            },
+        );
+        assert_eq!(reminder.subject, format!("Reminder: {}", m.subject));
     }
 
     #[test]

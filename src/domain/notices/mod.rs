@@ -15,7 +15,7 @@ pub use deliver::deliver_run;
 pub use silence::{Swept, sweep};
 
 use chrono::{DateTime, Utc};
-use entity::enums::{CandidateState, JobKind, NoticeChannel, NoticeState};
+use entity::enums::{CandidateState, JobKind, NoticeChannel, NoticeKind, NoticeState};
 use entity::{notice, notice_attempt};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -48,6 +48,26 @@ pub fn require_channel(settings: &NoticeSettings, notify_user: Option<bool>) -> 
     Ok(())
 }
 
+/// Refuses an approver no configured channel can reach.
+pub fn require_approver_channel(settings: &NoticeSettings, approver: Option<&str>) -> Result<()> {
+    let approver = crate::domain::reclamation_rules::checked_approver(approver)?;
+    match approver.as_deref() {
+        None => Ok(()),
+        Some(crate::domain::reclamation_rules::APPROVER_WEBHOOK) if settings.webhook.is_none() => {
+            Err(AppError::bad_input(
+                "approver",
+                "the notice webhook is not configured (SEATKEEPER_NOTICE_WEBHOOK_URL)",
+            ))
+        }
+        Some(crate::domain::reclamation_rules::APPROVER_WEBHOOK) => Ok(()),
+        Some(_) if settings.smtp.is_none() => Err(AppError::bad_input(
+            "approver",
+            "email is not configured (SEATKEEPER_SMTP_HOST)",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
 /// Writes one pending notice per channel for each candidate, in the caller's transaction.
 pub(crate) async fn write_outbox(
     txn: &impl ConnectionTrait,
@@ -71,6 +91,8 @@ pub(crate) async fn write_outbox(
                 last_error: Set(None),
                 created_at: Set(now),
                 sent_at: Set(None),
+                kind: Set(NoticeKind::Notice),
+                recipient: Set(None),
                 ..Default::default()
             })
         })
@@ -114,6 +136,50 @@ pub(crate) async fn resend_failed(
     Ok(failed.len() as u64)
 }
 
+/// The holder's reminders once their first notice on a channel went out at `sent_at`:
+/// every `interval` days from the start of the wait (`waiting_from`), each at least a day
+/// before the reclaim date; one whose time passed while the notice was retried goes at
+/// once. Returns how many.
+pub(crate) async fn schedule_reminders(
+    txn: &impl ConnectionTrait,
+    first: &notice::Model,
+    count: i32,
+    interval_days: i32,
+    waiting_from: DateTime<Utc>,
+    sent_at: DateTime<Utc>,
+    decide_by: DateTime<Utc>,
+) -> Result<usize> {
+    let latest = decide_by - chrono::Duration::days(1);
+    let rows: Vec<notice::ActiveModel> = (1..=count)
+        .map(|k| waiting_from + chrono::Duration::days(i64::from(k * interval_days)))
+        .filter(|at| *at <= latest)
+        .map(|at| at.max(sent_at))
+        .map(|at| notice::ActiveModel {
+            candidate_id: Set(first.candidate_id),
+            profile_id: Set(first.profile_id),
+            channel: Set(first.channel),
+            state: Set(NoticeState::Pending),
+            attempts: Set(0),
+            next_attempt_at: Set(at),
+            reclaim_at: Set(Some(decide_by)),
+            delivery_id: Set(uuid::Uuid::new_v4().to_string()),
+            last_error: Set(None),
+            created_at: Set(sent_at),
+            sent_at: Set(None),
+            kind: Set(NoticeKind::Reminder),
+            recipient: Set(None),
+            ..Default::default()
+        })
+        .collect();
+    let written = rows.len();
+    if !rows.is_empty() {
+        notice::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(written)
+}
+
 /// Whether every notice of the candidate failed (nothing sent, nothing still trying).
 pub(crate) async fn all_failed(txn: &impl ConnectionTrait, candidate_id: i64) -> Result<bool> {
     use notice::Column as N;
@@ -121,7 +187,11 @@ pub(crate) async fn all_failed(txn: &impl ConnectionTrait, candidate_id: i64) ->
         .filter(N::CandidateId.eq(candidate_id))
         .all(txn)
         .await?;
-    Ok(!notices.is_empty() && notices.iter().all(|n| n.state == NoticeState::Failed))
+    let to_holder: Vec<&notice::Model> = notices
+        .iter()
+        .filter(|n| n.kind == NoticeKind::Notice)
+        .collect();
+    Ok(!to_holder.is_empty() && to_holder.iter().all(|n| n.state == NoticeState::Failed))
 }
 
 /// Queues a delivery run for the profile (or finds the one queued or running). A failure
@@ -151,6 +221,7 @@ pub struct Delivery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub id: i64,
+    pub kind: NoticeKind,
     pub channel: NoticeChannel,
     pub state: NoticeState,
     pub attempts: i32,
@@ -193,6 +264,7 @@ pub async fn of_candidate(db: &impl ConnectionTrait, candidate_id: i64) -> Resul
                 .collect();
             Notice {
                 id: n.id,
+                kind: n.kind,
                 channel: n.channel,
                 state: n.state,
                 attempts: n.attempts,

@@ -61,6 +61,8 @@ pub struct RuleSettings {
     pub require_approval: bool,
     pub auto_reclaim: bool,
     pub condition: Condition,
+    /// Days a decision not to reclaim holds a seat back.
+    pub cooldown_days: i32,
 }
 
 impl From<&reclamation_rule::Model> for RuleSettings {
@@ -73,6 +75,7 @@ impl From<&reclamation_rule::Model> for RuleSettings {
             notify_user: r.notify_user,
             require_approval: r.require_approval,
             auto_reclaim: r.auto_reclaim,
+            cooldown_days: r.cooldown_days,
             condition: r
                 .condition
                 .clone()
@@ -99,6 +102,8 @@ pub struct Evaluation {
     pub flagged: i64,
     /// Seats idle that already had an open candidate.
     pub already_open: i64,
+    /// Seats idle but held back by a cooldown: a decision not to reclaim them stands.
+    pub held_back: i64,
     /// Open candidates closed because activity came back.
     pub canceled: i64,
     /// Open candidates closed because the vendor no longer lists the seat.
@@ -407,6 +412,9 @@ async fn judge_profile(
     };
     let idle_before = now - Duration::days(i64::from(shortest));
     let seats = open_seats(db, profile.id, rules.keys().copied().collect(), idle_before).await?;
+    let longest = rules.values().map(|r| r.cooldown_days).max().unwrap_or(0);
+    let decisions =
+        super::cooldown::decisions(db, profile.id, now - Duration::days(longest.into())).await?;
     let exact = exact_coverage(db, profile.id).await?;
     let mut eval = Evaluation::default();
     let mut idle = Vec::new();
@@ -447,6 +455,13 @@ async fn judge_profile(
         }
         let cost = &costs[&model];
         if let Verdict::Idle(evidence) = judge(&seat, product, rule, coverage, cost, now) {
+            let held = decisions
+                .get(&seat.id)
+                .and_then(|d| d.holds(&seat.email, seat.software_model_id, rule.cooldown_days));
+            if held.is_some_and(|until| until > now) {
+                eval.held_back += 1;
+                continue;
+            }
             eval.flagged += 1;
             *savings.entry(cost.currency.clone()).or_default() += cost.monthly_price_minor;
             if eval.sample.len() < sample {
@@ -507,6 +522,7 @@ pub async fn preview(
     for profile in profiles {
         let (eval, _) = judge_profile(db, &profile, &rules, sample, now).await?;
         total.flagged += eval.flagged;
+        total.held_back += eval.held_back;
         let room = sample.saturating_sub(total.sample.len());
         total.sample.extend(eval.sample.into_iter().take(room));
         for (currency, minor) in eval.potential_savings {
@@ -568,7 +584,7 @@ pub async fn evaluate_profile(
         let (to, reason) = match &cand.seat {
             None => (
                 CandidateState::ClosedSkipped,
-                "the vendor no longer lists the seat".to_owned(),
+                super::cooldown::SEAT_GONE.to_owned(),
             ),
             Some(seat) if seat.last_activity_at > cand.last_activity_at => (
                 CandidateState::ClosedCanceled,
@@ -881,6 +897,7 @@ mod tests {
             require_approval: false,
             auto_reclaim: false,
             condition: Condition::default(),
+            cooldown_days: 90,
         }
     }
 

@@ -3,6 +3,7 @@
 //! reclaim runs give seats back through the vendor exactly once (`reclaim`). What leaves
 //! this module is its own types, never SeaORM models.
 
+mod cooldown;
 mod cost;
 mod evaluate;
 mod moves;
@@ -10,6 +11,7 @@ mod reclaim;
 mod restore;
 mod summary;
 
+pub use cooldown::{Cooldown, cooldown_of};
 pub use cost::CostBasis;
 pub use evaluate::{
     Condition, CoverageGap, Evaluation, RuleSettings, evaluate_after_pull, evaluate_profile,

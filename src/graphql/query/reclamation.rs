@@ -28,6 +28,10 @@ pub struct PreviewReclamationRuleInput {
     /// How many flagged seats to return with their evidence, 0 to 100.
     #[graphql(default = 10)]
     pub sample: i32,
+    /// Days a decision not to reclaim holds a seat back, 0 to 3650 (seats it holds back are
+    /// counted in `heldBack`, not flagged).
+    #[graphql(default = 90)]
+    pub cooldown_days: i32,
 }
 
 /// One seat a preview would flag.
@@ -126,6 +130,9 @@ impl ReclamationQuery {
             )
             .into());
         }
+        if !crate::domain::reclamation_rules::COOLDOWN_DAYS.contains(&input.cooldown_days) {
+            return Err(AppError::bad_input("cooldownDays", "0 to 3650 days").into());
+        }
         if !(0..=MAX_SAMPLE).contains(&input.sample) {
             return Err(AppError::bad_input("sample", format!("0 to {MAX_SAMPLE}")).into());
         }
@@ -138,6 +145,7 @@ impl ReclamationQuery {
             require_approval: false,
             auto_reclaim: false,
             condition: input.condition.map(Condition::from).unwrap_or_default(),
+            cooldown_days: input.cooldown_days,
         };
         let mut eval = reclamation::preview(&state(ctx).db, &rule, input.sample as usize).await?;
         let sample = std::mem::take(&mut eval.sample)

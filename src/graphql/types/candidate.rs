@@ -298,6 +298,8 @@ impl From<Candidate> for RemovalCandidate {
 /// A notice to the seat holder on one channel.
 #[derive(SimpleObject, Clone)]
 pub struct CandidateNotice {
+    /// `NOTICE` (the first), `REMINDER`, or `APPROVAL` (a request to the rule's approver).
+    pub kind: entity::enums::NoticeKind,
     /// `EMAIL` (to the holder) or `WEBHOOK` (the configured receiver).
     pub channel: entity::enums::NoticeChannel,
     /// `PENDING`, `SENDING`, `SENT`, `FAILED` (every attempt failed) or `DROPPED` (the
@@ -337,6 +339,7 @@ pub struct NoticeDelivery {
 impl From<crate::domain::notices::Notice> for CandidateNotice {
     fn from(n: crate::domain::notices::Notice) -> Self {
         CandidateNotice {
+            kind: n.kind,
             channel: n.channel,
             state: n.state,
             attempts: n.attempts,
@@ -379,6 +382,8 @@ pub struct EvaluationResult {
     pub flagged: i64,
     /// Idle seats that already had an open candidate.
     pub already_open: i64,
+    /// Idle seats held back by a cooldown: a decision not to reclaim them still stands.
+    pub held_back: i64,
     /// Open candidates canceled because activity came back.
     pub canceled: i64,
     /// Open candidates skipped because the vendor no longer lists the seat.
@@ -394,6 +399,7 @@ impl From<reclamation::Evaluation> for EvaluationResult {
         EvaluationResult {
             flagged: e.flagged,
             already_open: e.already_open,
+            held_back: e.held_back,
             canceled: e.canceled,
             skipped: e.skipped,
             coverage_gaps: e

@@ -32,6 +32,16 @@ pub struct ReclamationRule {
     pub auto_reclaim: bool,
     /// What narrows the rule (null: every seat of the model).
     pub condition: Option<RuleCondition>,
+    /// Days a seat closed without a reclaim (kept, rejected, skipped, used again) is not
+    /// flagged again; 0 for none. Reassigning the seat or changing its licence ends it.
+    pub cooldown_days: i32,
+    /// Reminders to the holder before the reclaim date, after the first notice.
+    pub reminder_count: i32,
+    /// Days between the first notice and each reminder.
+    pub reminder_interval_days: i32,
+    /// Who decides a seat its holder keeps: an email address or `webhook`, sent approve
+    /// and reject links; null: reclaimers decide in the API.
+    pub approver: Option<String>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -70,6 +80,10 @@ impl From<reclamation_rule::Model> for ReclamationRule {
             require_approval: m.require_approval,
             active: m.active,
             auto_reclaim: m.auto_reclaim,
+            cooldown_days: m.cooldown_days,
+            reminder_count: m.reminder_count,
+            reminder_interval_days: m.reminder_interval_days,
+            approver: m.approver_email,
             condition: m
                 .condition
                 .and_then(|c| serde_json::from_value::<Condition>(c).ok())

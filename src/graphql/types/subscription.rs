@@ -50,6 +50,17 @@ pub struct SoftwareSubscription {
     pub profile_id: i64,
     #[graphql(skip)]
     pub software_model_id: Option<i64>,
+    #[graphql(skip)]
+    pub raw_id: i64,
+}
+
+/// Why a seat is not flagged for now although idle: a decision not to reclaim it stands.
+#[derive(SimpleObject, Clone)]
+pub struct HeldBack {
+    /// When the cooldown ends (sooner if the seat changes holder or licence).
+    pub until: DateTime<Utc>,
+    /// The decision: kept, rejected or skipped (with the person's reason), or used again.
+    pub reason: String,
 }
 
 #[ComplexObject]
@@ -62,6 +73,24 @@ impl SoftwareSubscription {
         Ok(load::<integration_profile::Entity>(ctx, self.profile_id)
             .await?
             .map(Into::into))
+    }
+
+    /// Set while a decision not to reclaim this seat holds it back from being flagged
+    /// again (its rule's cooldown); null otherwise.
+    async fn held_back(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<HeldBack>> {
+        let state = crate::graphql::context::state(ctx);
+        let hold = crate::domain::reclamation::cooldown_of(
+            &state.db,
+            self.raw_id,
+            &self.user_principal_name,
+            self.software_model_id,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(hold.map(|h| HeldBack {
+            until: h.until,
+            reason: h.reason,
+        }))
     }
 
     /// The software model of its identifier; null while the identifier is unrecognized.
@@ -99,6 +128,7 @@ impl From<software_subscription::Model> for SoftwareSubscription {
             closed_at: m.closed_at,
             profile_id: m.profile_id,
             software_model_id: m.software_model_id,
+            raw_id: m.id,
         }
     }
 }

@@ -36,6 +36,19 @@ pub struct CreateReclamationRuleInput {
     pub auto_reclaim: bool,
     /// Narrows the rule to some seats; omitted: every seat of the model.
     pub condition: Option<RuleConditionInput>,
+    /// Days a seat closed without a reclaim is not flagged again, 0 to 3650 (0: none).
+    #[graphql(default = 90)]
+    pub cooldown_days: i32,
+    /// Reminders before the reclaim date, 0 to 5; needs `notifyUser`, and the last must go
+    /// out at least a day before the reclaim date.
+    #[graphql(default = 0)]
+    pub reminder_count: i32,
+    /// Days between the first notice and each reminder, 1 to 90.
+    #[graphql(default = 3)]
+    pub reminder_interval_days: i32,
+    /// Who decides a seat its holder keeps: an email address (needs SMTP) or `webhook`
+    /// (needs the notice webhook); omitted: reclaimers decide in the API.
+    pub approver: Option<String>,
 }
 
 /// Narrows a rule; empty lists do not narrow.
@@ -81,6 +94,14 @@ pub struct UpdateReclamationRuleInput {
     pub auto_reclaim: Option<bool>,
     /// A new condition; one with empty lists removes it.
     pub condition: Option<RuleConditionInput>,
+    /// New cooldown, 0 to 3650 days.
+    pub cooldown_days: Option<i32>,
+    /// New number of reminders, 0 to 5.
+    pub reminder_count: Option<i32>,
+    /// New days between reminders, 1 to 90.
+    pub reminder_interval_days: Option<i32>,
+    /// New approver (an email address or `webhook`); an empty string removes it.
+    pub approver: Option<String>,
 }
 
 #[derive(Default)]
@@ -99,6 +120,10 @@ impl RuleMutation {
             &state(ctx).settings.notices,
             Some(input.notify_user),
         )?;
+        crate::domain::notices::require_approver_channel(
+            &state(ctx).settings.notices,
+            input.approver.as_deref(),
+        )?;
         let new = NewRule {
             software_model_id: expect_id(
                 &input.software_model_id,
@@ -113,6 +138,10 @@ impl RuleMutation {
             active: input.active,
             auto_reclaim: input.auto_reclaim,
             condition: input.condition.map(Into::into),
+            cooldown_days: input.cooldown_days,
+            reminder_count: input.reminder_count,
+            reminder_interval_days: input.reminder_interval_days,
+            approver: input.approver,
         };
         let row = reclamation_rules::create_audited(&state(ctx).db, principal(ctx)?, &new).await?;
         Ok(row.into())
@@ -128,6 +157,10 @@ impl RuleMutation {
     ) -> async_graphql::Result<ReclamationRule> {
         let id = expect_id(&id, "ReclamationRule", "id")?;
         crate::domain::notices::require_channel(&state(ctx).settings.notices, input.notify_user)?;
+        crate::domain::notices::require_approver_channel(
+            &state(ctx).settings.notices,
+            input.approver.as_deref(),
+        )?;
         let patch = RulePatch {
             name: input.name,
             inactivity_threshold_days: input.inactivity_threshold_days,
@@ -137,6 +170,10 @@ impl RuleMutation {
             active: input.active,
             auto_reclaim: input.auto_reclaim,
             condition: input.condition.map(Into::into),
+            cooldown_days: input.cooldown_days,
+            reminder_count: input.reminder_count,
+            reminder_interval_days: input.reminder_interval_days,
+            approver: input.approver,
         };
         let row =
             reclamation_rules::update_audited(&state(ctx).db, principal(ctx)?, id, &patch).await?;

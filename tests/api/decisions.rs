@@ -1,0 +1,306 @@
+//! Decisions stick (issue 15), on both databases with the clock moved forward: a seat
+//! skipped by a person is held back from flagging for its rule's cooldown (and says so),
+//! flagged again after it, and at once when it changes holder; reminders arrive through the
+//! loopback SMTP server at the planned times and stop after an answer.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use entity::enums::CandidateState;
+use entity::{reclamation_rule, removal_candidate, software_subscription as sub};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use seatkeeper::graphql::relay::global_id;
+use seatkeeper_sim::Vendor;
+use serde_json::{Value, json};
+
+use crate::helpers::{Db, TestApp};
+use crate::receivers::SmtpSink;
+use crate::reclamation::synced_with;
+
+async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn open_in(
+    app: &TestApp,
+    profile_id: i64,
+    state: CandidateState,
+) -> Vec<removal_candidate::Model> {
+    removal_candidate::Entity::find()
+        .filter(removal_candidate::Column::ProfileId.eq(profile_id))
+        .filter(removal_candidate::Column::State.eq(state))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+async fn evaluate(app: &TestApp, profile: &str) -> Value {
+    app.gql(
+        "mutation($p: ID!) { evaluateReclamationRules(profileId: $p) { flagged heldBack alreadyOpen } }",
+        json!({ "p": profile }),
+    )
+    .await
+    .data()["evaluateReclamationRules"]
+        .clone()
+}
+
+async fn held_back(app: &TestApp, subscription: i64) -> Value {
+    app.gql(
+        "query($id: ID!) { node(id: $id) { ... on SoftwareSubscription { heldBack { until reason } } } }",
+        json!({ "id": global_id("SoftwareSubscription", subscription).to_string() }),
+    )
+    .await
+    .data()["node"]["heldBack"]
+        .clone()
+}
+
+async fn a_skipped_seat_is_held_back_for_the_cooldown(db: Db) {
+    let (app, _sim, profile, profile_id) = synced_with(db, Vendor::Aha, &[], 90).await;
+    let ready = open_in(&app, profile_id, CandidateState::Ready).await;
+    assert!(ready.len() >= 3, "{} candidates", ready.len());
+    let (kept, moved) = (&ready[0], &ready[1]);
+    let ids: Vec<String> = [kept.id, moved.id]
+        .iter()
+        .map(|id| global_id("RemovalCandidate", *id).to_string())
+        .collect();
+    app.gql(
+        "mutation($ids: [ID!]!) { skipRemovalCandidates(ids: $ids, reason: \"needed for the audit\") { error { code } } }",
+        json!({ "ids": ids }),
+    )
+    .await
+    .data();
+
+    // Idle still, but held back: not flagged again, and the seat says until when and why.
+    let eval = evaluate(&app, &profile).await;
+    assert_eq!(eval["flagged"], 0, "{eval}");
+    assert_eq!(eval["heldBack"], 2, "{eval}");
+    let hold = held_back(&app, kept.subscription_id.unwrap()).await;
+    let until: chrono::DateTime<Utc> = hold["until"].as_str().unwrap().parse().unwrap();
+    assert!(
+        (until - (Utc::now() + chrono::Duration::days(90)))
+            .num_minutes()
+            .abs()
+            < 5
+    );
+    assert!(
+        hold["reason"]
+            .as_str()
+            .unwrap()
+            .contains("needed for the audit"),
+        "{hold}"
+    );
+    let model = reclamation_rule::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()[0]
+        .software_model_id;
+    let preview = |cooldown: i64| {
+        let app = &app;
+        async move {
+            app.gql(
+                "query($m: ID!, $c: Int!) { previewReclamationRule(input: { softwareModelId: $m, cooldownDays: $c, sample: 0 }) { result { flagged heldBack } } }",
+                json!({ "m": global_id("SoftwareModel", model).to_string(), "c": cooldown }),
+            )
+            .await
+            .data()["previewReclamationRule"]["result"]
+                .clone()
+        }
+    };
+    let with = preview(90).await;
+    let without = preview(0).await;
+    assert_eq!(with["heldBack"], 2, "{with}");
+    assert_eq!(without["heldBack"], 0);
+    assert_eq!(
+        without["flagged"].as_i64().unwrap(),
+        with["flagged"].as_i64().unwrap() + 2,
+        "without a cooldown the two would be flagged"
+    );
+
+    // The seat changes holder (as a download brings after the vendor reassigns it): the
+    // decision was about someone else, so it is flagged at once.
+    sub::Entity::update_many()
+        .col_expr(
+            sub::Column::UserPrincipalName,
+            Expr::value("new.holder@example.com"),
+        )
+        .filter(sub::Column::Id.eq(moved.subscription_id.unwrap()))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert!(
+        held_back(&app, moved.subscription_id.unwrap())
+            .await
+            .is_null()
+    );
+    let eval = evaluate(&app, &profile).await;
+    assert_eq!(
+        (eval["flagged"].as_i64(), eval["heldBack"].as_i64()),
+        (Some(1), Some(1)),
+        "{eval}"
+    );
+
+    // After the cooldown the kept seat is flagged again (with the seats that went idle
+    // meanwhile).
+    app.state.clock.advance(chrono::Duration::days(91));
+    assert!(
+        held_back(&app, kept.subscription_id.unwrap())
+            .await
+            .is_null()
+    );
+    let eval = evaluate(&app, &profile).await;
+    assert_eq!(eval["heldBack"], 0, "{eval}");
+    assert!(eval["flagged"].as_i64().unwrap() >= 1, "{eval}");
+    let again = open_in(&app, profile_id, CandidateState::Ready).await;
+    assert!(
+        again
+            .iter()
+            .any(|c| c.subscription_id == kept.subscription_id)
+    );
+}
+
+async fn reminders_arrive_on_time_and_stop_after_an_answer(db: Db) {
+    let smtp = SmtpSink::start().await;
+    let port = smtp.port.to_string();
+    let (app, _sim, profile, profile_id) = synced_with(
+        db,
+        Vendor::Aha,
+        &[
+            ("SEATKEEPER_SMTP_HOST", "127.0.0.1"),
+            ("SEATKEEPER_SMTP_PORT", &port),
+            ("SEATKEEPER_SMTP_TLS", "none"),
+            ("SEATKEEPER_SMTP_FROM", "licences@example.com"),
+            ("SEATKEEPER_SCHEDULER_INTERVAL_SECS", "1"),
+        ],
+        90,
+    )
+    .await;
+    let ready = open_in(&app, profile_id, CandidateState::Ready).await;
+    let ids: Vec<String> = ready
+        .iter()
+        .map(|c| global_id("RemovalCandidate", c.id).to_string())
+        .collect();
+    app.gql(
+        "mutation($ids: [ID!]!) { skipRemovalCandidates(ids: $ids) { error { code } } }",
+        json!({ "ids": ids }),
+    )
+    .await
+    .data();
+    for rule in reclamation_rule::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+    {
+        // Two reminders, three days apart, need the last a day before the reclaim date.
+        let id = global_id("ReclamationRule", rule.id).to_string();
+        let refused = app
+            .gql(
+                "mutation($id: ID!) { updateReclamationRule(id: $id, input: { notifyUser: true, notifyWaitDays: 6, reminderCount: 2, reminderIntervalDays: 3, cooldownDays: 0 }) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+        assert_eq!(refused.error_field(), "reminderCount");
+        let set = app
+            .gql(
+                "mutation($id: ID!) { updateReclamationRule(id: $id, input: { notifyUser: true, notifyWaitDays: 7, reminderCount: 2, reminderIntervalDays: 3, cooldownDays: 0 }) { reminderCount reminderIntervalDays cooldownDays } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(
+            set.data()["updateReclamationRule"],
+            json!({ "reminderCount": 2, "reminderIntervalDays": 3, "cooldownDays": 0 })
+        );
+    }
+    let eval = evaluate(&app, &profile).await;
+    let n = eval["flagged"].as_u64().unwrap() as usize;
+    assert!(n >= 3, "{eval}");
+    let waiting = open_in(&app, profile_id, CandidateState::AwaitingUser).await;
+    assert_eq!(waiting.len(), n);
+    until("the first notices", async || smtp.messages().len() >= n).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.messages().len(), n, "no reminder before its time");
+
+    // Day 3: the first reminder to everyone.
+    app.state
+        .clock
+        .advance(chrono::Duration::days(3) + chrono::Duration::minutes(1));
+    until("the first reminders", async || {
+        smtp.messages().len() >= 2 * n
+    })
+    .await;
+    let reminders: Vec<Value> = smtp.messages()[n..].to_vec();
+    for r in &reminders {
+        assert!(
+            r["subject"].as_str().unwrap().starts_with("Reminder: "),
+            "{r}"
+        );
+    }
+    let mut to: Vec<&str> = reminders
+        .iter()
+        .map(|r| r["to"][0].as_str().unwrap())
+        .collect();
+    to.sort();
+    to.dedup();
+    assert_eq!(to.len(), n, "one reminder per holder");
+
+    // One holder answers; day 6: the second reminder to the others only.
+    let answered = &waiting[0];
+    let skip = app
+        .gql(
+            "mutation($ids: [ID!]!) { skipRemovalCandidates(ids: $ids, reason: \"the holder asked to keep it\") { candidate { state } } }",
+            json!({ "ids": [global_id("RemovalCandidate", answered.id).to_string()] }),
+        )
+        .await;
+    assert_eq!(
+        skip.data()["skipRemovalCandidates"][0]["candidate"]["state"],
+        "CLOSED_SKIPPED"
+    );
+    app.state.clock.advance(chrono::Duration::days(3));
+    until("the second reminders", async || {
+        smtp.messages().len() >= 3 * n - 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let all = smtp.messages();
+    assert_eq!(all.len(), 3 * n - 1, "nobody reminded after answering");
+    assert!(
+        all[2 * n..]
+            .iter()
+            .all(|m| m["to"][0] != answered.user_principal_name.as_str())
+    );
+    let notices = app
+        .gql(
+            "query($id: ID!) { node(id: $id) { ... on RemovalCandidate { notices { kind state } } } }",
+            json!({ "id": global_id("RemovalCandidate", answered.id).to_string() }),
+        )
+        .await;
+    let kinds: Vec<(String, String)> = notices.data()["node"]["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["kind"].as_str().unwrap().to_owned(),
+                n["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("NOTICE".to_owned(), "SENT".to_owned()),
+            ("REMINDER".to_owned(), "SENT".to_owned()),
+            ("REMINDER".to_owned(), "DROPPED".to_owned())
+        ]
+    );
+}
+
+crate::db_kind_test!(
+    a_skipped_seat_is_held_back_for_the_cooldown,
+    reminders_arrive_on_time_and_stop_after_an_answer,
+);
