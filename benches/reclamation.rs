@@ -436,6 +436,7 @@ async fn evaluate(postgres: bool, db_name: &str) {
         auto_reclaim: false,
         condition: Condition::default(),
         cooldown_days: 90,
+        approver: None,
     };
     let started = Instant::now();
     let preview = reclamation::preview(&state.db, &rule, 10)

@@ -93,6 +93,7 @@ pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> HttpR
     let LinkPage::Ask {
         action,
         facts,
+        why,
         form_token,
     } = &page
     else {
@@ -113,11 +114,26 @@ pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> HttpR
             "<p>The seat is given back now; you will not be asked again.</p>",
             "Release it now",
         ),
+        LinkAction::Approve => (
+            "Reclaim this seat?",
+            "<p><label for=reason>Note (optional, kept in the history)</label>\
+             <textarea id=reason name=reason maxlength=1000></textarea></p>",
+            "Reclaim it now",
+        ),
+        LinkAction::Reject => (
+            "Let them keep this seat?",
+            "<p><label for=reason>Note (optional, kept in the history)</label>\
+             <textarea id=reason name=reason maxlength=1000></textarea></p>",
+            "Let them keep it",
+        ),
     };
+    let why = why.as_deref().map_or_else(String::new, |w| {
+        format!("<dt>Why it waits</dt><dd>{}</dd>", escape_html(w))
+    });
     let body = format!(
         "<dl><dt>Seat</dt><dd>{product} at {tenant}</dd><dt>Holder</dt><dd>{holder}</dd>\
          <dt>Last activity seen</dt><dd>{last}</dd><dt>Reclaimed on</dt><dd>{date}</dd>\
-         <dt>What you would lose</dt><dd>{loses}</dd></dl>\
+         <dt>{lose_label}</dt><dd>{loses}</dd>{why}</dl>\
          <form method=post>{ask}<input type=hidden name=form_token value=\"{form}\">\
          <button type=submit>{button}</button></form>",
         product = escape_html(&facts.product),
@@ -125,6 +141,11 @@ pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> HttpR
         holder = escape_html(&facts.holder),
         date = facts.reclaim_at.format("%Y-%m-%d %H:%M UTC"),
         loses = escape_html(&facts.loses),
+        lose_label = if action.is_holders() {
+            "What you would lose"
+        } else {
+            "What reclaiming takes"
+        },
         form = escape_html(form_token),
     );
     html(StatusCode::OK, title, &body)
@@ -163,6 +184,11 @@ pub async fn submit(
             StatusCode::OK,
             "Seat released",
             "<p>Thank you. The seat is being given back now.</p>",
+        ),
+        Ok(Answer::Rejected) => html(
+            StatusCode::OK,
+            "They keep the seat",
+            "<p>Thank you. The seat stays with its holder and is not flagged again for a while.</p>",
         ),
         Ok(Answer::Released {
             not_queued: Some(why),

@@ -304,3 +304,164 @@ crate::db_kind_test!(
     a_skipped_seat_is_held_back_for_the_cooldown,
     reminders_arrive_on_time_and_stop_after_an_answer,
 );
+
+/// A kept seat goes to the rule's approver by email; the approver's links decide it once.
+async fn an_approver_decides_kept_seats_through_links(db: Db) {
+    use crate::notices::{form_token, get, history, link_for, submit};
+    let smtp = SmtpSink::start().await;
+    let port = smtp.port.to_string();
+    let (app, _sim, profile, profile_id) = synced_with(
+        db,
+        Vendor::Aha,
+        &[
+            ("SEATKEEPER_SMTP_HOST", "127.0.0.1"),
+            ("SEATKEEPER_SMTP_PORT", &port),
+            ("SEATKEEPER_SMTP_TLS", "none"),
+            ("SEATKEEPER_SMTP_FROM", "licences@example.com"),
+            ("SEATKEEPER_SCHEDULER_INTERVAL_SECS", "1"),
+        ],
+        90,
+    )
+    .await;
+    let ready = open_in(&app, profile_id, CandidateState::Ready).await;
+    let ids: Vec<String> = ready
+        .iter()
+        .map(|c| global_id("RemovalCandidate", c.id).to_string())
+        .collect();
+    app.gql(
+        "mutation($ids: [ID!]!) { skipRemovalCandidates(ids: $ids) { error { code } } }",
+        json!({ "ids": ids }),
+    )
+    .await
+    .data();
+    for rule in reclamation_rule::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+    {
+        let id = global_id("ReclamationRule", rule.id).to_string();
+        // No webhook is configured: it cannot be the approver.
+        let refused = app
+            .gql(
+                "mutation($id: ID!) { updateReclamationRule(id: $id, input: { approver: \"webhook\" }) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(refused.error_field(), "approver", "{:?}", refused.body);
+        let set = app
+            .gql(
+                "mutation($id: ID!) { updateReclamationRule(id: $id, input: { notifyUser: true, notifyWaitDays: 3, cooldownDays: 0, approver: \"Boss@Example.com\" }) { approver } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(
+            set.data()["updateReclamationRule"]["approver"],
+            "boss@example.com"
+        );
+    }
+    evaluate(&app, &profile).await;
+    let waiting = open_in(&app, profile_id, CandidateState::AwaitingUser).await;
+    let n = waiting.len();
+    until("the notices", async || smtp.messages().len() >= n).await;
+    let mail_of = |holder: &str| {
+        smtp.messages()
+            .into_iter()
+            .find(|m| m["to"][0] == holder)
+            .unwrap_or_else(|| panic!("mail to {holder}"))
+    };
+
+    // Two holders keep their seats, with reasons.
+    for (cand, reason) in [(&waiting[0], "board reports"), (&waiting[1], "on leave")] {
+        let keep = link_for(
+            mail_of(&cand.user_principal_name)["text"].as_str().unwrap(),
+            "k",
+        );
+        let (_, page) = get(&keep).await;
+        let (status, _) = submit(
+            &keep,
+            &[("form_token", &form_token(&page)), ("reason", reason)],
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    until("two approval requests", async || {
+        smtp.messages()
+            .iter()
+            .filter(|m| m["to"][0] == "boss@example.com")
+            .count()
+            == 2
+    })
+    .await;
+    let requests: Vec<Value> = smtp
+        .messages()
+        .into_iter()
+        .filter(|m| m["to"][0] == "boss@example.com")
+        .collect();
+    let request_for = |cand: &removal_candidate::Model| {
+        requests
+            .iter()
+            .find(|m| {
+                m["subject"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&cand.user_principal_name)
+            })
+            .unwrap()
+            .clone()
+    };
+
+    // The first: the approver lets the holder keep it. The page shows why it waits.
+    let first = request_for(&waiting[0]);
+    let text = first["text"].as_str().unwrap();
+    assert!(text.contains("board reports"), "{text}");
+    let reject = link_for(text, "x");
+    let (status, page) = get(&reject).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("board reports") && page.contains("Let them keep it"));
+    assert_eq!(
+        open_in(&app, profile_id, CandidateState::AwaitingApproval)
+            .await
+            .len(),
+        2,
+        "reading the page changed nothing"
+    );
+    let token = form_token(&page);
+    let (status, page) = submit(&reject, &[("form_token", &token)]).await;
+    assert_eq!(status, 200, "{page}");
+    let closed = removal_candidate::Entity::find_by_id(waiting[0].id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(closed.state, CandidateState::ClosedSkipped);
+    let moves = history(&app, waiting[0].id).await;
+    let last = moves.last().unwrap();
+    assert!(
+        last["actor"]
+            .as_str()
+            .unwrap()
+            .contains("boss@example.com (approver"),
+        "{last}"
+    );
+    // Deciding again, or the other way, changes nothing.
+    assert_eq!(submit(&reject, &[("form_token", &token)]).await.0, 409);
+    assert_eq!(get(&link_for(text, "a")).await.0, 409);
+
+    // The second: the approver approves, and the seat is reclaimed.
+    let second = request_for(&waiting[1]);
+    let approve = link_for(second["text"].as_str().unwrap(), "a");
+    let (_, page) = get(&approve).await;
+    let (status, page) = submit(&approve, &[("form_token", &form_token(&page))]).await;
+    assert_eq!(status, 200, "{page}");
+    until("the approved seat is reclaimed", async || {
+        removal_candidate::Entity::find_by_id(waiting[1].id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            == CandidateState::ClosedComplete
+    })
+    .await;
+}
+crate::db_kind_test!(an_approver_decides_kept_seats_through_links);

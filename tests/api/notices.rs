@@ -148,14 +148,24 @@ fn links(text: &str) -> (String, String) {
     )
 }
 
+/// The link in `text` whose action code is `code` (`k`, `r`, `a`, `x`).
+pub fn link_for(text: &str, code: &str) -> String {
+    text.split_whitespace()
+        .filter(|w| w.contains("/notice/"))
+        .find(|w| w.rsplit('/').next().unwrap().contains(&format!(".{code}.")))
+        .unwrap_or_else(|| panic!("a `{code}` link in {text}"))
+        .trim_matches(|c| c == '<' || c == '>')
+        .to_owned()
+}
+
 /// GETs a link as a browser would: (status, page).
-async fn get(url: &str) -> (u16, String) {
+pub async fn get(url: &str) -> (u16, String) {
     let resp = reqwest::get(url).await.unwrap();
     (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
 /// The hidden form token of a page.
-fn form_token(page: &str) -> String {
+pub fn form_token(page: &str) -> String {
     let at = page
         .find("name=form_token value=\"")
         .expect("the page has the form")
@@ -164,7 +174,7 @@ fn form_token(page: &str) -> String {
 }
 
 /// Submits a link's page form: (status, page).
-async fn submit(url: &str, fields: &[(&str, &str)]) -> (u16, String) {
+pub async fn submit(url: &str, fields: &[(&str, &str)]) -> (u16, String) {
     let body: String = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields)
         .finish();
@@ -178,7 +188,7 @@ async fn submit(url: &str, fields: &[(&str, &str)]) -> (u16, String) {
     (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
-async fn history(app: &TestApp, id: i64) -> Vec<Value> {
+pub async fn history(app: &TestApp, id: i64) -> Vec<Value> {
     let resp = app
         .gql(
             "query($id: ID!) { node(id: $id) { ... on RemovalCandidate { history { from to actor reason } } } }",

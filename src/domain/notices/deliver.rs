@@ -103,9 +103,7 @@ impl Senders {
     async fn send(
         &self,
         n: &notice::Model,
-        to: &str,
-        facts: &Facts,
-        msg: &message::Message,
+        claimed: &Claimed,
         now: DateTime<Utc>,
     ) -> std::result::Result<(), SendError> {
         match n.channel {
@@ -115,7 +113,7 @@ impl Senders {
                         "email notices are no longer configured (SEATKEEPER_SMTP_HOST)",
                     ));
                 };
-                send_mail(transport, from, to, &n.delivery_id, msg).await
+                send_mail(transport, from, &claimed.to, &n.delivery_id, &claimed.msg).await
             }
             NoticeChannel::Webhook => {
                 let Some((client, hook)) = &self.webhook else {
@@ -123,7 +121,7 @@ impl Senders {
                         "webhook notices are no longer configured (SEATKEEPER_NOTICE_WEBHOOK_URL)",
                     ));
                 };
-                post_webhook(client, hook, n, facts, msg, now).await
+                post_webhook(client, hook, &n.delivery_id, &claimed.body, now).await
             }
         }
     }
@@ -176,20 +174,13 @@ pub fn signature(secret: &str, at: DateTime<Utc>, body: &[u8]) -> String {
     format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-async fn post_webhook(
-    client: &reqwest::Client,
-    hook: &WebhookSettings,
-    n: &notice::Model,
-    facts: &Facts,
-    msg: &message::Message,
-    now: DateTime<Utc>,
-) -> std::result::Result<(), SendError> {
+/// The webhook body of a notice to the holder.
+fn holder_body(n: &notice::Model, facts: &Facts, msg: &message::Message) -> serde_json::Value {
     let kind = match n.kind {
-        NoticeKind::Notice => "seatkeeper.notice",
         NoticeKind::Reminder => "seatkeeper.reminder",
-        NoticeKind::Approval => "seatkeeper.approval",
+        NoticeKind::Notice | NoticeKind::Approval => "seatkeeper.notice",
     };
-    let body = serde_json::json!({
+    serde_json::json!({
         "type": kind,
         "deliveryId": n.delivery_id,
         "candidateId": n.candidate_id,
@@ -203,12 +194,45 @@ async fn post_webhook(
         "releaseUrl": facts.release_url,
         "subject": msg.subject,
         "text": msg.text,
-    });
-    let body = serde_json::to_vec(&body).map_err(|e| SendError::permanent(e.to_string()))?;
+    })
+}
+
+/// The webhook body of an approval request.
+fn approval_body(
+    n: &notice::Model,
+    a: &message::ApprovalFacts,
+    msg: &message::Message,
+) -> serde_json::Value {
+    serde_json::json!({
+        "type": "seatkeeper.approval",
+        "deliveryId": n.delivery_id,
+        "candidateId": n.candidate_id,
+        "holder": a.facts.holder,
+        "product": a.facts.product,
+        "tenant": a.facts.tenant,
+        "lastActivityAt": a.facts.last_activity_at,
+        "why": a.why,
+        "loses": a.facts.loses,
+        "approveUrl": a.approve_url,
+        "rejectUrl": a.reject_url,
+        "linksExpireAt": a.expires_at,
+        "subject": msg.subject,
+        "text": msg.text,
+    })
+}
+
+async fn post_webhook(
+    client: &reqwest::Client,
+    hook: &WebhookSettings,
+    delivery_id: &str,
+    body: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> std::result::Result<(), SendError> {
+    let body = serde_json::to_vec(body).map_err(|e| SendError::permanent(e.to_string()))?;
     let answer = client
         .post(&hook.url)
         .header("content-type", "application/json")
-        .header("Seatkeeper-Delivery", &n.delivery_id)
+        .header("Seatkeeper-Delivery", delivery_id)
         .header(
             "Seatkeeper-Signature",
             signature(hook.secret.expose(), now, &body),
@@ -311,14 +335,18 @@ enum Settled {
     Taken,
 }
 
-/// What a notice needs to be written.
+/// A notice ready to go: the address (email), the message, and the webhook body.
 struct Claimed {
     to: String,
-    facts: Facts,
+    msg: message::Message,
+    body: serde_json::Value,
 }
 
+/// How long an approver's links work.
+const APPROVAL_LINK_DAYS: i64 = 14;
+
 /// Claims the notice (`SENDING`, attempt counted, reclaim date fixed), or drops it when its
-/// candidate no longer waits for its holder.
+/// candidate no longer waits for the answer it asks for.
 async fn claim(state: &AppState, n: &notice::Model) -> Result<Option<Claimed>> {
     use notice::Column as N;
     use removal_candidate::Column as C;
@@ -327,12 +355,16 @@ async fn claim(state: &AppState, n: &notice::Model) -> Result<Option<Claimed>> {
     let cand = removal_candidate::Entity::find_by_id(n.candidate_id)
         .one(&txn)
         .await?;
-    let Some(cand) = cand.filter(|c| super::waits_for_holder(c.state)) else {
+    let waits = |c: &removal_candidate::Model| match n.kind {
+        NoticeKind::Approval => c.state == CandidateState::AwaitingApproval,
+        NoticeKind::Notice | NoticeKind::Reminder => super::waits_for_holder(c.state),
+    };
+    let Some(cand) = cand.filter(waits) else {
         notice::Entity::update_many()
             .col_expr(N::State, Expr::value(NoticeState::Dropped))
             .col_expr(
                 N::LastError,
-                Expr::value("not sent: the candidate no longer waits for its holder"),
+                Expr::value("not sent: the candidate no longer waits for this answer"),
             )
             .filter(N::Id.eq(n.id))
             .filter(N::State.eq(NoticeState::Pending))
@@ -341,6 +373,30 @@ async fn claim(state: &AppState, n: &notice::Model) -> Result<Option<Claimed>> {
         txn.commit().await?;
         return Ok(None);
     };
+    if n.kind == NoticeKind::Approval {
+        let expires = n
+            .reclaim_at
+            .unwrap_or_else(|| now + chrono::Duration::days(APPROVAL_LINK_DAYS));
+        let claimed = notice::Entity::update_many()
+            .col_expr(N::State, Expr::value(NoticeState::Sending))
+            .col_expr(N::Attempts, Expr::col(N::Attempts).add(1))
+            .col_expr(N::ReclaimAt, Expr::value(expires))
+            .filter(N::Id.eq(n.id))
+            .filter(N::State.eq(NoticeState::Pending))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected == 0 {
+            return Ok(None);
+        }
+        let a = approval_facts(state, &txn, &cand, expires).await?;
+        txn.commit().await?;
+        let msg = message::render_approval(&a);
+        return Ok(Some(Claimed {
+            to: n.recipient.clone().unwrap_or_default(),
+            body: approval_body(n, &a, &msg),
+            msg,
+        }));
+    }
     let wait_days = match cand.rule_id {
         Some(id) => reclamation_rule::Entity::find_by_id(id)
             .one(&txn)
@@ -371,10 +427,57 @@ async fn claim(state: &AppState, n: &notice::Model) -> Result<Option<Claimed>> {
     let mut facts = facts(state, &txn, &cand, decide_by).await?;
     facts.reminder = n.kind == NoticeKind::Reminder;
     txn.commit().await?;
+    let msg = message::render(&state.settings.notices, &facts);
     Ok(Some(Claimed {
         to: cand.user_principal_name,
-        facts,
+        body: holder_body(n, &facts, &msg),
+        msg,
     }))
+}
+
+/// What an approver is asked, with their links (expiring at `expires`).
+pub(super) async fn approval_facts(
+    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
+    cand: &removal_candidate::Model,
+    expires: DateTime<Utc>,
+) -> Result<message::ApprovalFacts> {
+    use entity::removal_candidate_event as E;
+    let facts = facts(state, db, cand, expires).await?;
+    let kept = E::Entity::find()
+        .filter(E::Column::CandidateId.eq(cand.id))
+        .filter(E::Column::ToState.eq(CandidateState::AwaitingApproval))
+        .order_by_desc(E::Column::Id)
+        .one(db)
+        .await?;
+    let why = match kept {
+        Some(e) if e.from_state == Some(CandidateState::AwaitingUser) => e
+            .reason
+            .unwrap_or_else(|| "the holder keeps the seat".to_owned()),
+        _ => "the rule asks for an approval before each reclaim".to_owned(),
+    };
+    Ok(message::ApprovalFacts {
+        approve_url: link_url(state, cand.id, LinkAction::Approve, expires),
+        reject_url: link_url(state, cand.id, LinkAction::Reject, expires),
+        expires_at: expires,
+        why,
+        facts,
+    })
+}
+
+/// The public URL of a signed link.
+fn link_url(
+    state: &AppState,
+    candidate_id: i64,
+    action: LinkAction,
+    expires: DateTime<Utc>,
+) -> String {
+    let base = state.settings.public_url.as_deref().unwrap_or_default();
+    format!(
+        "{}/notice/{}",
+        base.trim_end_matches('/'),
+        links::sign(state.cipher.link_key(), candidate_id, action, expires)
+    )
 }
 
 pub(super) async fn facts(
@@ -426,20 +529,7 @@ pub(super) async fn facts(
         ),
         None => format!("the {product} licence"),
     };
-    let key = state.cipher.link_key();
-    let base = state
-        .settings
-        .public_url
-        .clone()
-        .unwrap_or_default()
-        .trim_end_matches('/')
-        .to_owned();
-    let link = |action| {
-        format!(
-            "{base}/notice/{}",
-            links::sign(key, cand.id, action, decide_by)
-        )
-    };
+    let link = |action| link_url(state, cand.id, action, decide_by);
     Ok(Facts {
         holder: cand.user_principal_name.clone(),
         product,
@@ -466,11 +556,8 @@ async fn deliver_one(
             _ => Settled::Taken,
         });
     };
-    let msg = message::render(&state.settings.notices, &claimed.facts);
     let attempt = n.attempts + 1;
-    let result = senders
-        .send(&n, &claimed.to, &claimed.facts, &msg, state.clock.now())
-        .await;
+    let result = senders.send(&n, &claimed, state.clock.now()).await;
     settle(state, run_id, &n, attempt, result).await
 }
 
@@ -543,13 +630,15 @@ async fn settle(
                 .filter(N::Id.eq(n.id))
                 .exec(&txn)
                 .await?;
-            removal_candidate::Entity::update_many()
-                .col_expr(C::NotifiedAt, Expr::value(now))
-                .col_expr(C::UpdatedAt, Expr::value(now))
-                .filter(C::Id.eq(n.candidate_id))
-                .filter(C::NotifiedAt.is_null())
-                .exec(&txn)
-                .await?;
+            if n.kind != NoticeKind::Approval {
+                removal_candidate::Entity::update_many()
+                    .col_expr(C::NotifiedAt, Expr::value(now))
+                    .col_expr(C::UpdatedAt, Expr::value(now))
+                    .filter(C::Id.eq(n.candidate_id))
+                    .filter(C::NotifiedAt.is_null())
+                    .exec(&txn)
+                    .await?;
+            }
             if n.kind == NoticeKind::Notice {
                 reminders_after(&txn, n, now).await?;
             }

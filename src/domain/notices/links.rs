@@ -1,6 +1,7 @@
-//! The keep and release links of a notice: signed with a key derived from the master key,
-//! bound to one candidate and one action, expiring at the reclaim date. A token is
-//! `{candidate}.{k|r}.{expires unix}.{signature}`; nothing else is stored.
+//! The links of a notice: keep and release for the holder (expiring at the reclaim date),
+//! approve and reject for the rule's approver. Signed with a key derived from the master
+//! key, bound to one candidate and one action. A token is
+//! `{candidate}.{k|r|a|x}.{expires unix}.{signature}`; nothing else is stored.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -15,6 +16,10 @@ pub enum LinkAction {
     Keep,
     /// The holder gives the seat back now.
     Release,
+    /// The approver lets the reclaim go ahead (now).
+    Approve,
+    /// The approver lets the holder keep the seat.
+    Reject,
 }
 
 impl LinkAction {
@@ -22,7 +27,14 @@ impl LinkAction {
         match self {
             LinkAction::Keep => "k",
             LinkAction::Release => "r",
+            LinkAction::Approve => "a",
+            LinkAction::Reject => "x",
         }
+    }
+
+    /// Whether the holder (not an approver) follows it.
+    pub fn is_holders(self) -> bool {
+        matches!(self, LinkAction::Keep | LinkAction::Release)
     }
 }
 
@@ -80,6 +92,8 @@ pub fn verify(key: &[u8; 32], token: &str, now: DateTime<Utc>) -> Result<Link, L
     let action = match action {
         "k" => LinkAction::Keep,
         "r" => LinkAction::Release,
+        "a" => LinkAction::Approve,
+        "x" => LinkAction::Reject,
         _ => return Err(LinkError::Forged),
     };
     let expires_at = expires

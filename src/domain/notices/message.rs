@@ -27,6 +27,54 @@ pub struct Facts {
     pub reminder: bool,
 }
 
+/// What an approval request says: the seat, why it waits for a decision, and the
+/// approver's links.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalFacts {
+    /// The seat (its `keep_url`/`release_url` are the holder's and are not shown).
+    pub facts: Facts,
+    /// The holder's reason for keeping it, or why the rule asks.
+    pub why: String,
+    pub approve_url: String,
+    pub reject_url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The approval request an approver reads (not templated: it goes to operators' own
+/// people, not to every seat holder).
+pub fn render_approval(a: &ApprovalFacts) -> Message {
+    let f = &a.facts;
+    let last = f
+        .last_activity_at
+        .map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d").to_string());
+    let until = a.expires_at.format("%Y-%m-%d %H:%M UTC");
+    let subject = format!("Approve reclaiming {}'s {} seat?", f.holder, f.product)
+        .lines()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text = format!(
+        "A reclaim waits for your decision.\n\nSeat: {} at {}\nHolder: {}\nLast activity seen: {last}\nWhy it waits: {}\nReclaiming takes: {}\n\nReclaim it now: {}\nLet them keep it: {}\n\nThe links work until {until}.\n",
+        f.product, f.tenant, f.holder, a.why, f.loses, a.approve_url, a.reject_url
+    );
+    let e = escape_html;
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\"><body style=\"font-family: sans-serif; line-height: 1.5\">\n<p>A reclaim waits for your decision.</p>\n<ul>\n<li>Seat: <strong>{}</strong> at <strong>{}</strong></li>\n<li>Holder: {}</li>\n<li>Last activity seen: {}</li>\n<li>Why it waits: {}</li>\n<li>Reclaiming takes: {}</li>\n</ul>\n<p><a href=\"{}\">Reclaim it now</a> &nbsp;&middot;&nbsp; <a href=\"{}\">Let them keep it</a></p>\n<p>The links work until {until}.</p>\n</body></html>\n",
+        e(&f.product),
+        e(&f.tenant),
+        e(&f.holder),
+        e(&last),
+        e(&a.why),
+        e(&f.loses),
+        e(&a.approve_url),
+        e(&a.reject_url),
+    );
+    Message {
+        subject,
+        text,
+        html,
+    }
+}
+
 /// A rendered notice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {

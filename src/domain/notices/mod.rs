@@ -106,6 +106,62 @@ pub(crate) async fn write_outbox(
     Ok(written)
 }
 
+/// Writes an approval request for each candidate to the rule's approver (an email address,
+/// or `webhook`), in the caller's transaction. Returns how many.
+pub(crate) async fn write_approvals(
+    txn: &impl ConnectionTrait,
+    profile_id: i64,
+    candidate_ids: &[i64],
+    approver: &str,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let (channel, recipient) = if approver == crate::domain::reclamation_rules::APPROVER_WEBHOOK {
+        (NoticeChannel::Webhook, None)
+    } else {
+        (NoticeChannel::Email, Some(approver.to_owned()))
+    };
+    let rows: Vec<notice::ActiveModel> = candidate_ids
+        .iter()
+        .map(|&candidate_id| notice::ActiveModel {
+            candidate_id: Set(candidate_id),
+            profile_id: Set(Some(profile_id)),
+            channel: Set(channel),
+            state: Set(NoticeState::Pending),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            reclaim_at: Set(None),
+            delivery_id: Set(uuid::Uuid::new_v4().to_string()),
+            last_error: Set(None),
+            created_at: Set(now),
+            sent_at: Set(None),
+            kind: Set(NoticeKind::Approval),
+            recipient: Set(recipient.clone()),
+            ..Default::default()
+        })
+        .collect();
+    let written = rows.len();
+    for chunk in rows.chunks(1_000) {
+        notice::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(written)
+}
+
+/// The approver of the candidate's rule, if it names one.
+pub(crate) async fn approver_of(
+    db: &impl ConnectionTrait,
+    rule_id: Option<i64>,
+) -> Result<Option<String>> {
+    let Some(id) = rule_id else {
+        return Ok(None);
+    };
+    Ok(entity::reclamation_rule::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .and_then(|r| r.approver_email))
+}
+
 /// Puts a candidate's failed notices back in the outbox (a person retries it): each gets
 /// a fresh delivery id and its attempts start again. Returns how many.
 pub(crate) async fn resend_failed(

@@ -4,7 +4,7 @@
 //! seat was used again meanwhile.
 
 use entity::enums::{CandidateState, JobKind, NoticeState};
-use entity::{notice, removal_candidate, software_subscription};
+use entity::{notice, reclamation_rule, removal_candidate, software_subscription};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -73,8 +73,9 @@ pub async fn sweep(state: &AppState) -> Result<Swept> {
     Ok(swept)
 }
 
-/// Moves the silent candidates: `READY`, or `CLOSED_CANCELED` when their seat saw
-/// qualifying activity after they were flagged. Returns the ready ids and how many closed.
+/// Moves the silent candidates: `READY`, `AWAITING_APPROVAL` when their rule asks for an
+/// approval (its approver is asked), or `CLOSED_CANCELED` when their seat saw qualifying
+/// activity after they were flagged. Returns the ready ids and how many closed.
 async fn silent(state: &AppState) -> Result<(Vec<i64>, usize)> {
     use removal_candidate::Column as C;
     let now = state.clock.now();
@@ -92,6 +93,7 @@ async fn silent(state: &AppState) -> Result<(Vec<i64>, usize)> {
     };
     let mut ready = Vec::new();
     let mut canceled = 0;
+    let mut asked = std::collections::BTreeSet::new();
     for cand in due {
         let seat = match cand.subscription_id {
             Some(id) => {
@@ -104,10 +106,24 @@ async fn silent(state: &AppState) -> Result<(Vec<i64>, usize)> {
         let used_again = seat
             .as_ref()
             .is_some_and(|s| s.last_activity_at > cand.last_activity_at);
+        let rule = match cand.rule_id {
+            Some(id) => {
+                reclamation_rule::Entity::find_by_id(id)
+                    .one(&state.db)
+                    .await?
+            }
+            None => None,
+        };
+        let approval = rule.as_ref().is_some_and(|r| r.require_approval);
         let (to, reason) = if used_again {
             (
                 CandidateState::ClosedCanceled,
                 "qualifying activity came back before the reclaim date".to_owned(),
+            )
+        } else if approval {
+            (
+                CandidateState::AwaitingApproval,
+                "no answer by the reclaim date; the rule asks for an approval".to_owned(),
             )
         } else {
             (
@@ -137,13 +153,21 @@ async fn silent(state: &AppState) -> Result<(Vec<i64>, usize)> {
                 now,
             )
             .await?;
-            if to.is_closed() {
-                canceled += 1;
-            } else {
-                ready.push(cand.id);
+            let approver = rule.as_ref().and_then(|r| r.approver_email.as_deref());
+            match (to, approver, cand.profile_id) {
+                (CandidateState::ClosedCanceled, ..) => canceled += 1,
+                (CandidateState::AwaitingApproval, Some(approver), Some(profile)) => {
+                    super::write_approvals(&txn, profile, &[cand.id], approver, now).await?;
+                    asked.insert(profile);
+                }
+                (CandidateState::AwaitingApproval, ..) => {}
+                _ => ready.push(cand.id),
             }
         }
         txn.commit().await?;
+    }
+    for profile in asked {
+        super::kick(state, profile).await;
     }
     Ok((ready, canceled))
 }

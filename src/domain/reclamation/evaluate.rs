@@ -63,6 +63,8 @@ pub struct RuleSettings {
     pub condition: Condition,
     /// Days a decision not to reclaim holds a seat back.
     pub cooldown_days: i32,
+    /// Who is asked to decide candidates awaiting approval (an address or `webhook`).
+    pub approver: Option<String>,
 }
 
 impl From<&reclamation_rule::Model> for RuleSettings {
@@ -76,6 +78,7 @@ impl From<&reclamation_rule::Model> for RuleSettings {
             require_approval: r.require_approval,
             auto_reclaim: r.auto_reclaim,
             cooldown_days: r.cooldown_days,
+            approver: r.approver_email.clone(),
             condition: r
                 .condition
                 .clone()
@@ -700,6 +703,25 @@ pub async fn evaluate_profile(
                 crate::domain::notices::write_outbox(&txn, profile_id, &told, &channels, now)
                     .await?;
         }
+        for rule in rules.values() {
+            let (Some(approver), Some(rule_id)) = (&rule.approver, rule.rule_id) else {
+                continue;
+            };
+            use sea_orm::QuerySelect;
+            let asked: Vec<i64> = removal_candidate::Entity::find()
+                .select_only()
+                .column(C::Id)
+                .filter(C::ProfileId.eq(profile_id))
+                .filter(C::OpenedAt.eq(now))
+                .filter(C::RuleId.eq(rule_id))
+                .filter(C::State.eq(CandidateState::AwaitingApproval))
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            eval.notices +=
+                crate::domain::notices::write_approvals(&txn, profile_id, &asked, approver, now)
+                    .await?;
+        }
         let auto_models: Vec<i64> = rules
             .values()
             .filter(|r| r.auto_reclaim)
@@ -898,6 +920,7 @@ mod tests {
             auto_reclaim: false,
             condition: Condition::default(),
             cooldown_days: 90,
+            approver: None,
         }
     }
 

@@ -283,6 +283,8 @@ pub enum Actor {
     },
     /// The seat holder, through a link of their notice.
     Holder(String),
+    /// The rule's approver, through a link of their approval request.
+    Approver(String),
 }
 
 impl Actor {
@@ -295,12 +297,13 @@ impl Actor {
             } => format!("{what} (job run {id})"),
             Actor::Job { run_id: None, what } => (*what).to_owned(),
             Actor::Holder(who) => format!("{who} (seat holder, notice link)"),
+            Actor::Approver(who) => format!("{who} (approver, notice link)"),
         }
     }
 
     fn run_id(&self) -> Option<i64> {
         match self {
-            Actor::Person(_) | Actor::Holder(_) => None,
+            Actor::Person(_) | Actor::Holder(_) | Actor::Approver(_) => None,
             Actor::Job { run_id, .. } => *run_id,
         }
     }

@@ -124,7 +124,7 @@ async fn claim_group(
     }
     let principal = match actor {
         Actor::Person(p) => Some(p),
-        Actor::Job { .. } | Actor::Holder(_) => None,
+        Actor::Job { .. } | Actor::Holder(_) | Actor::Approver(_) => None,
     };
     let task_id = JobQueue::new_task_id();
     let run = job_runs::enqueue_in(
@@ -161,6 +161,7 @@ async fn claim_group(
             what,
         },
         Actor::Holder(who) => Actor::Holder(who.clone()),
+        Actor::Approver(who) => Actor::Approver(who.clone()),
     };
     let mut claimed = 0;
     let mut out = Vec::with_capacity(ids.len());

@@ -146,6 +146,7 @@ impl ReclamationQuery {
             auto_reclaim: false,
             condition: input.condition.map(Condition::from).unwrap_or_default(),
             cooldown_days: input.cooldown_days,
+            approver: None,
         };
         let mut eval = reclamation::preview(&state(ctx).db, &rule, input.sample as usize).await?;
         let sample = std::mem::take(&mut eval.sample)
