@@ -256,6 +256,25 @@ async fn wait_final(state: &AppState, id: i64) -> job_run::Model {
     }
 }
 
+/// Waits for the pull the first download queued, whose success evaluates the rules (this
+/// finds that run, or starts another, which flags nothing new).
+async fn first_pull(state: &AppState, endpoint: &str, profile: i64) {
+    let data = gql(
+        endpoint,
+        "mutation($p: ID!) { runPullActivity(profileId: $p) { id } }",
+        json!({ "p": global_id("IntegrationProfile", profile).to_string() }),
+    )
+    .await;
+    let pull = expect_id(
+        &data["runPullActivity"]["id"].as_str().unwrap().into(),
+        "JobRun",
+        "id",
+    )
+    .unwrap();
+    let pull = wait_final(state, pull).await;
+    assert_eq!(pull.state, JobState::Succeeded, "{:?}", pull.error);
+}
+
 /// 1M events over the profile's open Zoom seats, spread over the last year: the
 /// generator of benches/sync.rs, so the ingest matches its figures.
 async fn events_for(db: &impl ConnectionTrait, profile: i64) -> Vec<Vec<ActivityRecord>> {
@@ -546,22 +565,7 @@ async fn reclaim(postgres: bool, db_name: &str) {
     let (profile, first) = publish_profile(&endpoint, &sim).await;
     let download = wait_final(&state, first).await;
     assert_eq!(download.state, JobState::Succeeded, "{:?}", download.error);
-    // The download's success queued the first pull, whose success evaluates the rules;
-    // this finds that run (or starts another, which flags nothing new).
-    let data = gql(
-        &endpoint,
-        "mutation($p: ID!) { runPullActivity(profileId: $p) { id } }",
-        json!({ "p": global_id("IntegrationProfile", profile).to_string() }),
-    )
-    .await;
-    let pull = expect_id(
-        &data["runPullActivity"]["id"].as_str().unwrap().into(),
-        "JobRun",
-        "id",
-    )
-    .unwrap();
-    let pull = wait_final(&state, pull).await;
-    assert_eq!(pull.state, JobState::Succeeded, "{:?}", pull.error);
+    first_pull(&state, &endpoint, profile).await;
 
     let ready: Vec<removal_candidate::Model> = removal_candidate::Entity::find()
         .filter(removal_candidate::Column::ProfileId.eq(profile))
@@ -687,6 +691,7 @@ async fn waiting_for_holders(db: &sea_orm::DatabaseConnection, profile: i64) {
         .select_only()
         .column(removal_candidate::Column::Id)
         .filter(removal_candidate::Column::State.eq(CandidateState::AwaitingUser))
+        .filter(removal_candidate::Column::ProfileId.eq(profile))
         .into_tuple()
         .all(db)
         .await
@@ -746,6 +751,8 @@ async fn notify(postgres: bool, db_name: &str) {
     let (profile, first) = publish_profile(&endpoint, &sim).await;
     let download = wait_final(&state, first).await;
     assert_eq!(download.state, JobState::Succeeded, "{:?}", download.error);
+    // Its evaluation would close candidates without a seat: seed after it.
+    first_pull(&state, &endpoint, profile).await;
     waiting_for_holders(&state.db, profile).await;
 
     let started = Instant::now();

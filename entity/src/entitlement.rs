@@ -15,7 +15,8 @@ pub struct Model {
     pub name: String,
     /// Seats bought.
     pub purchased_rights: i64,
-    /// Cost of one seat for the period, in minor units of `currency`.
+    /// Cost of one seat per `period_type` (a month, a quarter, a year, or the whole term
+    /// from `period_start` to `period_end`), in minor units of `currency`.
     pub unit_cost_minor: i64,
     /// ISO 4217 code, e.g. "USD".
     pub currency: String,
@@ -23,6 +24,15 @@ pub struct Model {
     pub period_start: Date,
     /// Last day of the period.
     pub period_end: Date,
+    /// What `unit_cost_minor` pays for.
+    pub period_type: crate::enums::EntitlementPeriod,
+    /// Draft entitlements are ignored; active ones count within their dates.
+    pub state: crate::enums::EntitlementState,
+    /// The vendor contract it comes from.
+    pub contract_reference: Option<String>,
+    /// Free text.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub note: Option<String>,
     /// When it was created.
     pub created_at: DateTimeUtc,
     /// When it last changed.

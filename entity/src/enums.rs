@@ -163,6 +163,30 @@ string_enum! {
 }
 
 string_enum! {
+    /// What an entitlement's unit cost pays for.
+    EntitlementPeriod {
+        /// One right for a month.
+        Monthly = "MONTHLY",
+        /// One right for a quarter.
+        Quarterly = "QUARTERLY",
+        /// One right for a year.
+        Annual = "ANNUAL",
+        /// One right for the whole term, from its start to its end.
+        WholeTerm = "WHOLE_TERM",
+    }
+}
+
+string_enum! {
+    /// Whether an entitlement counts.
+    EntitlementState {
+        /// Being drawn up: ignored by reconciliation and cost.
+        Draft = "DRAFT",
+        /// Counts within its dates.
+        Active = "ACTIVE",
+    }
+}
+
+string_enum! {
     /// What a notice is.
     NoticeKind {
         /// The first notice to the seat holder.
@@ -247,11 +271,13 @@ impl ActivityKind {
 string_enum! {
     /// Compliance position of a software model after reconciliation.
     ComplianceStatus {
-        /// Usage is within the rights owned.
+        /// Usage is within the rights owned, with at most 10% of them unused.
         Compliant = "COMPLIANT",
-        /// More is used than owned.
-        NotCompliant = "NOT_COMPLIANT",
-        /// Used, but no entitlement is recorded.
+        /// More is used than owned: a true-up is due.
+        UnderLicensed = "UNDER_LICENSED",
+        /// More than 10% of the rights owned are unused.
+        OverLicensed = "OVER_LICENSED",
+        /// No active entitlement is recorded.
         NoEntitlement = "NO_ENTITLEMENT",
     }
 }

@@ -12,6 +12,7 @@ pub mod integration_profile;
 pub mod job_run;
 pub mod job_run_attempt;
 pub mod license_position;
+pub mod license_position_amount;
 pub mod notice;
 pub mod notice_attempt;
 pub mod oauth_state;
@@ -38,6 +39,7 @@ pub mod prelude {
     pub use super::job_run::Entity as JobRun;
     pub use super::job_run_attempt::Entity as JobRunAttempt;
     pub use super::license_position::Entity as LicensePosition;
+    pub use super::license_position_amount::Entity as LicensePositionAmount;
     pub use super::notice::Entity as Notice;
     pub use super::notice_attempt::Entity as NoticeAttempt;
     pub use super::reclamation_rule::Entity as ReclamationRule;

@@ -25,18 +25,10 @@ pub struct Model {
     pub rights_available: i64,
     /// Used minus owned, when positive.
     pub unlicensed: i64,
-    /// Cost of buying the unlicensed seats, in minor units of `currency`.
-    pub true_up_cost_minor: i64,
-    /// Cost of the seats owned but unused, in minor units.
-    pub over_licensed_minor: i64,
-    /// Savings of the open removal candidates, in minor units.
-    pub potential_savings_minor: i64,
-    /// Savings of the reclaimed candidates, in minor units.
-    pub actual_savings_minor: i64,
-    /// ISO 4217 code, e.g. "USD".
-    pub currency: String,
     /// The compliance verdict.
     pub compliance_status: ComplianceStatus,
+    /// Subscriptions counted (a user holding two of the model uses one right).
+    pub subscriptions_used: i64,
 }
 
 /// Relations of `license_position`.
@@ -51,11 +43,20 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     SoftwareModel,
+    /// Its money, per currency.
+    #[sea_orm(has_many = "super::license_position_amount::Entity")]
+    Amount,
 }
 
 impl Related<super::software_model::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::SoftwareModel.def()
+    }
+}
+
+impl Related<super::license_position_amount::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Amount.def()
     }
 }
 

@@ -28,6 +28,7 @@ mod m20261204_000022_exact_activity_coverage;
 mod m20261204_000023_create_job_run_attempt;
 mod m20261204_000024_create_notice;
 mod m20261205_000025_rule_cooldown_and_reminders;
+mod m20261205_000026_reconciliation;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000023_create_job_run_attempt::Migration),
             Box::new(m20261204_000024_create_notice::Migration),
             Box::new(m20261205_000025_rule_cooldown_and_reminders::Migration),
+            Box::new(m20261205_000026_reconciliation::Migration),
         ]
     }
 }

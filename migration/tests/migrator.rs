@@ -13,7 +13,7 @@ use sea_orm::{
 use support::{at, on_fresh_postgres, on_fresh_sqlite, with_database};
 
 /// Every table the migrations create.
-const TABLES: [&str; 22] = [
+const TABLES: [&str; 23] = [
     "activity_event",
     "api_token",
     "audit_log",
@@ -23,6 +23,7 @@ const TABLES: [&str; 22] = [
     "job_run",
     "job_run_attempt",
     "license_position",
+    "license_position_amount",
     "notice",
     "notice_attempt",
     "reclamation_rule",
@@ -126,6 +127,7 @@ fn subscription(profile_id: i64, model_id: i64) -> software_subscription::Active
         first_seen_at: Set(at(3)),
         last_seen_at: Set(at(4)),
         closed_at: Set(None),
+        unlicensed: Set(false),
         content_hash: Set(i64::MIN + 7),
         updated_at: Set(at(4)),
     }

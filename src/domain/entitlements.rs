@@ -2,6 +2,7 @@
 
 use crate::db::BeginWrite;
 use chrono::{NaiveDate, Utc};
+use entity::enums::{EntitlementPeriod, EntitlementState};
 use entity::{entitlement, software_model};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait,
@@ -26,6 +27,10 @@ pub struct NewEntitlement {
     pub currency: String,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
+    pub period_type: EntitlementPeriod,
+    pub state: EntitlementState,
+    pub contract_reference: Option<String>,
+    pub note: Option<String>,
 }
 
 /// Changes to an entitlement; `None` leaves a field as it is.
@@ -38,6 +43,12 @@ pub struct EntitlementPatch {
     pub currency: Option<String>,
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
+    pub period_type: Option<EntitlementPeriod>,
+    pub state: Option<EntitlementState>,
+    /// `Some("")` removes it.
+    pub contract_reference: Option<String>,
+    /// `Some("")` removes it.
+    pub note: Option<String>,
 }
 
 impl EntitlementPatch {
@@ -50,6 +61,10 @@ impl EntitlementPatch {
             ("currency", self.currency.is_some()),
             ("periodStart", self.period_start.is_some()),
             ("periodEnd", self.period_end.is_some()),
+            ("periodType", self.period_type.is_some()),
+            ("state", self.state.is_some()),
+            ("contractReference", self.contract_reference.is_some()),
+            ("note", self.note.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, set)| set.then_some(name))
@@ -57,9 +72,53 @@ impl EntitlementPatch {
     }
 }
 
-/// Whether the entitlement's period includes `day` (both ends inclusive).
+/// Whether the entitlement counts on `day`: active (not a draft) and its period includes
+/// the day (both ends inclusive).
 pub fn is_active_on(row: &entitlement::Model, day: NaiveDate) -> bool {
-    row.period_start <= day && day <= row.period_end
+    row.state == EntitlementState::Active && row.period_start <= day && day <= row.period_end
+}
+
+/// What one right costs per year, in minor units: the unit cost scaled from its period
+/// (a whole term by its length in days, 365.25 to a year).
+pub fn annual_cost_per_right_minor(row: &entitlement::Model) -> i64 {
+    let unit = i128::from(row.unit_cost_minor);
+    let annual = match row.period_type {
+        EntitlementPeriod::Monthly => unit * 12,
+        EntitlementPeriod::Quarterly => unit * 4,
+        EntitlementPeriod::Annual => unit,
+        EntitlementPeriod::WholeTerm => {
+            let days = i128::from((row.period_end - row.period_start).num_days() + 1).max(1);
+            (unit * 36_525) / (days * 100)
+        }
+    };
+    i64::try_from(annual).unwrap_or(i64::MAX)
+}
+
+/// Months one unit cost pays for (a whole term: its length, 30.44-day months, at least 1).
+pub fn period_months(row: &entitlement::Model) -> i64 {
+    match row.period_type {
+        EntitlementPeriod::Monthly => 1,
+        EntitlementPeriod::Quarterly => 3,
+        EntitlementPeriod::Annual => 12,
+        EntitlementPeriod::WholeTerm => {
+            let days = (row.period_end - row.period_start).num_days() + 1;
+            ((days * 100 + 1522) / 3044).max(1)
+        }
+    }
+}
+
+/// A free-text field as stored: trimmed, empty for none, at most `max` characters.
+fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<String>> {
+    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > max {
+        return Err(AppError::bad_input(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    Ok(Some(text.to_owned()))
 }
 
 /// Whether the period includes today (UTC).
@@ -194,6 +253,12 @@ pub async fn create_audited(
         input.period_start,
         input.period_end,
     )?;
+    let contract_reference = optional_text(
+        "contractReference",
+        input.contract_reference.as_deref(),
+        200,
+    )?;
+    let note = optional_text("note", input.note.as_deref(), 2_000)?;
     let txn = db.begin_write().await?;
     require_model(&txn, input.software_model_id).await?;
     let now = Utc::now();
@@ -205,6 +270,10 @@ pub async fn create_audited(
         currency: Set(checked.currency),
         period_start: Set(checked.period_start),
         period_end: Set(checked.period_end),
+        period_type: Set(input.period_type),
+        state: Set(input.state),
+        contract_reference: Set(contract_reference),
+        note: Set(note),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -253,7 +322,29 @@ pub async fn update_audited(
     if let Some(model_id) = patch.software_model_id {
         require_model(&txn, model_id).await?;
     }
+    let contract_reference = patch
+        .contract_reference
+        .as_deref()
+        .map(|r| optional_text("contractReference", Some(r), 200))
+        .transpose()?;
+    let note = patch
+        .note
+        .as_deref()
+        .map(|n| optional_text("note", Some(n), 2_000))
+        .transpose()?;
     let mut active: entitlement::ActiveModel = row.into();
+    if let Some(v) = patch.period_type {
+        active.period_type = Set(v);
+    }
+    if let Some(v) = patch.state {
+        active.state = Set(v);
+    }
+    if let Some(v) = contract_reference {
+        active.contract_reference = Set(v);
+    }
+    if let Some(v) = note {
+        active.note = Set(v);
+    }
     if let Some(model_id) = patch.software_model_id {
         active.software_model_id = Set(model_id);
     }
@@ -341,9 +432,31 @@ mod tests {
             currency: "USD".into(),
             period_start: day("2026-01-01"),
             period_end: day("2026-01-31"),
+            period_type: EntitlementPeriod::WholeTerm,
+            state: EntitlementState::Active,
+            contract_reference: None,
+            note: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         };
+        assert!(!is_active_on(
+            &entitlement::Model {
+                state: EntitlementState::Draft,
+                ..row.clone()
+            },
+            day("2026-01-15")
+        ));
+        let per = |period_type| {
+            annual_cost_per_right_minor(&entitlement::Model {
+                period_type,
+                period_end: day("2026-12-31"),
+                ..row.clone()
+            })
+        };
+        assert_eq!(per(EntitlementPeriod::Monthly), 15_000);
+        assert_eq!(per(EntitlementPeriod::Quarterly), 5_000);
+        assert_eq!(per(EntitlementPeriod::Annual), 1_250);
+        assert_eq!(per(EntitlementPeriod::WholeTerm), 1_250 * 36_525 / 36_500);
         assert!(is_active_on(&row, day("2026-01-01")));
         assert!(is_active_on(&row, day("2026-01-31")));
         assert!(!is_active_on(&row, day("2026-02-01")));

@@ -108,8 +108,9 @@ pub fn next_after(cron: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>> {
         .ok_or_else(|| AppError::bad_input("cron", "never fires"))
 }
 
-/// Makes sure the profile has its daily download job and, when activity is on, its daily
-/// activity job (and no activity job when it is off). Idempotent; existing schedules keep
+/// Makes sure the profile has its daily download job, its daily reconciliation of its
+/// vendor's models and, when activity is on, its daily activity job (and no activity job
+/// when it is off). Idempotent; existing schedules keep
 /// their cron and next run. Call it inside the publishing transaction.
 pub async fn ensure_profile_schedule(
     db: &impl ConnectionTrait,
@@ -117,7 +118,7 @@ pub async fn ensure_profile_schedule(
     download_activity: bool,
 ) -> Result<Vec<scheduled_job::Model>> {
     use scheduled_job::Column as C;
-    let mut kinds = vec![JobKind::DownloadSubscriptions];
+    let mut kinds = vec![JobKind::DownloadSubscriptions, JobKind::Reconcile];
     if download_activity {
         kinds.push(JobKind::PullActivity);
     } else {

@@ -76,9 +76,9 @@ async fn call(
         JobKind::DeliverNotices => {
             crate::domain::notices::deliver_run(state, run_id, profile()?, sink).await
         }
-        JobKind::Reconcile => Err(SyncError::Precondition(format!(
-            "{kind} runs are not handled by this version"
-        ))),
+        JobKind::Reconcile => {
+            crate::domain::reconciliation::reconcile_run(state, profile_id, sink).await
+        }
     }
 }
 
@@ -180,10 +180,26 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
         {
             lifecycle::after_download(state, profile).await;
         }
+        // What was bought is reconciled against what is used after every change of use.
+        if let (
+            JobState::Succeeded,
+            JobKind::DownloadSubscriptions | JobKind::Reclaim,
+            Some(profile),
+        ) = (run.state, run.kind, run.profile_id)
+        {
+            reconcile_later(state, profile).await;
+        }
         Ok(())
     }
     .instrument(span)
     .await
+}
+
+/// Queues a reconciliation of the profile's models (or finds the one queued or running).
+async fn reconcile_later(state: &AppState, profile: i64) {
+    if let Err(err) = super::enqueue(state, None, Some(profile), JobKind::Reconcile, None).await {
+        tracing::warn!(profile, "reconciliation not queued: {}", err.message());
+    }
 }
 
 /// Whether the run's profile still exists (true for runs of all profiles).

@@ -2,9 +2,7 @@
 //! what every catalog mutation shares (roles, `node`, the audit log).
 
 use chrono::{Duration, Utc};
-use entity::enums::ComplianceStatus;
-use entity::license_position;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 use crate::db_test;
@@ -391,68 +389,3 @@ async fn entitlements_page_forward_by_cursor(app: TestApp) {
     assert_bad_input(&resp, "after");
 }
 db_test!(entitlements_page_forward_by_cursor);
-
-pub async fn insert_position(
-    app: &TestApp,
-    model_id: i64,
-    latest: bool,
-    status: ComplianceStatus,
-    used: i64,
-) -> license_position::Model {
-    license_position::ActiveModel {
-        software_model_id: Set(model_id),
-        computed_at: Set(Utc::now()),
-        is_latest: Set(latest),
-        rights_owned: Set(10),
-        rights_used: Set(used),
-        rights_available: Set((10 - used).max(0)),
-        unlicensed: Set((used - 10).max(0)),
-        true_up_cost_minor: Set((used - 10).max(0) * 1250),
-        over_licensed_minor: Set((10 - used).max(0) * 1250),
-        potential_savings_minor: Set(2500),
-        actual_savings_minor: Set(5),
-        currency: Set("EUR".into()),
-        compliance_status: Set(status),
-        ..Default::default()
-    }
-    .insert(&app.state.db)
-    .await
-    .unwrap()
-}
-
-async fn license_positions_show_the_latest_by_default(app: TestApp) {
-    let zoom = create_model(&app, "Zoom", "Zoom Meetings", "Licensed").await;
-    let aha = create_model(&app, "Aha!", "Roadmaps", "").await;
-    let raw = |id: &str| parse_global_id(&id.to_owned().into()).unwrap().1;
-    insert_position(&app, raw(&zoom), false, ComplianceStatus::Compliant, 8).await;
-    let latest = insert_position(&app, raw(&zoom), true, ComplianceStatus::NotCompliant, 12).await;
-    insert_position(&app, raw(&aha), true, ComplianceStatus::Compliant, 4).await;
-
-    const LIST: &str = "query($m: ID, $s: ComplianceStatus, $l: Boolean! = true) { licensePositions(softwareModelId: $m, complianceStatus: $s, latestOnly: $l) { totalCount edges { node { id isLatest rightsOwned rightsUsed rightsAvailable unlicensed complianceStatus trueUpCost { amount currency } overLicensed { amount } potentialSavings { amount } actualSavings { amount } softwareModel { id } } } } }";
-    let resp = app.gql(LIST, json!({})).await;
-    assert_eq!(resp.data()["licensePositions"]["totalCount"], 2);
-    let resp = app.gql(LIST, json!({ "l": false })).await;
-    assert_eq!(resp.data()["licensePositions"]["totalCount"], 3);
-    let resp = app.gql(LIST, json!({ "m": zoom })).await;
-    let node = &resp.data()["licensePositions"]["edges"][0]["node"];
-    assert_eq!(
-        node["id"],
-        global_id("LicensePosition", latest.id).to_string()
-    );
-    assert_eq!(node["complianceStatus"], "NOT_COMPLIANT");
-    assert_eq!(
-        (node["rightsUsed"].clone(), node["unlicensed"].clone()),
-        (json!(12), json!(2))
-    );
-    assert_eq!(
-        node["trueUpCost"],
-        json!({ "amount": "25.00", "currency": "EUR" })
-    );
-    assert_eq!(node["overLicensed"]["amount"], "0.00");
-    assert_eq!(node["potentialSavings"]["amount"], "25.00");
-    assert_eq!(node["actualSavings"]["amount"], "0.05");
-    assert_eq!(node["softwareModel"]["id"], zoom.as_str());
-    let resp = app.gql(LIST, json!({ "s": "COMPLIANT", "l": false })).await;
-    assert_eq!(resp.data()["licensePositions"]["totalCount"], 2);
-}
-db_test!(license_positions_show_the_latest_by_default);

@@ -1,13 +1,12 @@
 //! What every catalog mutation shares: only admins may run them, each is audited, and
 //! `node(id:)` finds every catalog object.
 
-use entity::enums::ComplianceStatus;
 use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::catalog::{
     CREATE_ENTITLEMENT, CREATE_MODEL, DELETE_ENTITLEMENT, UPDATE_ENTITLEMENT, UPDATE_MODEL,
-    create_entitlement, create_model, entitlement_input, insert_position,
+    create_entitlement, create_model, entitlement_input,
 };
 use crate::db_test;
 use crate::helpers::TestApp;
@@ -196,7 +195,13 @@ async fn node_fetches_every_catalog_object(app: TestApp) {
     let model_id = parse_global_id(&ids["model"].as_str().unwrap().to_owned().into())
         .unwrap()
         .1;
-    let position = insert_position(&app, model_id, true, ComplianceStatus::Compliant, 3).await;
+    let position = seatkeeper::domain::reconciliation::reconcile_model(
+        &app.state.db,
+        model_id,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     let mut expected = vec![
         (ids["model"].clone(), "SoftwareModel"),
         (ids["entitlement"].clone(), "Entitlement"),

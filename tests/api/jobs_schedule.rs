@@ -19,7 +19,11 @@ async fn a_profile_gets_a_daily_download_and_activity_job(app: Proc) {
     let kinds: Vec<JobKind> = jobs.iter().map(|j| j.kind).collect();
     assert_eq!(
         kinds,
-        [JobKind::DownloadSubscriptions, JobKind::PullActivity]
+        [
+            JobKind::DownloadSubscriptions,
+            JobKind::Reconcile,
+            JobKind::PullActivity
+        ]
     );
     for job in &jobs {
         assert!(job.active);
@@ -29,7 +33,7 @@ async fn a_profile_gets_a_daily_download_and_activity_job(app: Proc) {
             "{job:?}"
         );
     }
-    // Idempotent: the same two rows, unchanged.
+    // Idempotent: the same three rows, unchanged.
     assert_eq!(ensure_profile_schedule(db, id, true).await.unwrap(), jobs);
 
     let listed = app
@@ -42,12 +46,12 @@ async fn a_profile_gets_a_daily_download_and_activity_job(app: Proc) {
         .as_array()
         .unwrap()
         .len();
-    assert_eq!(edges, 2, "{}", listed.body);
+    assert_eq!(edges, 3, "{}", listed.body);
 
     // Activity off: the activity job goes; removing the download job leaves none.
     let left = ensure_profile_schedule(db, id, false).await.unwrap();
-    assert_eq!(left.len(), 1);
-    assert_eq!(left[0].kind, JobKind::DownloadSubscriptions);
+    let kinds: Vec<JobKind> = left.iter().map(|j| j.kind).collect();
+    assert_eq!(kinds, [JobKind::DownloadSubscriptions, JobKind::Reconcile]);
     assert_eq!(
         remove_profile_schedule(db, id, JobKind::DownloadSubscriptions)
             .await

@@ -26,6 +26,7 @@ mod operations;
 mod reclaim_crash;
 mod reclamation;
 mod reclamation_flow;
+mod reconciliation;
 mod role_matrix;
 mod schema_file;
 mod server_process;

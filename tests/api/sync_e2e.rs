@@ -221,7 +221,7 @@ async fn whole_path(db: Db, vendor: SimVendor) {
     let listed = app
         .gql("query($p: ID!) { scheduledJobs(profileId: $p) { totalCount } reclamationRules { totalCount } }", json!({ "p": profile }))
         .await;
-    assert_eq!(listed.data()["scheduledJobs"]["totalCount"], 2);
+    assert_eq!(listed.data()["scheduledJobs"]["totalCount"], 3);
     assert!(
         listed.data()["reclamationRules"]["totalCount"]
             .as_u64()

@@ -25,12 +25,6 @@ pub struct CostBasis {
     pub note: Option<String>,
 }
 
-/// Whole months an entitlement period covers, at least one (30.44-day months).
-fn months(start: NaiveDate, end: NaiveDate) -> i64 {
-    let days = (end - start).num_days() + 1;
-    ((days * 100 + 1522) / 3044).max(1)
-}
-
 /// The basis from `rows` (a model's entitlements) as of `today`: each currency's total
 /// cost over its right-months; the currency with the most rights wins, and the note says
 /// when others were left out.
@@ -38,12 +32,12 @@ pub fn basis(rows: &[entitlement::Model], today: NaiveDate) -> CostBasis {
     let mut by_currency: HashMap<&str, (i64, i64, i64, i64)> = HashMap::new();
     for row in rows
         .iter()
-        .filter(|r| r.period_start <= today && today <= r.period_end && r.purchased_rights > 0)
+        .filter(|r| crate::domain::entitlements::is_active_on(r, today) && r.purchased_rights > 0)
     {
         let entry = by_currency.entry(row.currency.as_str()).or_default();
         let right_months = row
             .purchased_rights
-            .saturating_mul(months(row.period_start, row.period_end));
+            .saturating_mul(crate::domain::entitlements::period_months(row));
         entry.0 = entry
             .0
             .saturating_add(row.unit_cost_minor.saturating_mul(row.purchased_rights));
@@ -112,6 +106,10 @@ mod tests {
             currency: currency.into(),
             period_start: start.parse().unwrap(),
             period_end: end.parse().unwrap(),
+            period_type: entity::enums::EntitlementPeriod::WholeTerm,
+            state: entity::enums::EntitlementState::Active,
+            contract_reference: None,
+            note: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }

@@ -5,7 +5,8 @@ use async_graphql::{Context, ID, Object};
 use entity::enums::{ComplianceStatus, Role, Vendor};
 
 use crate::domain::exclusions::{identifiers, users};
-use crate::domain::{entitlements, license_positions, reclamation_rules, software_models};
+use crate::domain::{entitlements, reclamation_rules, reconciliation, software_models};
+use crate::error::AppError;
 use crate::graphql::context::{RoleGuard, state};
 use crate::graphql::relay::{Conn, PageArgs, connection, expect_id};
 use crate::graphql::types::{
@@ -153,7 +154,7 @@ impl CatalogQuery {
         Ok(connection(page, |m| m.id, SubscriptionUserExclusion::from))
     }
 
-    /// License positions from reconciliation, oldest first.
+    /// License positions from reconciliation, oldest first: by default each model's latest.
     #[graphql(
         guard = "RoleGuard(Role::Viewer)",
         complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity"
@@ -170,6 +171,7 @@ impl CatalogQuery {
         #[graphql(desc = "Only positions with this verdict.")] compliance_status: Option<
             ComplianceStatus,
         >,
+        #[graphql(desc = "Only models of this vendor.")] vendor: Option<Vendor>,
         #[graphql(
             desc = "Only each model's most recent position; false includes the history.",
             default = true
@@ -179,9 +181,32 @@ impl CatalogQuery {
         let st = state(ctx);
         let req =
             PageArgs::new(after, before, first, last).into_request(st.settings.max_page_size)?;
-        let model = model_filter(software_model_id)?;
-        let page =
-            license_positions::list(&st.db, model, compliance_status, latest_only, &req).await?;
-        Ok(connection(page, |m| m.id, LicensePosition::from))
+        let filter = reconciliation::PositionFilter {
+            software_model_id: model_filter(software_model_id)?,
+            status: compliance_status,
+            vendor,
+            latest_only,
+        };
+        let page = reconciliation::list(&st.db, &filter, &req).await?;
+        Ok(connection(page, |p| p.id, LicensePosition::from))
+    }
+
+    /// A model's positions, newest first: how its licence position moved over time.
+    #[graphql(
+        guard = "RoleGuard(Role::Viewer)",
+        complexity = "limit.max(1) as usize * child_complexity"
+    )]
+    async fn license_position_history(
+        &self,
+        ctx: &Context<'_>,
+        software_model_id: ID,
+        #[graphql(desc = "At most this many, 1 to 500.", default = 30)] limit: i32,
+    ) -> async_graphql::Result<Vec<LicensePosition>> {
+        let model = expect_id(&software_model_id, "SoftwareModel", "softwareModelId")?;
+        if !(1..=500).contains(&limit) {
+            return Err(AppError::bad_input("limit", "1 to 500").into());
+        }
+        let rows = reconciliation::history(&state(ctx).db, model, limit as u64).await?;
+        Ok(rows.into_iter().map(LicensePosition::from).collect())
     }
 }

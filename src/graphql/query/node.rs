@@ -5,7 +5,7 @@ use entity::enums::Role;
 
 use crate::domain::exclusions::{identifiers, users};
 use crate::domain::{aliases, jobs, profiles, reclamation, subscriptions, tokens};
-use crate::domain::{entitlements, license_positions, reclamation_rules, software_models};
+use crate::domain::{entitlements, reclamation_rules, reconciliation, software_models};
 use crate::error::{AppError, Result};
 use crate::graphql::context::{principal, state};
 use crate::graphql::relay::parse_global_id;
@@ -62,9 +62,7 @@ impl NodeQuery {
             "SubscriptionUserExclusion" => {
                 found(users::get(db, raw).await, Node::SubscriptionUserExclusion)?
             }
-            "LicensePosition" => {
-                found(license_positions::get(db, raw).await, Node::LicensePosition)?
-            }
+            "LicensePosition" => found(reconciliation::get(db, raw).await, Node::LicensePosition)?,
             _ => None,
         };
         Ok(node)

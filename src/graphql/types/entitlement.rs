@@ -19,15 +19,25 @@ pub struct Entitlement {
     pub name: String,
     /// Seats bought.
     pub purchased_rights: i64,
-    /// Cost of one seat for the period.
+    /// Cost of one seat per `periodType`.
     pub unit_cost: Money,
     /// Unit cost times purchased rights.
     pub total_cost: Money,
+    /// What the unit cost pays for.
+    pub period_type: entity::enums::EntitlementPeriod,
+    /// `DRAFT` (ignored) or `ACTIVE` (counts within its dates).
+    pub state: entity::enums::EntitlementState,
+    /// What all its rights cost per year.
+    pub annual_cost: Money,
+    /// The vendor contract it comes from.
+    pub contract_reference: Option<String>,
+    /// Free text.
+    pub note: Option<String>,
     /// First day of the period.
     pub period_start: Date,
     /// Last day of the period (inclusive).
     pub period_end: Date,
-    /// Whether today (UTC) falls within the period.
+    /// Whether it counts today: `ACTIVE` and today (UTC) within its dates.
     pub active: bool,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
@@ -52,6 +62,14 @@ impl From<entitlement::Model> for Entitlement {
             active: entitlements::is_active(&m),
             total_cost: Money::from_minor(entitlements::total_cost_minor(&m), &m.currency),
             unit_cost: Money::from_minor(m.unit_cost_minor, &m.currency),
+            annual_cost: Money::from_minor(
+                entitlements::annual_cost_per_right_minor(&m).saturating_mul(m.purchased_rights),
+                &m.currency,
+            ),
+            period_type: m.period_type,
+            state: m.state,
+            contract_reference: m.contract_reference.clone(),
+            note: m.note.clone(),
             name: m.name,
             purchased_rights: m.purchased_rights,
             period_start: m.period_start.into(),

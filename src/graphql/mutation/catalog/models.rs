@@ -8,6 +8,7 @@ use crate::domain::software_models::{self, NewSoftwareModel, SoftwareModelPatch}
 use crate::graphql::context::{RoleGuard, principal, state};
 use crate::graphql::relay::{expect_id, global_id};
 use crate::graphql::types::{Date, Entitlement, SoftwareModel};
+use entity::enums::{EntitlementPeriod, EntitlementState};
 
 /// A software model to record before any download finds it.
 #[derive(InputObject)]
@@ -44,15 +45,25 @@ pub struct CreateEntitlementInput {
     pub name: String,
     /// Seats bought; 0 or more.
     pub purchased_rights: i64,
-    /// Cost of one seat for the period: a non-negative decimal with at most 2 decimals,
+    /// Cost of one seat per `periodType`: a non-negative decimal with at most 2 decimals,
     /// e.g. "12.50".
     pub unit_cost: String,
     /// ISO 4217 code: three upper-case letters, e.g. "USD".
     pub currency: String,
-    /// First day of the period.
+    /// First day of the term.
     pub period_start: Date,
-    /// Last day of the period (inclusive); not before `periodStart`.
+    /// Last day of the term (inclusive); not before `periodStart`.
     pub period_end: Date,
+    /// What the unit cost pays for: a month, a quarter, a year, or the whole term.
+    #[graphql(default_with = "EntitlementPeriod::WholeTerm")]
+    pub period_type: EntitlementPeriod,
+    /// `DRAFT` entitlements are ignored by reconciliation and cost.
+    #[graphql(default_with = "EntitlementState::Active")]
+    pub state: EntitlementState,
+    /// The vendor contract it comes from.
+    pub contract_reference: Option<String>,
+    /// Free text, up to 2,000 characters.
+    pub note: Option<String>,
 }
 
 /// Changes to an entitlement; omitted fields stay as they are.
@@ -72,6 +83,14 @@ pub struct UpdateEntitlementInput {
     pub period_start: Option<Date>,
     /// New last day; not before the (new or stored) first day.
     pub period_end: Option<Date>,
+    /// New period type.
+    pub period_type: Option<EntitlementPeriod>,
+    /// New state (`ACTIVE` publishes a draft).
+    pub state: Option<EntitlementState>,
+    /// New contract reference; an empty string removes it.
+    pub contract_reference: Option<String>,
+    /// New note; an empty string removes it.
+    pub note: Option<String>,
 }
 
 fn model_id(id: &ID) -> async_graphql::Result<i64> {
@@ -135,6 +154,10 @@ impl ModelMutation {
             currency: input.currency,
             period_start: input.period_start.0,
             period_end: input.period_end.0,
+            period_type: input.period_type,
+            state: input.state,
+            contract_reference: input.contract_reference,
+            note: input.note,
         };
         let row = entitlements::create_audited(&state(ctx).db, principal(ctx)?, &new).await?;
         Ok(row.into())
@@ -157,6 +180,10 @@ impl ModelMutation {
             currency: input.currency,
             period_start: input.period_start.map(|d| d.0),
             period_end: input.period_end.map(|d| d.0),
+            period_type: input.period_type,
+            state: input.state,
+            contract_reference: input.contract_reference,
+            note: input.note,
         };
         let row = entitlements::update_audited(&state(ctx).db, principal(ctx)?, id, &patch).await?;
         Ok(row.into())

@@ -1,0 +1,665 @@
+//! Reconciliation: what is owned against what is used, per software model (the User
+//! Subscription metric: one right per distinct holder of an active, open, non-cost-excluded
+//! subscription), with its money per currency. Each run stores a new position per model
+//! (the previous stay, for the trend) and marks the subscriptions beyond the rights owned
+//! `unlicensed`. Money is integer minor units and is never summed across currencies.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use entity::enums::{CandidateState, ComplianceStatus};
+use entity::{entitlement, license_position, license_position_amount, software_model};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Set, Statement,
+    Value,
+};
+
+use crate::db::BeginWrite;
+use crate::domain::entitlements;
+use crate::domain::page::{self, Page, PageRequest};
+use crate::domain::sync::{Progress, ProgressSink, RunCounts, SyncError};
+use crate::error::Result;
+use crate::state::AppState;
+
+/// Unused rights above this share of those owned make a model `OVER_LICENSED`.
+pub const OVER_LICENSED_PERCENT: i64 = 10;
+
+/// A position's money in one currency, in minor units.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Amount {
+    pub currency: String,
+    /// Rights owned under entitlements priced in this currency.
+    pub rights_owned: i64,
+    /// Average price per right per year.
+    pub price_per_right: i64,
+    /// What the active entitlements in this currency cost per year.
+    pub annual_spend: i64,
+    /// The unlicensed rights at this currency's price, per year: an alternative in each
+    /// currency the model is bought in, not a sum.
+    pub true_up_cost: i64,
+    /// This currency's share of the unused rights at its price, per year.
+    pub over_licensed: i64,
+    /// Monthly savings of the open candidates priced in this currency.
+    pub potential_savings: i64,
+    /// Monthly savings of the reclaimed candidates, all time and this calendar year.
+    pub actual_savings: i64,
+    pub actual_savings_this_year: i64,
+}
+
+/// What reconciliation concluded for one model at one time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub id: i64,
+    pub software_model_id: i64,
+    pub computed_at: DateTime<Utc>,
+    pub is_latest: bool,
+    pub rights_owned: i64,
+    pub rights_used: i64,
+    pub subscriptions_used: i64,
+    pub rights_available: i64,
+    pub unlicensed: i64,
+    pub status: ComplianceStatus,
+    pub amounts: Vec<Amount>,
+}
+
+/// Usage of a model as counted for the metric.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Distinct holders (rights used).
+    pub holders: i64,
+    /// Subscriptions behind them.
+    pub subscriptions: i64,
+}
+
+/// Savings of a model's candidates in one currency.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Savings {
+    pub potential: i64,
+    pub actual: i64,
+    pub actual_this_year: i64,
+}
+
+/// The verdict for `owned` rights and `used` holders.
+pub fn status(owned: i64, used: i64) -> ComplianceStatus {
+    if owned == 0 {
+        ComplianceStatus::NoEntitlement
+    } else if used > owned {
+        ComplianceStatus::UnderLicensed
+    } else if (owned - used) * 100 > owned * OVER_LICENSED_PERCENT {
+        ComplianceStatus::OverLicensed
+    } else {
+        ComplianceStatus::Compliant
+    }
+}
+
+/// The figures of a model from its entitlements (those counting on `today`), its usage and
+/// its candidates' savings by currency. Pure: the tests work it by hand.
+pub fn figures(
+    rows: &[entitlement::Model],
+    today: NaiveDate,
+    usage: Usage,
+    savings: &BTreeMap<String, Savings>,
+) -> (i64, i64, i64, ComplianceStatus, Vec<Amount>) {
+    let mut by_currency: BTreeMap<String, Amount> = BTreeMap::new();
+    for row in rows.iter().filter(|r| entitlements::is_active_on(r, today)) {
+        let a = by_currency.entry(row.currency.clone()).or_default();
+        a.rights_owned += row.purchased_rights;
+        a.annual_spend = a.annual_spend.saturating_add(
+            entitlements::annual_cost_per_right_minor(row).saturating_mul(row.purchased_rights),
+        );
+    }
+    let owned: i64 = by_currency.values().map(|a| a.rights_owned).sum();
+    let used = usage.holders;
+    let unlicensed = (used - owned).max(0);
+    let available = (owned - used).max(0);
+    // Unused rights are shared out by rights owned per currency; the last takes the rest.
+    let mut unused_left = available;
+    let priced: Vec<String> = by_currency.keys().cloned().collect();
+    for (i, currency) in priced.iter().enumerate() {
+        let a = by_currency.get_mut(currency).expect("listed");
+        a.currency = currency.clone();
+        a.price_per_right = if a.rights_owned > 0 {
+            a.annual_spend / a.rights_owned
+        } else {
+            0
+        };
+        a.true_up_cost = unlicensed.saturating_mul(a.price_per_right);
+        let share = if i + 1 == priced.len() || owned == 0 {
+            unused_left
+        } else {
+            available * a.rights_owned / owned
+        };
+        unused_left -= share;
+        a.over_licensed = share.saturating_mul(a.price_per_right);
+    }
+    for (currency, s) in savings.iter().filter(|(c, _)| !c.is_empty()) {
+        let a = by_currency.entry(currency.clone()).or_default();
+        a.currency = currency.clone();
+        a.potential_savings = s.potential;
+        a.actual_savings = s.actual;
+        a.actual_savings_this_year = s.actual_this_year;
+    }
+    (
+        owned,
+        available,
+        unlicensed,
+        status(owned, used),
+        by_currency.into_values().collect(),
+    )
+}
+
+fn placeholder(backend: DbBackend, i: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${i}"),
+        _ => "?".to_owned(),
+    }
+}
+
+/// Which subscriptions count: open, reported active by the vendor, not cost-excluded. Its
+/// three values (`counted_values`) are bound from placeholder `first` on.
+fn counted_from(backend: DbBackend, first: usize) -> String {
+    format!(
+        "software_model_id = {} AND closed_at IS NULL AND active = {} AND excluded_from_cost = {}",
+        placeholder(backend, first),
+        placeholder(backend, first + 1),
+        placeholder(backend, first + 2)
+    )
+}
+
+fn counted(backend: DbBackend) -> String {
+    counted_from(backend, 1)
+}
+
+fn counted_values(model: i64) -> Vec<Value> {
+    vec![model.into(), true.into(), false.into()]
+}
+
+async fn usage(db: &impl ConnectionTrait, model: i64) -> Result<Usage> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT COUNT(DISTINCT LOWER(user_principal_name)) AS holders, COUNT(*) AS subs \
+         FROM software_subscription WHERE {}",
+        counted(backend)
+    );
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            counted_values(model),
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => Usage {
+            holders: r.try_get::<i64>("", "holders")?,
+            subscriptions: r.try_get::<i64>("", "subs")?,
+        },
+        None => Usage::default(),
+    })
+}
+
+/// The holders beyond the first `owned` (by when they got the licence), who have none.
+async fn unlicensed_holders(
+    db: &impl ConnectionTrait,
+    model: i64,
+    owned: i64,
+) -> Result<Vec<String>> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT LOWER(user_principal_name) AS holder FROM software_subscription WHERE {} \
+         GROUP BY LOWER(user_principal_name) \
+         ORDER BY MIN(COALESCE(assigned_at, first_seen_at)), LOWER(user_principal_name) \
+         LIMIT {} OFFSET {}",
+        counted(backend),
+        i64::MAX,
+        owned
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            counted_values(model),
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get::<String>("", "holder")?))
+        .collect()
+}
+
+/// Marks exactly `holders`' counted subscriptions of the model `unlicensed`.
+async fn mark_unlicensed(db: &impl ConnectionTrait, model: i64, holders: &[String]) -> Result<()> {
+    use entity::software_subscription::Column as S;
+    entity::software_subscription::Entity::update_many()
+        .col_expr(S::Unlicensed, Expr::value(false))
+        .filter(S::SoftwareModelId.eq(model))
+        .filter(S::Unlicensed.eq(true))
+        .exec(db)
+        .await?;
+    let backend = db.get_database_backend();
+    for chunk in holders.chunks(500) {
+        // Values in the order their placeholders appear (SQLite binds `?` by position).
+        let marks: Vec<String> = (0..chunk.len())
+            .map(|i| placeholder(backend, i + 5))
+            .collect();
+        let sql = format!(
+            "UPDATE software_subscription SET unlicensed = {} WHERE {} \
+             AND LOWER(user_principal_name) IN ({})",
+            placeholder(backend, 1),
+            counted_from(backend, 2),
+            marks.join(", ")
+        );
+        let mut values: Vec<Value> = vec![true.into()];
+        values.extend(counted_values(model));
+        values.extend(chunk.iter().map(|h| Value::from(h.clone())));
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+    }
+    Ok(())
+}
+
+async fn savings(
+    db: &impl ConnectionTrait,
+    model: i64,
+    year_start: DateTime<Utc>,
+) -> Result<BTreeMap<String, Savings>> {
+    let backend = db.get_database_backend();
+    let p = |i| placeholder(backend, i);
+    let open = format!(
+        "SELECT currency, CAST(SUM(potential_savings_minor) AS BIGINT) AS total \
+         FROM removal_candidate WHERE software_model_id = {} AND closed_at IS NULL \
+         GROUP BY currency",
+        p(1)
+    );
+    let mut out: BTreeMap<String, Savings> = BTreeMap::new();
+    for r in db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            open,
+            vec![model.into()],
+        ))
+        .await?
+    {
+        let currency: String = r.try_get("", "currency")?;
+        out.entry(currency).or_default().potential = r.try_get::<i64>("", "total")?;
+    }
+    let done = format!(
+        "SELECT currency, CAST(SUM(realised_savings_minor) AS BIGINT) AS total, \
+         CAST(SUM(CASE WHEN reclaimed_at >= {} THEN realised_savings_minor ELSE 0 END) AS BIGINT) AS year \
+         FROM removal_candidate WHERE software_model_id = {} AND state = {} \
+         AND realised_savings_minor IS NOT NULL GROUP BY currency",
+        p(1),
+        p(2),
+        p(3)
+    );
+    let values: Vec<Value> = vec![
+        year_start.into(),
+        model.into(),
+        CandidateState::ClosedComplete.to_string().into(),
+    ];
+    for r in db
+        .query_all_raw(Statement::from_sql_and_values(backend, done, values))
+        .await?
+    {
+        let currency: String = r.try_get("", "currency")?;
+        let s = out.entry(currency).or_default();
+        s.actual = r.try_get::<Option<i64>>("", "total")?.unwrap_or(0);
+        s.actual_this_year = r.try_get::<Option<i64>>("", "year")?.unwrap_or(0);
+    }
+    Ok(out)
+}
+
+/// Reconciles one model at `now` and stores its position as the latest.
+pub async fn reconcile_model(
+    db: &sea_orm::DatabaseConnection,
+    model: i64,
+    now: DateTime<Utc>,
+) -> Result<Position> {
+    use license_position::Column as L;
+    let txn = db.begin_write().await?;
+    let rows = entitlement::Entity::find()
+        .filter(entitlement::Column::SoftwareModelId.eq(model))
+        .all(&txn)
+        .await?;
+    let used = usage(&txn, model).await?;
+    let year_start = Utc
+        .with_ymd_and_hms(now.year(), 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(now);
+    let money = savings(&txn, model, year_start).await?;
+    let (owned, available, unlicensed, status, amounts) =
+        figures(&rows, now.date_naive(), used, &money);
+    let beyond = if unlicensed > 0 {
+        unlicensed_holders(&txn, model, owned).await?
+    } else {
+        Vec::new()
+    };
+    mark_unlicensed(&txn, model, &beyond).await?;
+    license_position::Entity::update_many()
+        .col_expr(L::IsLatest, Expr::value(false))
+        .filter(L::SoftwareModelId.eq(model))
+        .filter(L::IsLatest.eq(true))
+        .exec(&txn)
+        .await?;
+    let position = license_position::Entity::insert(license_position::ActiveModel {
+        software_model_id: Set(model),
+        computed_at: Set(now),
+        is_latest: Set(true),
+        rights_owned: Set(owned),
+        rights_used: Set(used.holders),
+        rights_available: Set(available),
+        unlicensed: Set(unlicensed),
+        compliance_status: Set(status),
+        subscriptions_used: Set(used.subscriptions),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?
+    .last_insert_id;
+    if !amounts.is_empty() {
+        license_position_amount::Entity::insert_many(amounts.iter().map(|a| {
+            license_position_amount::ActiveModel {
+                position_id: Set(position),
+                currency: Set(a.currency.clone()),
+                rights_owned: Set(a.rights_owned),
+                price_per_right_minor: Set(a.price_per_right),
+                annual_spend_minor: Set(a.annual_spend),
+                true_up_cost_minor: Set(a.true_up_cost),
+                over_licensed_minor: Set(a.over_licensed),
+                potential_savings_minor: Set(a.potential_savings),
+                actual_savings_minor: Set(a.actual_savings),
+                actual_savings_year_minor: Set(a.actual_savings_this_year),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Position {
+        id: position,
+        software_model_id: model,
+        computed_at: now,
+        is_latest: true,
+        rights_owned: owned,
+        rights_used: used.holders,
+        subscriptions_used: used.subscriptions,
+        rights_available: available,
+        unlicensed,
+        status,
+        amounts,
+    })
+}
+
+/// A `RECONCILE` run: the models of the profile's vendor, or every model.
+pub async fn reconcile_run(
+    state: &AppState,
+    profile_id: Option<i64>,
+    sink: &dyn ProgressSink,
+) -> std::result::Result<RunCounts, SyncError> {
+    let mut select = software_model::Entity::find().order_by_asc(software_model::Column::Id);
+    if let Some(id) = profile_id {
+        let profile = crate::domain::profiles::get(&state.db, id).await?;
+        select = select.filter(software_model::Column::Vendor.eq(profile.vendor));
+    }
+    let models: Vec<i64> = select.all(&state.db).await?.iter().map(|m| m.id).collect();
+    let total = models.len() as i64;
+    let mut counts = RunCounts::default();
+    for (i, model) in models.into_iter().enumerate() {
+        reconcile_model(&state.db, model, state.clock.now()).await?;
+        counts.fetched += 1;
+        counts.created += 1;
+        sink.report(&Progress {
+            done: i as i64 + 1,
+            total: Some(total),
+            counts: counts.clone(),
+        })
+        .await;
+    }
+    Ok(counts)
+}
+
+fn position_of(
+    p: license_position::Model,
+    amounts: Vec<license_position_amount::Model>,
+) -> Position {
+    Position {
+        id: p.id,
+        software_model_id: p.software_model_id,
+        computed_at: p.computed_at,
+        is_latest: p.is_latest,
+        rights_owned: p.rights_owned,
+        rights_used: p.rights_used,
+        subscriptions_used: p.subscriptions_used,
+        rights_available: p.rights_available,
+        unlicensed: p.unlicensed,
+        status: p.compliance_status,
+        amounts: amounts
+            .into_iter()
+            .map(|a| Amount {
+                currency: a.currency,
+                rights_owned: a.rights_owned,
+                price_per_right: a.price_per_right_minor,
+                annual_spend: a.annual_spend_minor,
+                true_up_cost: a.true_up_cost_minor,
+                over_licensed: a.over_licensed_minor,
+                potential_savings: a.potential_savings_minor,
+                actual_savings: a.actual_savings_minor,
+                actual_savings_this_year: a.actual_savings_year_minor,
+            })
+            .collect(),
+    }
+}
+
+/// Positions with their amounts, in the order given.
+async fn with_amounts(
+    db: &impl ConnectionTrait,
+    rows: Vec<license_position::Model>,
+) -> Result<Vec<Position>> {
+    let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+    let mut amounts = license_position_amount::Entity::find()
+        .filter(license_position_amount::Column::PositionId.is_in(ids))
+        .order_by_asc(license_position_amount::Column::Currency)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|p| {
+            let mine = amounts.extract_if(.., |a| a.position_id == p.id).collect();
+            position_of(p, mine)
+        })
+        .collect())
+}
+
+/// Which positions a list shows.
+#[derive(Debug, Default)]
+pub struct PositionFilter {
+    pub software_model_id: Option<i64>,
+    pub status: Option<ComplianceStatus>,
+    pub vendor: Option<entity::enums::Vendor>,
+    /// Only each model's newest (the default), or the history too.
+    pub latest_only: bool,
+}
+
+/// Positions, oldest first, with keyset pages.
+pub async fn list(
+    db: &sea_orm::DatabaseConnection,
+    filter: &PositionFilter,
+    req: &PageRequest,
+) -> Result<Page<Position>> {
+    use license_position::Column as L;
+    let mut select = license_position::Entity::find();
+    if let Some(id) = filter.software_model_id {
+        select = select.filter(L::SoftwareModelId.eq(id));
+    }
+    if let Some(status) = filter.status {
+        select = select.filter(L::ComplianceStatus.eq(status));
+    }
+    if let Some(vendor) = filter.vendor {
+        let models: Vec<i64> = software_model::Entity::find()
+            .filter(software_model::Column::Vendor.eq(vendor))
+            .all(db)
+            .await?
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        select = select.filter(L::SoftwareModelId.is_in(models));
+    }
+    if filter.latest_only {
+        select = select.filter(L::IsLatest.eq(true));
+    }
+    let page = page::keyset(db, select, L::Id, req).await?;
+    let items = with_amounts(db, page.items).await?;
+    Ok(Page {
+        items,
+        has_next: page.has_next,
+        has_previous: page.has_previous,
+        total: page.total,
+    })
+}
+
+/// A model's positions, newest first (its trend), at most `limit`.
+pub async fn history(
+    db: &sea_orm::DatabaseConnection,
+    software_model_id: i64,
+    limit: u64,
+) -> Result<Vec<Position>> {
+    use license_position::Column as L;
+    use sea_orm::QuerySelect;
+    let rows = license_position::Entity::find()
+        .filter(L::SoftwareModelId.eq(software_model_id))
+        .order_by_desc(L::ComputedAt)
+        .order_by_desc(L::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    with_amounts(db, rows).await
+}
+
+/// One position by id.
+pub async fn get(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Position> {
+    let row = page::find::<license_position::Entity>(db, id, "license position").await?;
+    Ok(with_amounts(db, vec![row]).await?.remove(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entity::enums::{EntitlementPeriod, EntitlementState};
+
+    fn ent(
+        rights: i64,
+        unit: i64,
+        currency: &str,
+        period: EntitlementPeriod,
+    ) -> entitlement::Model {
+        entitlement::Model {
+            id: 1,
+            software_model_id: 1,
+            name: "x".into(),
+            purchased_rights: rights,
+            unit_cost_minor: unit,
+            currency: currency.into(),
+            period_start: "2026-01-01".parse().unwrap(),
+            period_end: "2026-12-31".parse().unwrap(),
+            period_type: period,
+            state: EntitlementState::Active,
+            contract_reference: None,
+            note: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn today() -> NaiveDate {
+        "2026-06-01".parse().unwrap()
+    }
+
+    fn used(holders: i64) -> Usage {
+        Usage {
+            holders,
+            subscriptions: holders,
+        }
+    }
+
+    #[test]
+    fn verdicts_follow_the_rights() {
+        assert_eq!(status(0, 0), ComplianceStatus::NoEntitlement);
+        assert_eq!(status(0, 3), ComplianceStatus::NoEntitlement);
+        assert_eq!(status(10, 11), ComplianceStatus::UnderLicensed);
+        assert_eq!(status(10, 10), ComplianceStatus::Compliant);
+        assert_eq!(
+            status(10, 9),
+            ComplianceStatus::Compliant,
+            "10% unused is fine"
+        );
+        assert_eq!(status(10, 8), ComplianceStatus::OverLicensed);
+    }
+
+    #[test]
+    fn a_short_model_owes_a_true_up_at_its_average_price() {
+        // 10 rights at 10.00 a month, 2 at 300.00 a year: 12 rights, 1,800.00 a year.
+        let rows = [
+            ent(10, 1_000, "USD", EntitlementPeriod::Monthly),
+            ent(2, 30_000, "USD", EntitlementPeriod::Annual),
+        ];
+        let (owned, available, unlicensed, st, amounts) =
+            figures(&rows, today(), used(15), &BTreeMap::new());
+        assert_eq!((owned, available, unlicensed), (12, 0, 3));
+        assert_eq!(st, ComplianceStatus::UnderLicensed);
+        assert_eq!(amounts.len(), 1);
+        let a = &amounts[0];
+        assert_eq!(a.annual_spend, 180_000);
+        assert_eq!(a.price_per_right, 15_000);
+        assert_eq!(a.true_up_cost, 45_000);
+        assert_eq!(a.over_licensed, 0);
+    }
+
+    #[test]
+    fn two_currencies_are_never_summed_and_share_the_waste() {
+        let rows = [
+            ent(30, 12_000, "USD", EntitlementPeriod::Annual),
+            ent(10, 1_000, "EUR", EntitlementPeriod::Monthly),
+        ];
+        let savings = BTreeMap::from([(
+            "EUR".to_owned(),
+            Savings {
+                potential: 500,
+                actual: 700,
+                actual_this_year: 300,
+            },
+        )]);
+        let (owned, available, _, st, amounts) = figures(&rows, today(), used(20), &savings);
+        assert_eq!((owned, available), (40, 20));
+        assert_eq!(st, ComplianceStatus::OverLicensed);
+        let (eur, usd) = (&amounts[0], &amounts[1]);
+        assert_eq!(
+            (eur.currency.as_str(), usd.currency.as_str()),
+            ("EUR", "USD")
+        );
+        // 20 unused: 5 of the EUR quarter, 15 of the USD rest.
+        assert_eq!(eur.over_licensed, 5 * 12_000);
+        assert_eq!(usd.over_licensed, 15 * 12_000);
+        assert_eq!(
+            (eur.potential_savings, eur.actual_savings_this_year),
+            (500, 300)
+        );
+        assert_eq!(usd.potential_savings, 0);
+    }
+
+    #[test]
+    fn drafts_and_expired_rights_do_not_count() {
+        let draft = entitlement::Model {
+            state: EntitlementState::Draft,
+            ..ent(5, 100, "USD", EntitlementPeriod::Annual)
+        };
+        let expired = entitlement::Model {
+            period_end: "2026-05-31".parse().unwrap(),
+            ..ent(5, 100, "USD", EntitlementPeriod::Annual)
+        };
+        let (owned, _, unlicensed, st, amounts) =
+            figures(&[draft, expired], today(), used(2), &BTreeMap::new());
+        assert_eq!((owned, unlicensed), (0, 2));
+        assert_eq!(st, ComplianceStatus::NoEntitlement);
+        assert!(amounts.is_empty());
+    }
+}
