@@ -154,6 +154,8 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
     let (_, first) = lifecycle::publish(state, &actor, profile.id)
         .await
         .map_err(|e| anyhow::anyhow!(e.message()))?;
+    // Before the download ends, so its reconciliation and the pull's candidates are priced.
+    entitle(state, &actor, vendor).await?;
     let first = match first {
         Some(run) => run,
         None => crate::jobs::enqueue(
@@ -197,6 +199,51 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
 }
 
 /// Runs the authorization-code flow against the simulator as a browser would.
+/// What the demo bought of each of the vendor's models: more than used for some, fewer for
+/// others, so positions show both waste and a true-up; GoTo is bought in euros.
+async fn entitle(state: &AppState, actor: &Principal, vendor: Vendor) -> anyhow::Result<()> {
+    use crate::domain::entitlements::{self, NewEntitlement};
+    use entity::enums::{EntitlementPeriod, EntitlementState};
+    use entity::{entitlement, software_model};
+    let models = software_model::Entity::find()
+        .filter(software_model::Column::Vendor.eq(vendor))
+        .all(&state.db)
+        .await?;
+    let today = chrono::Utc::now().date_naive();
+    for (i, model) in models.iter().enumerate() {
+        let bought = entitlement::Entity::find()
+            .filter(entitlement::Column::SoftwareModelId.eq(model.id))
+            .one(&state.db)
+            .await?;
+        if bought.is_some() {
+            continue;
+        }
+        let (unit, currency, period) = match vendor {
+            Vendor::Zoom => ("15.00", "USD", EntitlementPeriod::Monthly),
+            Vendor::GoTo => ("12.00", "EUR", EntitlementPeriod::Monthly),
+            Vendor::Aha => ("708.00", "USD", EntitlementPeriod::Annual),
+        };
+        let rights = [150, 400, 250][i % 3];
+        let new = NewEntitlement {
+            software_model_id: model.id,
+            name: format!("{} seats", model.display_name),
+            purchased_rights: rights,
+            unit_cost: unit.into(),
+            currency: currency.into(),
+            period_start: today - chrono::Duration::days(120),
+            period_end: today + chrono::Duration::days(245),
+            period_type: period,
+            state: EntitlementState::Active,
+            contract_reference: Some(format!("DEMO-{vendor}-{}", today.format("%Y"))),
+            note: Some("seeded by demo mode".into()),
+        };
+        entitlements::create_audited(&state.db, actor, &new)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
+    }
+    Ok(())
+}
+
 async fn authorize(state: &AppState, actor: &Principal, alias_id: i64) -> anyhow::Result<()> {
     let url = oauth::start(state, actor, alias_id)
         .await

@@ -180,10 +180,11 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
         {
             lifecycle::after_download(state, profile).await;
         }
-        // What was bought is reconciled against what is used after every change of use.
+        // What was bought is reconciled against what is used after every change of use
+        // (a pull's evaluation changes the candidates, so the potential savings).
         if let (
             JobState::Succeeded,
-            JobKind::DownloadSubscriptions | JobKind::Reclaim,
+            JobKind::DownloadSubscriptions | JobKind::PullActivity | JobKind::Reclaim,
             Some(profile),
         ) = (run.state, run.kind, run.profile_id)
         {

@@ -95,4 +95,33 @@ async fn demo_mode_connects_publishes_and_downloads_three_vendors() {
             }
         }
     }
+
+    // Positions show waste and savings: each pull's success reconciled its models, priced
+    // by the entitlements the demo seeded.
+    let mut last = serde_json::Value::Null;
+    for _ in 0..200 {
+        let resp = app
+            .gql(
+                "{ licensePositions(first: 50) { edges { node { complianceStatus amounts { currency overLicensed { amount } trueUpCost { amount } potentialSavings { amount } } } } } }",
+                json!({}),
+            )
+            .await;
+        last = resp.data().clone();
+        let amounts: Vec<serde_json::Value> = last["licensePositions"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|e| e["node"]["amounts"].as_array().unwrap().clone())
+            .collect();
+        let positive = |field: &str| {
+            amounts
+                .iter()
+                .any(|a| a[field]["amount"].as_str().unwrap().parse::<f64>().unwrap() > 0.0)
+        };
+        if positive("overLicensed") && positive("potentialSavings") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no waste and savings in the demo's positions: {last}");
 }

@@ -202,6 +202,26 @@ impl RunUpdates {
         }
     }
 
+    /// Updates of run `id` until it reaches a final state (inclusive); a profile's other
+    /// runs (the reconciliation a download queues, say) are passed over.
+    pub async fn until_final_of(&mut self, id: &Value) -> Vec<Value> {
+        let mut seen = Vec::new();
+        while let Some(run) = self.next().await {
+            if &run["id"] != id {
+                continue;
+            }
+            let done = matches!(
+                run["state"].as_str(),
+                Some("SUCCEEDED" | "FAILED" | "CANCELED")
+            );
+            seen.push(run);
+            if done {
+                break;
+            }
+        }
+        seen
+    }
+
     /// Updates until the run reaches a final state (inclusive).
     pub async fn until_final(&mut self) -> Vec<Value> {
         let mut seen = Vec::new();

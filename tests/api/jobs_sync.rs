@@ -73,7 +73,7 @@ async fn download(s: &SyncApp) -> (Vec<Value>, Value) {
         RunUpdates::open(&s.app.address, &format!("profileId: \"{}\"", s.profile)).await;
     let resp = s.app.gql(RUN_DOWNLOAD, json!({ "p": s.profile })).await;
     let id = resp.data()["runDownloadSubscriptions"]["id"].clone();
-    let seen = updates.until_final().await;
+    let seen = updates.until_final_of(&id).await;
     let run = s
         .app
         .gql(

@@ -42,6 +42,27 @@ async fn batch(app: &TestApp, mutation: &str, ids: &[i64]) -> Vec<Value> {
     resp.data()[mutation].as_array().unwrap().clone()
 }
 
+/// Turns every rule's cooldown off, so seats skipped here may be flagged again at once.
+async fn no_cooldown(app: &TestApp) {
+    let rules = app
+        .gql(
+            "{ reclamationRules(first: 50) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    for edge in rules.data()["reclamationRules"]["edges"]
+        .as_array()
+        .unwrap()
+    {
+        app.gql(
+            "mutation($r: ID!) { updateReclamationRule(id: $r, input: { cooldownDays: 0 }) { id } }",
+            json!({ "r": edge["node"]["id"] }),
+        )
+        .await
+        .data();
+    }
+}
+
 /// Waits for the reclaim run an answer names.
 async fn wait_run(app: &TestApp, answer: &Value) -> entity::job_run::Model {
     let run = answer["candidate"]["reclaimRunId"].as_str().unwrap();
@@ -255,6 +276,7 @@ async fn outage_then_retry_and_approval(db: Db) {
     )
     .await
     .data();
+    no_cooldown(&app).await;
     batch(&app, "skipRemovalCandidates", &ids[1..]).await;
     let eval = app
         .gql(
@@ -374,6 +396,7 @@ async fn savings_sorting_and_summary(db: Db) {
     )
     .await
     .data();
+    no_cooldown(&app).await;
     batch(&app, "skipRemovalCandidates", &first).await;
     let eval = app
         .gql(

@@ -58,6 +58,7 @@ fn table() -> Vec<(&'static str, &'static str, String)> {
         ("deleteSubscriptionUserExclusion", "ADMIN", format!("deleteSubscriptionUserExclusion({id})")),
         ("runDownloadSubscriptions", "INTEGRATOR|ADMIN", r#"runDownloadSubscriptions(profileId: "eA") { id }"#.into()),
         ("runPullActivity", "INTEGRATOR|ADMIN", r#"runPullActivity(profileId: "eA") { id }"#.into()),
+        ("runReconciliation", "ADMIN", "runReconciliation { id }".into()),
         ("evaluateReclamationRules", "RECLAIMER|ADMIN", r#"evaluateReclamationRules(profileId: "eA") { flagged }"#.into()),
         ("reclaimRemovalCandidates", "RECLAIMER", r#"reclaimRemovalCandidates(ids: ["eA"]) { id }"#.into()),
         ("approveRemovalCandidates", "RECLAIMER", r#"approveRemovalCandidates(ids: ["eA"]) { id }"#.into()),
