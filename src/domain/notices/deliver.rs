@@ -1,8 +1,8 @@
 //! Delivering the outbox: a `DELIVER_NOTICES` run sends a profile's due notices, one
 //! attempt each, over SMTP (lettre) or a signed webhook. Each notice is claimed
 //! (`SENDING`, attempt counted) before the network call and settled after it, each step in
-//! its own transaction, so a crash in between leaves it `SENDING` for the next run to send
-//! again under the same delivery id (`Message-ID`, `Seatkeeper-Delivery`), which receivers
+//! one transaction per batch, so a crash in between leaves it `SENDING` for the next run to
+//! send again under the same delivery id (`Message-ID`, `Seatkeeper-Delivery`), which receivers
 //! use to drop a repeat.
 
 use std::time::Duration;
@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use entity::enums::{CandidateState, NoticeChannel, NoticeKind, NoticeState};
 use entity::{notice, notice_attempt, reclamation_rule, removal_candidate};
+use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -29,6 +30,8 @@ use crate::state::AppState;
 const BATCH: u64 = 100;
 /// Longest a receiver may take to answer.
 const SEND_TIMEOUT: Duration = Duration::from_secs(15);
+/// Notices in flight at once within a batch (SMTP connections are pooled).
+const SEND_CONCURRENCY: usize = 8;
 
 /// Why one attempt failed; `permanent` when trying again cannot help.
 #[derive(Debug)]
@@ -302,34 +305,64 @@ pub async fn deliver_run(
             .await?;
         let Some(last) = batch.last() else { break };
         after = last.id;
+        // Claim the batch in one transaction, send up to SEND_CONCURRENCY at once, record
+        // every outcome in one transaction.
+        let txn = state.db.begin_write().await?;
+        let mut ready = Vec::with_capacity(batch.len());
         for n in batch {
-            match deliver_one(state, &senders, run_id, n).await? {
+            match claim(state, &txn, &n).await? {
+                Claim::Ready(c) => ready.push((n, c)),
+                Claim::Dropped => {
+                    counts.skipped += 1;
+                    done += 1;
+                }
+                Claim::Taken => {}
+            }
+        }
+        txn.commit().await?;
+        let now = state.clock.now();
+        let senders = &senders;
+        let sent: Vec<_> = futures_util::stream::iter(ready)
+            .map(|(n, c)| async move {
+                let result = senders.send(&n, &c, now).await;
+                (n, result)
+            })
+            .buffer_unordered(SEND_CONCURRENCY)
+            .collect()
+            .await;
+        let txn = state.db.begin_write().await?;
+        for (n, result) in sent {
+            let attempt = n.attempts + 1;
+            match settle(state, &txn, run_id, &n, attempt, result).await? {
                 Settled::Sent => counts.updated += 1,
                 Settled::Retry | Settled::Failed => counts.errors += 1,
-                Settled::Dropped => counts.skipped += 1,
-                Settled::Taken => continue,
             }
             counts.requests_made += 1;
             done += 1;
-            if done % 50 == 0 {
-                sink.report(&Progress {
-                    done,
-                    total: None,
-                    counts: counts.clone(),
-                })
-                .await;
-            }
         }
+        txn.commit().await?;
+        sink.report(&Progress {
+            done,
+            total: None,
+            counts: counts.clone(),
+        })
+        .await;
     }
     counts.fetched = done;
     Ok(counts)
 }
 
-/// How one notice ended this run.
+/// How one attempt ended.
 enum Settled {
     Sent,
     Retry,
     Failed,
+}
+
+/// What claiming a notice found.
+enum Claim {
+    Ready(Claimed),
+    /// Its candidate moved on: not sent.
     Dropped,
     /// Another run had it; nothing done.
     Taken,
@@ -345,22 +378,25 @@ struct Claimed {
 /// How long an approver's links work.
 const APPROVAL_LINK_DAYS: i64 = 14;
 
-/// Claims the notice (`SENDING`, attempt counted, reclaim date fixed), or drops it when its
-/// candidate no longer waits for the answer it asks for.
-async fn claim(state: &AppState, n: &notice::Model) -> Result<Option<Claimed>> {
+/// Claims the notice in `txn` (`SENDING`, attempt counted, reclaim date fixed), or drops
+/// it when its candidate no longer waits for the answer it asks for.
+async fn claim(
+    state: &AppState,
+    txn: &impl sea_orm::ConnectionTrait,
+    n: &notice::Model,
+) -> Result<Claim> {
     use notice::Column as N;
     use removal_candidate::Column as C;
     let now = state.clock.now();
-    let txn = state.db.begin_write().await?;
     let cand = removal_candidate::Entity::find_by_id(n.candidate_id)
-        .one(&txn)
+        .one(txn)
         .await?;
     let waits = |c: &removal_candidate::Model| match n.kind {
         NoticeKind::Approval => c.state == CandidateState::AwaitingApproval,
         NoticeKind::Notice | NoticeKind::Reminder => super::waits_for_holder(c.state),
     };
     let Some(cand) = cand.filter(waits) else {
-        notice::Entity::update_many()
+        let dropped = notice::Entity::update_many()
             .col_expr(N::State, Expr::value(NoticeState::Dropped))
             .col_expr(
                 N::LastError,
@@ -368,10 +404,13 @@ async fn claim(state: &AppState, n: &notice::Model) -> Result<Option<Claimed>> {
             )
             .filter(N::Id.eq(n.id))
             .filter(N::State.eq(NoticeState::Pending))
-            .exec(&txn)
+            .exec(txn)
             .await?;
-        txn.commit().await?;
-        return Ok(None);
+        return Ok(if dropped.rows_affected == 1 {
+            Claim::Dropped
+        } else {
+            Claim::Taken
+        });
     };
     if n.kind == NoticeKind::Approval {
         let expires = n
@@ -383,15 +422,14 @@ async fn claim(state: &AppState, n: &notice::Model) -> Result<Option<Claimed>> {
             .col_expr(N::ReclaimAt, Expr::value(expires))
             .filter(N::Id.eq(n.id))
             .filter(N::State.eq(NoticeState::Pending))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         if claimed.rows_affected == 0 {
-            return Ok(None);
+            return Ok(Claim::Taken);
         }
-        let a = approval_facts(state, &txn, &cand, expires).await?;
-        txn.commit().await?;
+        let a = approval_facts(state, txn, &cand, expires).await?;
         let msg = message::render_approval(&a);
-        return Ok(Some(Claimed {
+        return Ok(Claim::Ready(Claimed {
             to: n.recipient.clone().unwrap_or_default(),
             body: approval_body(n, &a, &msg),
             msg,
@@ -399,7 +437,7 @@ async fn claim(state: &AppState, n: &notice::Model) -> Result<Option<Claimed>> {
     }
     let wait_days = match cand.rule_id {
         Some(id) => reclamation_rule::Entity::find_by_id(id)
-            .one(&txn)
+            .one(txn)
             .await?
             .map_or(0, |r| r.notify_wait_days),
         None => 0,
@@ -411,7 +449,7 @@ async fn claim(state: &AppState, n: &notice::Model) -> Result<Option<Claimed>> {
         .col_expr(C::DecideBy, Expr::value(decide_by))
         .filter(C::Id.eq(cand.id))
         .filter(C::DecideBy.is_null())
-        .exec(&txn)
+        .exec(txn)
         .await?;
     let claimed = notice::Entity::update_many()
         .col_expr(N::State, Expr::value(NoticeState::Sending))
@@ -419,16 +457,15 @@ async fn claim(state: &AppState, n: &notice::Model) -> Result<Option<Claimed>> {
         .col_expr(N::ReclaimAt, Expr::value(decide_by))
         .filter(N::Id.eq(n.id))
         .filter(N::State.eq(NoticeState::Pending))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if claimed.rows_affected == 0 {
-        return Ok(None);
+        return Ok(Claim::Taken);
     }
-    let mut facts = facts(state, &txn, &cand, decide_by).await?;
+    let mut facts = facts(state, txn, &cand, decide_by).await?;
     facts.reminder = n.kind == NoticeKind::Reminder;
-    txn.commit().await?;
     let msg = message::render(&state.settings.notices, &facts);
-    Ok(Some(Claimed {
+    Ok(Claim::Ready(Claimed {
         to: cand.user_principal_name,
         body: holder_body(n, &facts, &msg),
         msg,
@@ -543,24 +580,6 @@ pub(super) async fn facts(
     })
 }
 
-async fn deliver_one(
-    state: &AppState,
-    senders: &Senders,
-    run_id: i64,
-    n: notice::Model,
-) -> Result<Settled> {
-    let Some(claimed) = claim(state, &n).await? else {
-        let now_state = notice::Entity::find_by_id(n.id).one(&state.db).await?;
-        return Ok(match now_state.map(|n| n.state) {
-            Some(NoticeState::Dropped) => Settled::Dropped,
-            _ => Settled::Taken,
-        });
-    };
-    let attempt = n.attempts + 1;
-    let result = senders.send(&n, &claimed, state.clock.now()).await;
-    settle(state, run_id, &n, attempt, result).await
-}
-
 /// Schedules the reminders the candidate's rule asks for after its first notice went out,
 /// in the transaction that records the delivery (so they are written exactly once).
 async fn reminders_after(
@@ -601,6 +620,7 @@ async fn reminders_after(
 /// Records the attempt and moves the notice (and, when every notice failed, its candidate).
 async fn settle(
     state: &AppState,
+    txn: &impl sea_orm::ConnectionTrait,
     run_id: i64,
     n: &notice::Model,
     attempt: i32,
@@ -610,7 +630,6 @@ async fn settle(
     use removal_candidate::Column as C;
     let now = state.clock.now();
     let settings = &state.settings.notices;
-    let txn = state.db.begin_write().await?;
     notice_attempt::Entity::insert(notice_attempt::ActiveModel {
         notice_id: Set(n.id),
         number: Set(attempt),
@@ -619,7 +638,7 @@ async fn settle(
         error: Set(result.as_ref().err().map(|e| e.message.clone())),
         ..Default::default()
     })
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
     let settled = match result {
         Ok(()) => {
@@ -628,7 +647,7 @@ async fn settle(
                 .col_expr(N::SentAt, Expr::value(now))
                 .col_expr(N::LastError, Expr::value(Option::<String>::None))
                 .filter(N::Id.eq(n.id))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
             if n.kind != NoticeKind::Approval {
                 removal_candidate::Entity::update_many()
@@ -636,11 +655,11 @@ async fn settle(
                     .col_expr(C::UpdatedAt, Expr::value(now))
                     .filter(C::Id.eq(n.candidate_id))
                     .filter(C::NotifiedAt.is_null())
-                    .exec(&txn)
+                    .exec(txn)
                     .await?;
             }
             if n.kind == NoticeKind::Notice {
-                reminders_after(&txn, n, now).await?;
+                reminders_after(txn, n, now).await?;
             }
             Settled::Sent
         }
@@ -656,7 +675,7 @@ async fn settle(
                 )
                 .col_expr(N::LastError, Expr::value(e.message))
                 .filter(N::Id.eq(n.id))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
             Settled::Retry
         }
@@ -665,9 +684,9 @@ async fn settle(
                 .col_expr(N::State, Expr::value(NoticeState::Failed))
                 .col_expr(N::LastError, Expr::value(e.message.clone()))
                 .filter(N::Id.eq(n.id))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
-            if super::all_failed(&txn, n.candidate_id).await? {
+            if super::all_failed(txn, n.candidate_id).await? {
                 let reason = format!(
                     "the notice could not be delivered ({} after {attempt} attempt{}): {}",
                     n.channel,
@@ -680,7 +699,7 @@ async fn settle(
                     .col_expr(C::UpdatedAt, Expr::value(now))
                     .filter(C::Id.eq(n.candidate_id))
                     .filter(C::State.eq(CandidateState::AwaitingUser))
-                    .exec(&txn)
+                    .exec(txn)
                     .await?;
                 if moved.rows_affected == 1 {
                     let actor = Actor::Job {
@@ -688,7 +707,7 @@ async fn settle(
                         what: "notice delivery",
                     };
                     record(
-                        &txn,
+                        txn,
                         n.candidate_id,
                         Some(CandidateState::AwaitingUser),
                         CandidateState::AttentionRequired,
@@ -702,7 +721,6 @@ async fn settle(
             Settled::Failed
         }
     };
-    txn.commit().await?;
     Ok(settled)
 }
 
