@@ -55,7 +55,16 @@ pub async fn open(
                 lost += 1;
             }
             (Some(_), Some(AttemptOutcome::WorkerLost)) => lost += 1,
-            _ => {}
+            (
+                Some(_),
+                None
+                | Some(
+                    AttemptOutcome::Finished
+                    | AttemptOutcome::Failed
+                    | AttemptOutcome::HandedBack
+                    | AttemptOutcome::Canceled,
+                ),
+            ) => {}
         }
     }
     if lost >= max_lost {

@@ -3,7 +3,7 @@
 //! flagged again after it, and at once when it changes holder; reminders arrive through the
 //! loopback SMTP server at the planned times and stop after an answer.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use entity::enums::CandidateState;
@@ -15,29 +15,9 @@ use seatkeeper_sim::Vendor;
 use serde_json::{Value, json};
 
 use crate::helpers::{Db, TestApp};
+use crate::notices::{open_in, until};
 use crate::receivers::SmtpSink;
 use crate::reclamation::synced_with;
-
-async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn open_in(
-    app: &TestApp,
-    profile_id: i64,
-    state: CandidateState,
-) -> Vec<removal_candidate::Model> {
-    removal_candidate::Entity::find()
-        .filter(removal_candidate::Column::ProfileId.eq(profile_id))
-        .filter(removal_candidate::Column::State.eq(state))
-        .all(&app.state.db)
-        .await
-        .unwrap()
-}
 
 async fn evaluate(app: &TestApp, profile: &str) -> Value {
     app.gql(
@@ -163,10 +143,14 @@ async fn a_skipped_seat_is_held_back_for_the_cooldown(db: Db) {
     );
 }
 
-async fn reminders_arrive_on_time_and_stop_after_an_answer(db: Db) {
+/// An Aha! tenant synced with loopback SMTP and a one-second scheduler, whose candidates
+/// from the sync are skipped (so the test's rule settings flag afresh).
+async fn mailing_with_nothing_flagged(
+    db: Db,
+) -> (SmtpSink, TestApp, seatkeeper_sim::Simulator, String, i64) {
     let smtp = SmtpSink::start().await;
     let port = smtp.port.to_string();
-    let (app, _sim, profile, profile_id) = synced_with(
+    let (app, sim, profile, profile_id) = synced_with(
         db,
         Vendor::Aha,
         &[
@@ -190,6 +174,11 @@ async fn reminders_arrive_on_time_and_stop_after_an_answer(db: Db) {
     )
     .await
     .data();
+    (smtp, app, sim, profile, profile_id)
+}
+
+async fn reminders_arrive_on_time_and_stop_after_an_answer(db: Db) {
+    let (smtp, app, _sim, profile, profile_id) = mailing_with_nothing_flagged(db).await;
     for rule in reclamation_rule::Entity::find()
         .all(&app.state.db)
         .await
@@ -308,32 +297,7 @@ crate::db_kind_test!(
 /// A kept seat goes to the rule's approver by email; the approver's links decide it once.
 async fn an_approver_decides_kept_seats_through_links(db: Db) {
     use crate::notices::{form_token, get, history, link_for, submit};
-    let smtp = SmtpSink::start().await;
-    let port = smtp.port.to_string();
-    let (app, _sim, profile, profile_id) = synced_with(
-        db,
-        Vendor::Aha,
-        &[
-            ("SEATKEEPER_SMTP_HOST", "127.0.0.1"),
-            ("SEATKEEPER_SMTP_PORT", &port),
-            ("SEATKEEPER_SMTP_TLS", "none"),
-            ("SEATKEEPER_SMTP_FROM", "licences@example.com"),
-            ("SEATKEEPER_SCHEDULER_INTERVAL_SECS", "1"),
-        ],
-        90,
-    )
-    .await;
-    let ready = open_in(&app, profile_id, CandidateState::Ready).await;
-    let ids: Vec<String> = ready
-        .iter()
-        .map(|c| global_id("RemovalCandidate", c.id).to_string())
-        .collect();
-    app.gql(
-        "mutation($ids: [ID!]!) { skipRemovalCandidates(ids: $ids) { error { code } } }",
-        json!({ "ids": ids }),
-    )
-    .await
-    .data();
+    let (smtp, app, _sim, profile, profile_id) = mailing_with_nothing_flagged(db).await;
     for rule in reclamation_rule::Entity::find()
         .all(&app.state.db)
         .await

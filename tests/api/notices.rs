@@ -50,7 +50,7 @@ fn signature_is_valid(header: &str, body: &[u8], now: chrono::DateTime<Utc>) -> 
 }
 
 /// Waits up to 30 s for `check` to hold.
-async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
+pub async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !check().await {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -70,7 +70,7 @@ async fn candidate(app: &TestApp, id: i64) -> removal_candidate::Model {
         .unwrap()
 }
 
-async fn open_in(
+pub async fn open_in(
     app: &TestApp,
     profile_id: i64,
     state: CandidateState,

@@ -79,24 +79,58 @@ pub(crate) async fn write_outbox(
     let rows: Vec<notice::ActiveModel> = candidate_ids
         .iter()
         .flat_map(|&candidate_id| {
-            channels.iter().map(move |&channel| notice::ActiveModel {
-                candidate_id: Set(candidate_id),
-                profile_id: Set(Some(profile_id)),
-                channel: Set(channel),
-                state: Set(NoticeState::Pending),
-                attempts: Set(0),
-                next_attempt_at: Set(now),
-                reclaim_at: Set(None),
-                delivery_id: Set(uuid::Uuid::new_v4().to_string()),
-                last_error: Set(None),
-                created_at: Set(now),
-                sent_at: Set(None),
-                kind: Set(NoticeKind::Notice),
-                recipient: Set(None),
-                ..Default::default()
+            channels.iter().map(move |&channel| {
+                Pending {
+                    candidate_id,
+                    profile_id: Some(profile_id),
+                    channel,
+                    kind: NoticeKind::Notice,
+                    recipient: None,
+                    due: now,
+                    reclaim_at: None,
+                }
+                .row(now)
             })
         })
         .collect();
+    insert(txn, rows).await
+}
+
+/// A notice to write to the outbox.
+struct Pending {
+    candidate_id: i64,
+    profile_id: Option<i64>,
+    channel: NoticeChannel,
+    kind: NoticeKind,
+    recipient: Option<String>,
+    /// When its first attempt is due.
+    due: DateTime<Utc>,
+    reclaim_at: Option<DateTime<Utc>>,
+}
+
+impl Pending {
+    fn row(self, now: DateTime<Utc>) -> notice::ActiveModel {
+        notice::ActiveModel {
+            candidate_id: Set(self.candidate_id),
+            profile_id: Set(self.profile_id),
+            channel: Set(self.channel),
+            state: Set(NoticeState::Pending),
+            attempts: Set(0),
+            next_attempt_at: Set(self.due),
+            reclaim_at: Set(self.reclaim_at),
+            delivery_id: Set(uuid::Uuid::new_v4().to_string()),
+            last_error: Set(None),
+            created_at: Set(now),
+            sent_at: Set(None),
+            kind: Set(self.kind),
+            recipient: Set(self.recipient),
+            ..Default::default()
+        }
+    }
+}
+
+/// Inserts notices in chunks; returns how many.
+async fn insert(txn: &impl ConnectionTrait, rows: Vec<notice::ActiveModel>) -> Result<usize> {
     let written = rows.len();
     for chunk in rows.chunks(1_000) {
         notice::Entity::insert_many(chunk.to_vec())
@@ -122,30 +156,20 @@ pub(crate) async fn write_approvals(
     };
     let rows: Vec<notice::ActiveModel> = candidate_ids
         .iter()
-        .map(|&candidate_id| notice::ActiveModel {
-            candidate_id: Set(candidate_id),
-            profile_id: Set(Some(profile_id)),
-            channel: Set(channel),
-            state: Set(NoticeState::Pending),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            reclaim_at: Set(None),
-            delivery_id: Set(uuid::Uuid::new_v4().to_string()),
-            last_error: Set(None),
-            created_at: Set(now),
-            sent_at: Set(None),
-            kind: Set(NoticeKind::Approval),
-            recipient: Set(recipient.clone()),
-            ..Default::default()
+        .map(|&candidate_id| {
+            Pending {
+                candidate_id,
+                profile_id: Some(profile_id),
+                channel,
+                kind: NoticeKind::Approval,
+                recipient: recipient.clone(),
+                due: now,
+                reclaim_at: None,
+            }
+            .row(now)
         })
         .collect();
-    let written = rows.len();
-    for chunk in rows.chunks(1_000) {
-        notice::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(written)
+    insert(txn, rows).await
 }
 
 /// The approver of the candidate's rule, if it names one.
@@ -209,31 +233,20 @@ pub(crate) async fn schedule_reminders(
     let rows: Vec<notice::ActiveModel> = (1..=count)
         .map(|k| waiting_from + chrono::Duration::days(i64::from(k * interval_days)))
         .filter(|at| *at <= latest)
-        .map(|at| at.max(sent_at))
-        .map(|at| notice::ActiveModel {
-            candidate_id: Set(first.candidate_id),
-            profile_id: Set(first.profile_id),
-            channel: Set(first.channel),
-            state: Set(NoticeState::Pending),
-            attempts: Set(0),
-            next_attempt_at: Set(at),
-            reclaim_at: Set(Some(decide_by)),
-            delivery_id: Set(uuid::Uuid::new_v4().to_string()),
-            last_error: Set(None),
-            created_at: Set(sent_at),
-            sent_at: Set(None),
-            kind: Set(NoticeKind::Reminder),
-            recipient: Set(None),
-            ..Default::default()
+        .map(|at| {
+            Pending {
+                candidate_id: first.candidate_id,
+                profile_id: first.profile_id,
+                channel: first.channel,
+                kind: NoticeKind::Reminder,
+                recipient: None,
+                due: at.max(sent_at),
+                reclaim_at: Some(decide_by),
+            }
+            .row(sent_at)
         })
         .collect();
-    let written = rows.len();
-    if !rows.is_empty() {
-        notice::Entity::insert_many(rows)
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(written)
+    insert(txn, rows).await
 }
 
 /// Whether every notice of the candidate failed (nothing sent, nothing still trying).
