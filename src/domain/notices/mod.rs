@@ -9,6 +9,7 @@ mod deliver;
 pub mod links;
 pub mod message;
 mod silence;
+mod transport;
 
 pub use decide::{Answer, LinkPage, act, page};
 pub use deliver::deliver_run;
