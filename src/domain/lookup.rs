@@ -82,4 +82,5 @@ pub fn register_loaders<Q, M, S>(
         .data(ByIdLoader::<entity::reclamation_rule::Entity>::new(
             db.clone(),
         ))
+        .data(ByIdLoader::<entity::entitlement::Entity>::new(db.clone()))
 }

@@ -12,7 +12,10 @@ where
     E: sea_orm::EntityTrait,
     E::Model: Clone + Send + Sync + 'static,
 {
-    let loader = ctx.data_unchecked::<DataLoader<ByIdLoader<E>>>();
+    // A relation without a registered loader is a bug to report, not a panic.
+    let loader = ctx.data::<DataLoader<ByIdLoader<E>>>().map_err(|_| {
+        AppError::internal(format_args!("no loader for {}", std::any::type_name::<E>()))
+    })?;
     loader
         .load_one(id)
         .await
