@@ -29,6 +29,7 @@ mod m20261204_000023_create_job_run_attempt;
 mod m20261204_000024_create_notice;
 mod m20261205_000025_rule_cooldown_and_reminders;
 mod m20261205_000026_reconciliation;
+mod m20261205_000027_summary_rollups;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000024_create_notice::Migration),
             Box::new(m20261205_000025_rule_cooldown_and_reminders::Migration),
             Box::new(m20261205_000026_reconciliation::Migration),
+            Box::new(m20261205_000027_summary_rollups::Migration),
         ]
     }
 }

@@ -50,7 +50,7 @@ pub async fn map_unrecognized(
         .col_expr(sub::Column::SoftwareModelId, Expr::value(model.id))
         .col_expr(sub::Column::UpdatedAt, Expr::value(now))
         .filter(sub::Column::Identifier.eq(row.code.as_str()))
-        .filter(sub::Column::ProfileId.is_in(profiles))
+        .filter(sub::Column::ProfileId.is_in(profiles.clone()))
         .exec(&txn)
         .await?
         .rows_affected;
@@ -69,5 +69,9 @@ pub async fn map_unrecognized(
     )
     .await?;
     txn.commit().await?;
+    // The seats now count under the model they were mapped to.
+    for profile in profiles {
+        crate::domain::reconciliation::refresh_seats(db, profile).await?;
+    }
     Ok((row, repointed))
 }

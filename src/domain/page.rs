@@ -76,6 +76,11 @@ impl<T> Page<T> {
     }
 }
 
+/// A count already known.
+pub fn known_count(total: u64) -> LazyCount {
+    LazyCount(Arc::new(move || Box::pin(async move { Ok(total) })))
+}
+
 /// Counts `select`'s rows when asked.
 pub fn lazy_count<E>(db: &DatabaseConnection, select: Select<E>) -> LazyCount
 where

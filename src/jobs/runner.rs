@@ -13,7 +13,7 @@ use tracing::Instrument;
 use super::JobQueue;
 use crate::domain::job_runs::{self, MAX_ATTEMPTS, Outcome, Start};
 use crate::domain::sync::{self, Progress, ProgressSink, RunCounts, SyncError};
-use crate::domain::{lifecycle, reclamation};
+use crate::domain::{lifecycle, reclamation, reconciliation};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 
@@ -76,9 +76,7 @@ async fn call(
         JobKind::DeliverNotices => {
             crate::domain::notices::deliver_run(state, run_id, profile()?, sink).await
         }
-        JobKind::Reconcile => {
-            crate::domain::reconciliation::reconcile_run(state, profile_id, sink).await
-        }
+        JobKind::Reconcile => reconciliation::reconcile_run(state, profile_id, sink).await,
     }
 }
 
@@ -131,6 +129,16 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
         let result = AssertUnwindSafe(call(state, run_id, kind, profile_id, &sink))
             .catch_unwind()
             .await;
+        // Whatever a run wrote of a profile's seats (all of it, or up to a failure), the
+        // summary counts before the run's end is told.
+        if let (
+            JobKind::DownloadSubscriptions | JobKind::PullActivity | JobKind::Reclaim,
+            Some(profile),
+        ) = (kind, profile_id)
+            && let Err(err) = reconciliation::refresh_seats(&state.db, profile).await
+        {
+            tracing::warn!(profile, "seat summary not refreshed: {}", err.message());
+        }
         let base = sink.base.clone();
         let mut run = sink.run.into_inner();
         let saved = match result {

@@ -31,6 +31,7 @@ mod role_matrix;
 mod schema_file;
 mod server_process;
 mod subscriptions;
+mod summary;
 mod sync_e2e;
 mod sync_faults;
 mod websocket;

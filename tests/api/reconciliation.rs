@@ -17,16 +17,18 @@ use crate::helpers::TestApp;
 use crate::jobs_support::wait_final;
 
 /// One subscription of `model` held by `upn`.
-struct Held<'a> {
-    upn: &'a str,
-    identifier: &'a str,
-    assigned_days_ago: i64,
-    active: bool,
-    excluded_from_cost: bool,
-    closed: bool,
+pub(crate) struct Held<'a> {
+    pub upn: &'a str,
+    pub identifier: &'a str,
+    pub assigned_days_ago: i64,
+    pub active: bool,
+    pub excluded_from_cost: bool,
+    pub closed: bool,
+    /// Days since its last activity; `None` for never.
+    pub last_active_days_ago: Option<i64>,
 }
 
-fn held(upn: &str, assigned_days_ago: i64) -> Held<'_> {
+pub(crate) fn held(upn: &str, assigned_days_ago: i64) -> Held<'_> {
     Held {
         upn,
         identifier: "LICENSED",
@@ -34,10 +36,11 @@ fn held(upn: &str, assigned_days_ago: i64) -> Held<'_> {
         active: true,
         excluded_from_cost: false,
         closed: false,
+        last_active_days_ago: None,
     }
 }
 
-async fn subscribe(app: &TestApp, profile: i64, model: i64, h: Held<'_>) {
+pub(crate) async fn subscribe(app: &TestApp, profile: i64, model: i64, h: Held<'_>) {
     let now = Utc::now();
     software_subscription::ActiveModel {
         profile_id: Set(profile),
@@ -48,7 +51,7 @@ async fn subscribe(app: &TestApp, profile: i64, model: i64, h: Held<'_>) {
         display_name: Set(None),
         external_created_at: Set(Some(now - Duration::days(400))),
         assigned_at: Set(Some(now - Duration::days(h.assigned_days_ago))),
-        last_activity_at: Set(None),
+        last_activity_at: Set(h.last_active_days_ago.map(|d| now - Duration::days(d))),
         active: Set(h.active),
         is_privileged: Set(false),
         excluded_from_cost: Set(h.excluded_from_cost),
@@ -95,7 +98,7 @@ async fn candidate(
     .unwrap();
 }
 
-async fn entitle(app: &TestApp, model: &str, input: Value) {
+pub(crate) async fn entitle(app: &TestApp, model: &str, input: Value) {
     let mut full = crate::catalog::entitlement_input(model, json!({}));
     for (k, v) in input.as_object().unwrap() {
         full[k] = v.clone();
@@ -109,7 +112,7 @@ async fn entitle(app: &TestApp, model: &str, input: Value) {
     resp.data();
 }
 
-async fn reconcile(app: &TestApp) {
+pub(crate) async fn reconcile(app: &TestApp) {
     let resp = app
         .gql("mutation { runReconciliation { id kind } }", json!({}))
         .await;

@@ -126,5 +126,6 @@ pub async fn restore(state: &AppState, actor: &Actor, id: i64) -> Result<Candida
         .await?
         .ok_or_else(|| AppError::not_found("RemovalCandidate"))?;
     txn.commit().await?;
+    crate::domain::reconciliation::refresh_seats(db, profile_id).await?;
     Ok(after.into())
 }

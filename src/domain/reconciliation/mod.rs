@@ -22,8 +22,14 @@ use crate::error::Result;
 use crate::state::AppState;
 
 mod positions;
+mod renewals;
+mod summary;
 
-pub use positions::{PositionFilter, get, history, list};
+pub use positions::{PositionFilter, PositionOrder, get, history, list};
+pub use renewals::{MAX_WITHIN_DAYS, Renewal, due as renewals_due};
+pub use summary::{
+    Buckets, ModelSlice, Money, Slice, Summary, SummaryFilter, refresh_seats, summary,
+};
 
 /// Unused rights above this share of those owned make a model `OVER_LICENSED`.
 pub const OVER_LICENSED_PERCENT: i64 = 10;

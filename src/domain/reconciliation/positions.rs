@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::{Amount, Position};
 use crate::domain::page::{self, Page, PageRequest};
-use crate::error::Result;
+use crate::error::{AppError, Result};
 
 fn position_of(
     p: license_position::Model,
@@ -66,8 +66,75 @@ pub struct PositionFilter {
     pub software_model_id: Option<i64>,
     pub status: Option<ComplianceStatus>,
     pub vendor: Option<entity::enums::Vendor>,
+    /// Only models the profile has open seats of.
+    pub profile_id: Option<i64>,
     /// Only each model's newest (the default), or the history too.
     pub latest_only: bool,
+    pub order: PositionOrder,
+}
+
+/// How a list of positions is sorted. Waste and true-up sort by rights (unused, or used
+/// beyond those owned), which compare across currencies; the money per currency is in
+/// each position's amounts.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum PositionOrder {
+    /// Oldest first (by id).
+    #[default]
+    Oldest,
+    /// Most unused rights first.
+    MostWaste,
+    /// Most rights used beyond those owned first.
+    LargestTrueUp,
+}
+
+/// The models with open seats in the profile (from the seat summary).
+async fn models_of_profile(db: &impl ConnectionTrait, profile_id: i64) -> Result<Vec<i64>> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT DISTINCT software_model_id FROM activity_rollup \
+             WHERE profile_id = $1 AND software_model_id IS NOT NULL"
+        }
+        _ => {
+            "SELECT DISTINCT software_model_id FROM activity_rollup \
+             WHERE profile_id = ? AND software_model_id IS NOT NULL"
+        }
+    };
+    db.query_all_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        [profile_id.into()],
+    ))
+    .await?
+    .iter()
+    .map(|r| Ok(r.try_get::<i64>("", "software_model_id")?))
+    .collect()
+}
+
+/// The sorted latest positions, paged by the position after or before which to start.
+fn sorted_page(
+    mut rows: Vec<license_position::Model>,
+    order: PositionOrder,
+    req: &PageRequest,
+) -> (Vec<license_position::Model>, bool, bool) {
+    rows.sort_by(|a, b| match order {
+        PositionOrder::Oldest => a.id.cmp(&b.id),
+        PositionOrder::MostWaste => b
+            .rights_available
+            .cmp(&a.rights_available)
+            .then(a.id.cmp(&b.id)),
+        PositionOrder::LargestTrueUp => b.unlicensed.cmp(&a.unlicensed).then(a.id.cmp(&b.id)),
+    });
+    let at = |id: i64| rows.iter().position(|r| r.id == id);
+    let start = req.after.and_then(at).map_or(0, |i| i + 1);
+    let end = req.before.and_then(at).unwrap_or(rows.len()).max(start);
+    let (from, to) = match (req.first, req.last) {
+        (Some(n), _) => (start, (start + n).min(end)),
+        (None, Some(n)) => (end.saturating_sub(n).max(start), end),
+        (None, None) => (start, end),
+    };
+    let (has_previous, has_next) = (from > 0, to < rows.len());
+    (rows.drain(from..to).collect(), has_next, has_previous)
 }
 
 /// Positions, oldest first, with keyset pages.
@@ -94,8 +161,29 @@ pub async fn list(
             .collect();
         select = select.filter(L::SoftwareModelId.is_in(models));
     }
+    if let Some(profile) = filter.profile_id {
+        select = select.filter(L::SoftwareModelId.is_in(models_of_profile(db, profile).await?));
+    }
     if filter.latest_only {
         select = select.filter(L::IsLatest.eq(true));
+    }
+    if filter.order != PositionOrder::Oldest {
+        if !filter.latest_only {
+            return Err(AppError::bad_input(
+                "orderBy",
+                "sorting by waste or true-up applies to each model's latest position (latestOnly: true)",
+            ));
+        }
+        // One latest position per model: few enough to sort here.
+        let rows = select.all(db).await?;
+        let total = rows.len() as u64;
+        let (rows, has_next, has_previous) = sorted_page(rows, filter.order, req);
+        return Ok(Page {
+            items: with_amounts(db, rows).await?,
+            has_next,
+            has_previous,
+            total: page::known_count(total),
+        });
     }
     let page = page::keyset(db, select, L::Id, req).await?;
     let items = with_amounts(db, page.items).await?;

@@ -14,6 +14,28 @@ use crate::graphql::types::{
     SubscriptionIdentifierExclusion, SubscriptionUserExclusion,
 };
 
+/// How `licensePositions` sorts. Waste and true-up compare rights (unused, or used beyond
+/// those owned), which compare across currencies; each position's amounts give the money.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum PositionOrder {
+    /// Oldest first.
+    OldestFirst,
+    /// Most unused rights first (the largest over-licensed amounts).
+    MostWaste,
+    /// Most rights used beyond those owned first (the largest true-ups).
+    LargestTrueUp,
+}
+
+impl From<PositionOrder> for reconciliation::PositionOrder {
+    fn from(o: PositionOrder) -> Self {
+        match o {
+            PositionOrder::OldestFirst => Self::Oldest,
+            PositionOrder::MostWaste => Self::MostWaste,
+            PositionOrder::LargestTrueUp => Self::LargestTrueUp,
+        }
+    }
+}
+
 /// The row id of an optional `softwareModelId` filter.
 fn model_filter(id: Option<ID>) -> async_graphql::Result<Option<i64>> {
     Ok(id
@@ -172,11 +194,18 @@ impl CatalogQuery {
             ComplianceStatus,
         >,
         #[graphql(desc = "Only models of this vendor.")] vendor: Option<Vendor>,
+        #[graphql(desc = "Only models this integration profile has open seats of.")]
+        profile_id: Option<ID>,
         #[graphql(
             desc = "Only each model's most recent position; false includes the history.",
             default = true
         )]
         latest_only: bool,
+        #[graphql(
+            desc = "Sort order; waste and true-up need latestOnly.",
+            default_with = "PositionOrder::OldestFirst"
+        )]
+        order_by: PositionOrder,
     ) -> async_graphql::Result<Conn<LicensePosition>> {
         let st = state(ctx);
         let req =
@@ -185,7 +214,11 @@ impl CatalogQuery {
             software_model_id: model_filter(software_model_id)?,
             status: compliance_status,
             vendor,
+            profile_id: profile_id
+                .map(|id| expect_id(&id, "IntegrationProfile", "profileId"))
+                .transpose()?,
             latest_only,
+            order: order_by.into(),
         };
         let page = reconciliation::list(&st.db, &filter, &req).await?;
         Ok(connection(page, |p| p.id, LicensePosition::from))

@@ -1,6 +1,7 @@
 //! Query root: one object per area, merged.
 
 mod catalog;
+mod dashboard;
 mod integrations;
 mod inventory;
 mod node;
@@ -17,5 +18,6 @@ pub struct QueryRoot(
     integrations::IntegrationQuery,
     inventory::InventoryQuery,
     catalog::CatalogQuery,
+    dashboard::DashboardQuery,
     reclamation::ReclamationQuery,
 );

@@ -12,6 +12,7 @@ pub mod profile;
 pub mod reclamation_rule;
 pub mod software_model;
 pub mod subscription;
+pub mod summary;
 pub mod token;
 
 pub use candidate::RemovalCandidate;
@@ -26,4 +27,5 @@ pub use profile::{ConnectionAlias, IntegrationProfile};
 pub use reclamation_rule::ReclamationRule;
 pub use software_model::SoftwareModel;
 pub use subscription::{SoftwareSubscription, UnrecognizedSubscriptionIdentifier};
+pub use summary::{LicenseSummary, Renewal};
 pub use token::{ApiToken, CreatedApiToken, Viewer};
