@@ -1,6 +1,7 @@
-//! The HTTP surface: `/graphql` (POST, GET, WebSocket), the notice pages, health,
-//! readiness and metrics.
+//! The HTTP surface: `/graphql` (POST, GET, WebSocket), the CSV exports, the notice
+//! pages, health, readiness and metrics.
 
+pub mod export;
 pub mod graphql;
 pub mod negotiate;
 pub mod notice;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(notice::show))
             .route(web::post().to(notice::submit)),
     )
+    .route("/export/{kind}", web::get().to(export::download))
     .route("/oauth/callback", web::get().to(oauth_callback))
     .route("/healthz", web::get().to(healthz))
     .route("/readyz", web::get().to(readyz))

@@ -14,6 +14,7 @@ mod catalog_rules;
 mod connectors;
 mod decisions;
 mod demo;
+mod export;
 mod graceful_stop;
 mod http_protocol;
 mod integrations;
