@@ -27,7 +27,7 @@
 //! fresh database. Prints one line per figure; asserts correctness only, never time.
 //! `-- --only evaluate|reclaim|notify` runs one part.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -35,19 +35,19 @@ use entity::enums::{ActivityKind, CandidateState, JobKind, JobState};
 use entity::{integration_profile, job_run, removal_candidate, software_subscription as sub};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use seatkeeper::config::Settings;
 use seatkeeper::connectors::{ActivityRecord, VendorUrls};
 use seatkeeper::domain::job_runs::is_final;
 use seatkeeper::domain::reclamation::{self, Actor, Condition, RuleSettings};
 use seatkeeper::domain::sync::{self, Progress, ProgressSink};
 use seatkeeper::graphql::relay::{expect_id, global_id};
-use seatkeeper::startup::Application;
 use seatkeeper::state::AppState;
 use seatkeeper_sim::{RateLimitMode, SimConfig, Simulator, Vendor as SimVendor};
-use serde_json::{Value, json};
+use serde_json::json;
+
+mod common;
+use common::{FreshDb, gql, start_app};
 
 const ZOOM_USERS: usize = 150_000;
 const SUBSCRIPTIONS: usize = 100_000;
@@ -61,8 +61,6 @@ const WEBHOOK_SECRET: &str = "bench-webhook-secret-0123456789";
 const AHA_RATE: f64 = 5.0;
 const THRESHOLD_DAYS: i32 = 60;
 const SEED: u64 = 42;
-const TOKEN: &str = "sk_bench_admin_token_0123456789";
-const MASTER_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 const MEETINGS: &str = "ZOOM_MEETINGS_LICENSED";
 const WEBINAR: &str = "ZOOM_WEBINAR";
 /// The longest a reclaim run may go without any event before the bench gives up.
@@ -73,95 +71,6 @@ struct NoProgress;
 #[async_trait::async_trait]
 impl ProgressSink for NoProgress {
     async fn report(&self, _progress: &Progress) {}
-}
-
-fn admin_url() -> String {
-    std::env::var("SEATKEEPER_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// A fresh database: a SQLite file in a new directory, or a new PostgreSQL database.
-struct FreshDb {
-    url: String,
-    pg_name: Option<String>,
-    dir: Option<std::path::PathBuf>,
-}
-
-impl FreshDb {
-    async fn create(postgres: bool, tag: &str) -> FreshDb {
-        let unique = format!("{}_{tag}", std::process::id());
-        if !postgres {
-            let dir = std::env::temp_dir().join(format!("seatkeeper_bench_reclaim_{unique}"));
-            std::fs::create_dir_all(&dir).unwrap();
-            let url = format!("sqlite://{}/bench.db?mode=rwc", dir.display());
-            return FreshDb {
-                url,
-                pg_name: None,
-                dir: Some(dir),
-            };
-        }
-        let name = format!("sk_bench_reclaim_{unique}");
-        let admin = Database::connect(&admin_url()).await.unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .unwrap();
-        let base = admin_url();
-        let root = base.rsplit_once('/').unwrap().0;
-        FreshDb {
-            url: format!("{root}/{name}"),
-            pg_name: Some(name),
-            dir: None,
-        }
-    }
-
-    async fn drop(self) {
-        if let Some(name) = self.pg_name
-            && let Ok(admin) = Database::connect(&admin_url()).await
-        {
-            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-            let _ = admin.execute_unprepared(&sql).await;
-        }
-        if let Some(dir) = self.dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
-
-/// The server on `db` with its HTTP routes up; `role` says whether it runs job workers.
-async fn start_app(db: &FreshDb, role: &str, extra: &[(&str, &str)]) -> (AppState, String) {
-    let mut vars: HashMap<&str, String> = HashMap::from([
-        ("SEATKEEPER_LISTEN", "127.0.0.1:0".to_owned()),
-        ("SEATKEEPER_DATABASE_URL", db.url.clone()),
-        ("SEATKEEPER_ADMIN_TOKEN", TOKEN.to_owned()),
-        ("SEATKEEPER_MASTER_KEY", MASTER_KEY.to_owned()),
-        ("SEATKEEPER_ROLE", role.to_owned()),
-        ("SEATKEEPER_HTTP_WORKERS", "1".to_owned()),
-        ("SEATKEEPER_DB_MAX_CONNECTIONS", "8".to_owned()),
-    ]);
-    for (k, v) in extra {
-        vars.insert(k, (*v).to_owned());
-    }
-    let settings = Settings::from_env_fn(|k| vars.get(k).cloned()).unwrap();
-    let app = Application::build(settings).await.unwrap();
-    let state = app.state.clone();
-    let endpoint = format!("http://127.0.0.1:{}/graphql", app.port);
-    tokio::spawn(app.into_server());
-    (state, endpoint)
-}
-
-async fn gql(endpoint: &str, query: &str, variables: Value) -> Value {
-    let body = json!({ "query": query, "variables": variables });
-    let resp = reqwest::Client::new()
-        .post(endpoint)
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let value: Value = resp.json().await.unwrap();
-    assert!(value.get("errors").is_none(), "GraphQL errors: {value}");
-    value["data"].clone()
 }
 
 /// Alias, credentials (Aha!: the API key), profile with a year of look-back, validated and
