@@ -184,6 +184,15 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_candidate_rollup_model")
+                    .table(CandidateRollup::Table)
+                    .col(CandidateRollup::ModelKey)
+                    .to_owned(),
+            )
+            .await?;
         let backend = manager.get_database_backend();
         let db = manager.get_connection();
         for sql in backfill(backend) {

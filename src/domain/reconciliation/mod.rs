@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
-use entity::enums::{CandidateState, ComplianceStatus};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use entity::enums::ComplianceStatus;
 use entity::{entitlement, license_position, license_position_amount, software_model};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -266,54 +266,42 @@ async fn mark_unlicensed(db: &impl ConnectionTrait, model: i64, holders: &[Strin
     Ok(())
 }
 
+/// The model's savings by currency, from the candidate rollup (kept by triggers).
 async fn savings(
     db: &impl ConnectionTrait,
     model: i64,
-    year_start: DateTime<Utc>,
+    year: i32,
 ) -> Result<BTreeMap<String, Savings>> {
     let backend = db.get_database_backend();
-    let p = |i| placeholder(backend, i);
-    let open = format!(
-        "SELECT currency, CAST(SUM(potential_savings_minor) AS BIGINT) AS total \
-         FROM removal_candidate WHERE software_model_id = {} AND closed_at IS NULL \
-         GROUP BY currency",
-        p(1)
+    let sql = format!(
+        "SELECT currency, reclaim_year, CAST(SUM(savings_minor) AS BIGINT) AS total \
+         FROM candidate_rollup WHERE model_key = {} GROUP BY currency, reclaim_year",
+        placeholder(backend, 1)
     );
     let mut out: BTreeMap<String, Savings> = BTreeMap::new();
     for r in db
         .query_all_raw(Statement::from_sql_and_values(
             backend,
-            open,
+            sql,
             vec![model.into()],
         ))
         .await?
     {
         let currency: String = r.try_get("", "currency")?;
-        out.entry(currency).or_default().potential = r.try_get::<i64>("", "total")?;
-    }
-    let done = format!(
-        "SELECT currency, CAST(SUM(realised_savings_minor) AS BIGINT) AS total, \
-         CAST(SUM(CASE WHEN reclaimed_at >= {} THEN realised_savings_minor ELSE 0 END) AS BIGINT) AS year \
-         FROM removal_candidate WHERE software_model_id = {} AND state = {} \
-         AND realised_savings_minor IS NOT NULL GROUP BY currency",
-        p(1),
-        p(2),
-        p(3)
-    );
-    let values: Vec<Value> = vec![
-        year_start.into(),
-        model.into(),
-        CandidateState::ClosedComplete.to_string().into(),
-    ];
-    for r in db
-        .query_all_raw(Statement::from_sql_and_values(backend, done, values))
-        .await?
-    {
-        let currency: String = r.try_get("", "currency")?;
+        let reclaim_year: i32 = r.try_get("", "reclaim_year")?;
+        let total: i64 = r.try_get::<Option<i64>>("", "total")?.unwrap_or(0);
         let s = out.entry(currency).or_default();
-        s.actual = r.try_get::<Option<i64>>("", "total")?.unwrap_or(0);
-        s.actual_this_year = r.try_get::<Option<i64>>("", "year")?.unwrap_or(0);
+        if reclaim_year == 0 {
+            s.potential += total;
+        } else {
+            s.actual += total;
+            if reclaim_year == year {
+                s.actual_this_year += total;
+            }
+        }
     }
+    // A currency whose candidates all went (deleted or moved) leaves zero rows behind.
+    out.retain(|_, s| *s != Savings::default());
     Ok(out)
 }
 
@@ -330,11 +318,7 @@ pub async fn reconcile_model(
         .all(&txn)
         .await?;
     let used = usage(&txn, model).await?;
-    let year_start = Utc
-        .with_ymd_and_hms(now.year(), 1, 1, 0, 0, 0)
-        .single()
-        .unwrap_or(now);
-    let money = savings(&txn, model, year_start).await?;
+    let money = savings(&txn, model, now.year()).await?;
     let (owned, available, unlicensed, status, amounts) =
         figures(&rows, now.date_naive(), used, &money);
     let beyond = if unlicensed > 0 {

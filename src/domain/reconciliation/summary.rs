@@ -32,14 +32,12 @@ pub struct Buckets {
 }
 
 impl Buckets {
-    fn add(&mut self, days_ago: Option<i64>, seats: i64) {
-        match days_ago {
-            None => self.never += seats,
-            Some(d) if d < 30 => self.days_0_30 += seats,
-            Some(d) if d < 60 => self.days_30_60 += seats,
-            Some(d) if d < 90 => self.days_60_90 += seats,
-            Some(_) => self.days_90_plus += seats,
-        }
+    fn plus(&mut self, o: &Buckets) {
+        self.days_0_30 += o.days_0_30;
+        self.days_30_60 += o.days_30_60;
+        self.days_60_90 += o.days_60_90;
+        self.days_90_plus += o.days_90_plus;
+        self.never += o.never;
     }
 
     pub fn total(&self) -> i64 {
@@ -109,6 +107,16 @@ fn day_of(backend: DbBackend) -> &'static str {
     }
 }
 
+/// The last days of the 30-, 60- and 90-day buckets before `today`: a seat last used on
+/// a day after the first is in `[0, 30)`, and so on.
+fn cutoffs(today: chrono::NaiveDate) -> [String; 3] {
+    [30, 60, 90].map(|d| {
+        (today - chrono::Duration::days(d))
+            .format("%Y-%m-%d")
+            .to_string()
+    })
+}
+
 /// Rewrites the profile's seats by day of last activity from its open subscriptions. Runs
 /// that change seats call it before they report their end, so a summary read after a run's
 /// last update counts what the run wrote.
@@ -157,6 +165,11 @@ struct Acc {
 }
 
 impl Acc {
+    fn add(&mut self, b: &Buckets) {
+        self.assigned += b.total();
+        self.buckets.plus(b);
+    }
+
     fn money(&mut self, currency: &str) -> &mut Money {
         self.money
             .entry(currency.to_owned())
@@ -200,14 +213,38 @@ pub async fn summary(
     let mut by_model: BTreeMap<i64, Acc> = models.iter().map(|m| (*m, Acc::default())).collect();
     let mut total = Acc::default();
 
-    // Seats by day of last activity.
-    let today = now.date_naive();
+    // Seats by day of last activity, summed into buckets by the database (a day is a
+    // 'YYYY-MM-DD' string, so days compare as text).
     let backend = db.get_database_backend();
+    let [c30, c60, c90] = cutoffs(now.date_naive());
+    let p = |i| match backend {
+        DbBackend::Postgres => format!("${i}"),
+        _ => "?".to_owned(),
+    };
+    let sum = |cond: String| format!("CAST(SUM(CASE WHEN {cond} THEN seats ELSE 0 END) AS BIGINT)");
+    let sql = format!(
+        "SELECT profile_id, software_model_id, {} AS d0, {} AS d30, {} AS d60, {} AS d90, {} AS never \
+         FROM activity_rollup GROUP BY profile_id, software_model_id",
+        sum(format!("last_active_on > {}", p(1))),
+        sum(format!(
+            "last_active_on <= {} AND last_active_on > {}",
+            p(2),
+            p(3)
+        )),
+        sum(format!(
+            "last_active_on <= {} AND last_active_on > {}",
+            p(4),
+            p(5)
+        )),
+        sum(format!("last_active_on <= {}", p(6))),
+        sum("last_active_on IS NULL".to_owned()),
+    );
+    let values: Vec<sea_orm::Value> = [&c30, &c30, &c60, &c60, &c90, &c90]
+        .into_iter()
+        .map(|c| c.clone().into())
+        .collect();
     let rows = db
-        .query_all_raw(Statement::from_string(
-            backend,
-            "SELECT profile_id, software_model_id, last_active_on, seats FROM activity_rollup",
-        ))
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
     for r in rows {
         let profile: i64 = r.try_get("", "profile_id")?;
@@ -215,18 +252,17 @@ pub async fn summary(
             continue;
         };
         let model: Option<i64> = r.try_get("", "software_model_id")?;
-        let day: Option<String> = r.try_get("", "last_active_on")?;
-        let seats: i64 = r.try_get("", "seats")?;
-        let days_ago = day
-            .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
-            .map(|d| (today - d).num_days().max(0));
-        acc.assigned += seats;
-        acc.buckets.add(days_ago, seats);
-        total.assigned += seats;
-        total.buckets.add(days_ago, seats);
+        let b = Buckets {
+            days_0_30: r.try_get("", "d0")?,
+            days_30_60: r.try_get("", "d30")?,
+            days_60_90: r.try_get("", "d60")?,
+            days_90_plus: r.try_get("", "d90")?,
+            never: r.try_get("", "never")?,
+        };
+        acc.add(&b);
+        total.add(&b);
         if let Some(m) = by_model.get_mut(&model.unwrap_or(0)) {
-            m.assigned += seats;
-            m.buckets.add(days_ago, seats);
+            m.add(&b);
         }
     }
 
@@ -339,23 +375,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn buckets_cut_at_30_60_and_90_days() {
-        let mut b = Buckets::default();
-        for (d, n) in [(0, 1), (29, 2), (30, 3), (59, 4), (60, 5), (89, 6), (90, 7)] {
-            b.add(Some(d), n);
-        }
-        b.add(None, 8);
+    fn a_seat_used_29_days_ago_is_recent_and_30_days_ago_is_not() {
+        let today: chrono::NaiveDate = "2026-03-31".parse().unwrap();
+        let [c30, c60, c90] = cutoffs(today);
         assert_eq!(
-            b,
-            Buckets {
-                days_0_30: 3,
-                days_30_60: 7,
-                days_60_90: 11,
-                days_90_plus: 7,
-                never: 8
-            }
+            (c30.as_str(), c60.as_str(), c90.as_str()),
+            ("2026-03-01", "2026-01-30", "2025-12-31")
         );
-        assert_eq!(b.total(), 36);
+        // 29 days before is after the cutoff (recent); 30 days before is the cutoff itself.
+        assert!("2026-03-02" > c30.as_str());
+        assert!("2026-03-01" <= c30.as_str());
     }
 
     #[test]
