@@ -332,7 +332,7 @@ async fn dashboard(postgres: bool, db_name: &str) {
     entitlements(&state.db, &models).await;
     candidates(&state.db, profile, &models, DASH_CANDIDATES, 1_000).await;
     let started = Instant::now();
-    reconciliation::refresh_seats(&state.db, profile)
+    reconciliation::refresh_seats(&state.db, profile, Utc::now().date_naive())
         .await
         .unwrap();
     let refresh = started.elapsed();

@@ -71,7 +71,7 @@ pub async fn map_unrecognized(
     txn.commit().await?;
     // The seats now count under the model they were mapped to.
     for profile in profiles {
-        crate::domain::reconciliation::refresh_seats(db, profile).await?;
+        crate::domain::reconciliation::refresh_seats(db, profile, Utc::now().date_naive()).await?;
     }
     Ok((row, repointed))
 }

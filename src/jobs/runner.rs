@@ -135,7 +135,9 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
             JobKind::DownloadSubscriptions | JobKind::PullActivity | JobKind::Reclaim,
             Some(profile),
         ) = (kind, profile_id)
-            && let Err(err) = reconciliation::refresh_seats(&state.db, profile).await
+            && let Err(err) =
+                reconciliation::refresh_seats(&state.db, profile, state.clock.now().date_naive())
+                    .await
         {
             tracing::warn!(profile, "seat summary not refreshed: {}", err.message());
         }

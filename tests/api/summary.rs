@@ -119,7 +119,9 @@ async fn the_summary_matches_the_hand_worked_figures(app: TestApp) {
         };
         subscribe(&app, zoom, w, h).await;
     }
-    refresh_seats(&app.state.db, zoom).await.unwrap();
+    refresh_seats(&app.state.db, zoom, Utc::now().date_naive())
+        .await
+        .unwrap();
 
     // Meetings: 4 rights at 120.00 a year for 5 holders (one short); candidates open for
     // 10.00 and 15.00 a month, one reclaimed this year (7.00), one last year (3.00), one
@@ -405,8 +407,12 @@ async fn positions_sort_by_waste_and_true_up(app: TestApp) {
         }
         models.push(model);
     }
-    refresh_seats(&app.state.db, zoom).await.unwrap();
-    refresh_seats(&app.state.db, other).await.unwrap();
+    refresh_seats(&app.state.db, zoom, Utc::now().date_naive())
+        .await
+        .unwrap();
+    refresh_seats(&app.state.db, other, Utc::now().date_naive())
+        .await
+        .unwrap();
     reconcile(&app).await;
     let order = |by: &str, profile: Option<i64>| {
         let app = &app;

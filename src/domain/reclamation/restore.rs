@@ -126,6 +126,7 @@ pub async fn restore(state: &AppState, actor: &Actor, id: i64) -> Result<Candida
         .await?
         .ok_or_else(|| AppError::not_found("RemovalCandidate"))?;
     txn.commit().await?;
-    crate::domain::reconciliation::refresh_seats(db, profile_id).await?;
+    crate::domain::reconciliation::refresh_seats(db, profile_id, state.clock.now().date_naive())
+        .await?;
     Ok(after.into())
 }

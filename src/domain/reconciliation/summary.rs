@@ -119,13 +119,21 @@ fn cutoffs(today: chrono::NaiveDate) -> [String; 3] {
 
 /// Rewrites the profile's seats by day of last activity from its open subscriptions. Runs
 /// that change seats call it before they report their end, so a summary read after a run's
-/// last update counts what the run wrote.
-pub async fn refresh_seats(db: &sea_orm::DatabaseConnection, profile_id: i64) -> Result<()> {
+/// last update counts what the run wrote. Days 90 or more before `today` are one row (the
+/// 90th day's): those seats stay in the oldest bucket however long the rollup stands, so a
+/// model has at most about 92 rows whatever the size of the tenant.
+pub async fn refresh_seats(
+    db: &sea_orm::DatabaseConnection,
+    profile_id: i64,
+    today: chrono::NaiveDate,
+) -> Result<()> {
     let backend = db.get_database_backend();
     let p = |i| match backend {
         DbBackend::Postgres => format!("${i}"),
-        _ => "?".to_owned(),
+        // Numbered: the 90th day appears twice.
+        _ => format!("?{i}"),
     };
+    let [_, _, old] = cutoffs(today);
     let txn = db.begin_write().await?;
     txn.execute_raw(Statement::from_sql_and_values(
         backend,
@@ -137,13 +145,15 @@ pub async fn refresh_seats(db: &sea_orm::DatabaseConnection, profile_id: i64) ->
         backend,
         format!(
             "INSERT INTO activity_rollup (profile_id, software_model_id, last_active_on, seats) \
-             SELECT profile_id, software_model_id, {day}, COUNT(*) FROM software_subscription \
-             WHERE profile_id = {} AND closed_at IS NULL \
-             GROUP BY profile_id, software_model_id, {day}",
-            p(1),
+             SELECT profile_id, software_model_id, \
+             CASE WHEN {day} <= {old} THEN {old} ELSE {day} END, COUNT(*) \
+             FROM software_subscription WHERE profile_id = {id} AND closed_at IS NULL \
+             GROUP BY 1, 2, 3",
+            id = p(1),
+            old = p(2),
             day = day_of(backend)
         ),
-        [profile_id.into()],
+        [profile_id.into(), old.into()],
     ))
     .await?;
     txn.commit().await?;
