@@ -21,6 +21,12 @@ pub struct Migration;
 const WATCHED: &str = "closed_at, state, profile_id, software_model_id, currency, \
                        potential_savings_minor, realised_savings_minor, reclaimed_at";
 
+/// The holders a model's reconciliation counts (open, vendor-active, not cost-excluded
+/// subscriptions), with when each got the licence: reconciliation reads only this.
+const HOLDERS_INDEX: &str = "CREATE INDEX ix_software_subscription_holders ON software_subscription \
+     (software_model_id, LOWER(user_principal_name), COALESCE(assigned_at, first_seen_at)) \
+     WHERE closed_at IS NULL AND active = TRUE AND excluded_from_cost = FALSE";
+
 /// One SQLite upsert of a row's contribution (`sign` 1 adds, -1 takes away).
 fn sqlite_apply(row: &str, sign: i8) -> String {
     let upsert = "ON CONFLICT (profile_key, model_key, currency, reclaim_year) DO UPDATE SET \
@@ -195,6 +201,8 @@ impl MigrationTrait for Migration {
             .await?;
         let backend = manager.get_database_backend();
         let db = manager.get_connection();
+        // Reconciliation counts a model's distinct holders from this index alone.
+        db.execute_unprepared(HOLDERS_INDEX).await?;
         for sql in backfill(backend) {
             db.execute_unprepared(&sql).await?;
         }
@@ -223,6 +231,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX IF EXISTS ix_software_subscription_holders")
+            .await?;
         match manager.get_database_backend() {
             DbBackend::Postgres => {
                 for sql in [

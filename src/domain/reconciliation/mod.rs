@@ -12,7 +12,6 @@ use entity::{entitlement, license_position, license_position_amount, software_mo
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Set, Statement,
-    Value,
 };
 
 use crate::db::BeginWrite;
@@ -158,30 +157,22 @@ pub fn figures(
     )
 }
 
+/// Parameter `i`, numbered on both databases so that one value can appear twice.
 fn placeholder(backend: DbBackend, i: usize) -> String {
     match backend {
         DbBackend::Postgres => format!("${i}"),
-        _ => "?".to_owned(),
+        _ => format!("?{i}"),
     }
 }
 
-/// Which subscriptions count: open, reported active by the vendor, not cost-excluded. Its
-/// three values (`counted_values`) are bound from placeholder `first` on.
-fn counted_from(backend: DbBackend, first: usize) -> String {
-    format!(
-        "software_model_id = {} AND closed_at IS NULL AND active = {} AND excluded_from_cost = {}",
-        placeholder(backend, first),
-        placeholder(backend, first + 1),
-        placeholder(backend, first + 2)
-    )
-}
-
+/// Which subscriptions count: open, reported active by the vendor, not cost-excluded. The
+/// model is placeholder 1; the rest is literal so that the partial index of holders
+/// (`ix_software_subscription_holders`, migration 27) answers it without the table.
 fn counted(backend: DbBackend) -> String {
-    counted_from(backend, 1)
-}
-
-fn counted_values(model: i64) -> Vec<Value> {
-    vec![model.into(), true.into(), false.into()]
+    format!(
+        "software_model_id = {} AND closed_at IS NULL AND active = TRUE AND excluded_from_cost = FALSE",
+        placeholder(backend, 1)
+    )
 }
 
 async fn usage(db: &impl ConnectionTrait, model: i64) -> Result<Usage> {
@@ -195,7 +186,7 @@ async fn usage(db: &impl ConnectionTrait, model: i64) -> Result<Usage> {
         .query_one_raw(Statement::from_sql_and_values(
             backend,
             sql,
-            counted_values(model),
+            vec![model.into()],
         ))
         .await?;
     Ok(match row {
@@ -207,36 +198,14 @@ async fn usage(db: &impl ConnectionTrait, model: i64) -> Result<Usage> {
     })
 }
 
-/// The holders beyond the first `owned` (by when they got the licence), who have none.
-async fn unlicensed_holders(
+/// Marks `unlicensed` exactly the counted subscriptions of the holders beyond the first
+/// `owned` (by when they got the licence, then by name), in one statement.
+async fn mark_unlicensed(
     db: &impl ConnectionTrait,
     model: i64,
     owned: i64,
-) -> Result<Vec<String>> {
-    let backend = db.get_database_backend();
-    let sql = format!(
-        "SELECT LOWER(user_principal_name) AS holder FROM software_subscription WHERE {} \
-         GROUP BY LOWER(user_principal_name) \
-         ORDER BY MIN(COALESCE(assigned_at, first_seen_at)), LOWER(user_principal_name) \
-         LIMIT {} OFFSET {}",
-        counted(backend),
-        i64::MAX,
-        owned
-    );
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            counted_values(model),
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| Ok(r.try_get::<String>("", "holder")?))
-        .collect()
-}
-
-/// Marks exactly `holders`' counted subscriptions of the model `unlicensed`.
-async fn mark_unlicensed(db: &impl ConnectionTrait, model: i64, holders: &[String]) -> Result<()> {
+    short: bool,
+) -> Result<()> {
     use entity::software_subscription::Column as S;
     entity::software_subscription::Entity::update_many()
         .col_expr(S::Unlicensed, Expr::value(false))
@@ -244,25 +213,28 @@ async fn mark_unlicensed(db: &impl ConnectionTrait, model: i64, holders: &[Strin
         .filter(S::Unlicensed.eq(true))
         .exec(db)
         .await?;
-    let backend = db.get_database_backend();
-    for chunk in holders.chunks(500) {
-        // Values in the order their placeholders appear (SQLite binds `?` by position).
-        let marks: Vec<String> = (0..chunk.len())
-            .map(|i| placeholder(backend, i + 5))
-            .collect();
-        let sql = format!(
-            "UPDATE software_subscription SET unlicensed = {} WHERE {} \
-             AND LOWER(user_principal_name) IN ({})",
-            placeholder(backend, 1),
-            counted_from(backend, 2),
-            marks.join(", ")
-        );
-        let mut values: Vec<Value> = vec![true.into()];
-        values.extend(counted_values(model));
-        values.extend(chunk.iter().map(|h| Value::from(h.clone())));
-        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
+    if !short {
+        return Ok(());
     }
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "UPDATE software_subscription SET unlicensed = TRUE WHERE {counted} \
+         AND LOWER(user_principal_name) IN (\
+           SELECT holder FROM (\
+             SELECT LOWER(user_principal_name) AS holder, \
+             MIN(COALESCE(assigned_at, first_seen_at)) AS since \
+             FROM software_subscription WHERE {counted} \
+             GROUP BY LOWER(user_principal_name) \
+             ORDER BY since, holder LIMIT {} OFFSET {owned}) AS beyond)",
+        i64::MAX,
+        counted = counted(backend),
+    );
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        vec![model.into()],
+    ))
+    .await?;
     Ok(())
 }
 
@@ -321,12 +293,7 @@ pub async fn reconcile_model(
     let money = savings(&txn, model, now.year()).await?;
     let (owned, available, unlicensed, status, amounts) =
         figures(&rows, now.date_naive(), used, &money);
-    let beyond = if unlicensed > 0 {
-        unlicensed_holders(&txn, model, owned).await?
-    } else {
-        Vec::new()
-    };
-    mark_unlicensed(&txn, model, &beyond).await?;
+    mark_unlicensed(&txn, model, owned, unlicensed > 0).await?;
     license_position::Entity::update_many()
         .col_expr(L::IsLatest, Expr::value(false))
         .filter(L::SoftwareModelId.eq(model))
