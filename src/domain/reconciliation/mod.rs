@@ -199,42 +199,38 @@ async fn usage(db: &impl ConnectionTrait, model: i64) -> Result<Usage> {
 }
 
 /// Marks `unlicensed` exactly the counted subscriptions of the holders beyond the first
-/// `owned` (by when they got the licence, then by name), in one statement.
-async fn mark_unlicensed(
-    db: &impl ConnectionTrait,
-    model: i64,
-    owned: i64,
-    short: bool,
-) -> Result<()> {
-    use entity::software_subscription::Column as S;
-    entity::software_subscription::Entity::update_many()
-        .col_expr(S::Unlicensed, Expr::value(false))
-        .filter(S::SoftwareModelId.eq(model))
-        .filter(S::Unlicensed.eq(true))
-        .exec(db)
-        .await?;
-    if !short {
-        return Ok(());
-    }
+/// `owned` (by when they got the licence, then by name). Only rows whose mark changes are
+/// written, so a daily run over an unchanged estate writes none.
+async fn mark_unlicensed(db: &impl ConnectionTrait, model: i64, owned: i64) -> Result<()> {
     let backend = db.get_database_backend();
-    let sql = format!(
-        "UPDATE software_subscription SET unlicensed = TRUE WHERE {counted} \
-         AND LOWER(user_principal_name) IN (\
-           SELECT holder FROM (\
-             SELECT LOWER(user_principal_name) AS holder, \
-             MIN(COALESCE(assigned_at, first_seen_at)) AS since \
-             FROM software_subscription WHERE {counted} \
-             GROUP BY LOWER(user_principal_name) \
-             ORDER BY since, holder LIMIT {} OFFSET {owned}) AS beyond)",
+    let counted = counted(backend);
+    let beyond = format!(
+        "SELECT holder FROM (\
+           SELECT LOWER(user_principal_name) AS holder, \
+           MIN(COALESCE(assigned_at, first_seen_at)) AS since \
+           FROM software_subscription WHERE {counted} \
+           GROUP BY LOWER(user_principal_name) \
+           ORDER BY since, holder LIMIT {} OFFSET {owned}) AS beyond",
         i64::MAX,
-        counted = counted(backend),
     );
-    db.execute_raw(Statement::from_sql_and_values(
-        backend,
-        sql,
-        vec![model.into()],
-    ))
-    .await?;
+    let unmark = format!(
+        "UPDATE software_subscription SET unlicensed = FALSE \
+         WHERE software_model_id = {} AND unlicensed = TRUE AND NOT ({counted} \
+         AND LOWER(user_principal_name) IN ({beyond}))",
+        placeholder(backend, 1)
+    );
+    let mark = format!(
+        "UPDATE software_subscription SET unlicensed = TRUE \
+         WHERE {counted} AND unlicensed = FALSE AND LOWER(user_principal_name) IN ({beyond})"
+    );
+    for sql in [unmark, mark] {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            vec![model.into()],
+        ))
+        .await?;
+    }
     Ok(())
 }
 
@@ -293,7 +289,7 @@ pub async fn reconcile_model(
     let money = savings(&txn, model, now.year()).await?;
     let (owned, available, unlicensed, status, amounts) =
         figures(&rows, now.date_naive(), used, &money);
-    mark_unlicensed(&txn, model, owned, unlicensed > 0).await?;
+    mark_unlicensed(&txn, model, owned).await?;
     license_position::Entity::update_many()
         .col_expr(L::IsLatest, Expr::value(false))
         .filter(L::SoftwareModelId.eq(model))
