@@ -199,9 +199,24 @@ async fn usage(db: &impl ConnectionTrait, model: i64) -> Result<Usage> {
 }
 
 /// Marks `unlicensed` exactly the counted subscriptions of the holders beyond the first
-/// `owned` (by when they got the licence, then by name). Only rows whose mark changes are
-/// written, so a daily run over an unchanged estate writes none.
-async fn mark_unlicensed(db: &impl ConnectionTrait, model: i64, owned: i64) -> Result<()> {
+/// `owned` (by when they got the licence, then by name); `short` says there are any. Only
+/// rows whose mark changes are written, so a daily run over an unchanged estate writes none.
+async fn mark_unlicensed(
+    db: &impl ConnectionTrait,
+    model: i64,
+    owned: i64,
+    short: bool,
+) -> Result<()> {
+    use entity::software_subscription::Column as S;
+    if !short {
+        entity::software_subscription::Entity::update_many()
+            .col_expr(S::Unlicensed, Expr::value(false))
+            .filter(S::SoftwareModelId.eq(model))
+            .filter(S::Unlicensed.eq(true))
+            .exec(db)
+            .await?;
+        return Ok(());
+    }
     let backend = db.get_database_backend();
     let counted = counted(backend);
     let beyond = format!(
@@ -213,15 +228,22 @@ async fn mark_unlicensed(db: &impl ConnectionTrait, model: i64, owned: i64) -> R
            ORDER BY since, holder LIMIT {} OFFSET {owned}) AS beyond",
         i64::MAX,
     );
+    // The marked rows, through the (model, unlicensed) index.
     let unmark = format!(
         "UPDATE software_subscription SET unlicensed = FALSE \
          WHERE software_model_id = {} AND unlicensed = TRUE AND NOT ({counted} \
          AND LOWER(user_principal_name) IN ({beyond}))",
         placeholder(backend, 1)
     );
+    // The holders beyond, through the holders index: SQLite's unary plus keeps it from
+    // preferring the (model, unlicensed) index, which would read every row of the model.
+    let unmarked = match backend {
+        DbBackend::Postgres => "unlicensed = FALSE",
+        _ => "+unlicensed = FALSE",
+    };
     let mark = format!(
         "UPDATE software_subscription SET unlicensed = TRUE \
-         WHERE {counted} AND unlicensed = FALSE AND LOWER(user_principal_name) IN ({beyond})"
+         WHERE {counted} AND {unmarked} AND LOWER(user_principal_name) IN ({beyond})"
     );
     for sql in [unmark, mark] {
         db.execute_raw(Statement::from_sql_and_values(
@@ -289,7 +311,7 @@ pub async fn reconcile_model(
     let money = savings(&txn, model, now.year()).await?;
     let (owned, available, unlicensed, status, amounts) =
         figures(&rows, now.date_naive(), used, &money);
-    mark_unlicensed(&txn, model, owned).await?;
+    mark_unlicensed(&txn, model, owned, unlicensed > 0).await?;
     license_position::Entity::update_many()
         .col_expr(L::IsLatest, Expr::value(false))
         .filter(L::SoftwareModelId.eq(model))
