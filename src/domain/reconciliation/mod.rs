@@ -4,7 +4,7 @@
 //! (the previous stay, for the trend) and marks the subscriptions beyond the rights owned
 //! `unlicensed`. Money is integer minor units and is never summed across currencies.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::enums::ComplianceStatus;
@@ -175,48 +175,42 @@ fn counted(backend: DbBackend) -> String {
     )
 }
 
-async fn usage(db: &impl ConnectionTrait, model: i64) -> Result<Usage> {
-    let backend = db.get_database_backend();
-    let sql = format!(
-        "SELECT COUNT(DISTINCT LOWER(user_principal_name)) AS holders, COUNT(*) AS subs \
-         FROM software_subscription WHERE {}",
-        counted(backend)
-    );
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            vec![model.into()],
-        ))
-        .await?;
-    Ok(match row {
-        Some(r) => Usage {
-            holders: r.try_get::<i64>("", "holders")?,
-            subscriptions: r.try_get::<i64>("", "subs")?,
-        },
-        None => Usage::default(),
-    })
+/// Ids written into a statement: they are row ids read from the database, never input.
+fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// Marks `unlicensed` exactly the counted subscriptions of the holders beyond the first
-/// `owned` (by when they got the licence, then by name); `short` says there are any. Only
-/// rows whose mark changes are written, so a daily run over an unchanged estate writes none.
-async fn mark_unlicensed(
-    db: &impl ConnectionTrait,
-    model: i64,
-    owned: i64,
-    short: bool,
-) -> Result<()> {
-    use entity::software_subscription::Column as S;
-    if !short {
-        entity::software_subscription::Entity::update_many()
-            .col_expr(S::Unlicensed, Expr::value(false))
-            .filter(S::SoftwareModelId.eq(model))
-            .filter(S::Unlicensed.eq(true))
-            .exec(db)
-            .await?;
-        return Ok(());
-    }
+/// Usage of each of `models` (absent: none).
+async fn usage_of(db: &impl ConnectionTrait, models: &[i64]) -> Result<HashMap<i64, Usage>> {
+    let sql = format!(
+        "SELECT software_model_id AS model, COUNT(DISTINCT LOWER(user_principal_name)) AS holders, \
+         COUNT(*) AS subs FROM software_subscription WHERE software_model_id IN ({}) \
+         AND closed_at IS NULL AND active = TRUE AND excluded_from_cost = FALSE \
+         GROUP BY software_model_id",
+        id_list(models)
+    );
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i64>("", "model")?,
+                Usage {
+                    holders: r.try_get::<i64>("", "holders")?,
+                    subscriptions: r.try_get::<i64>("", "subs")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Marks `unlicensed` exactly the counted subscriptions of a short model's holders beyond
+/// the first `owned` (by when they got the licence, then by name). Only rows whose mark
+/// changes are written, so a daily run over an unchanged estate writes none.
+async fn mark_short(db: &impl ConnectionTrait, model: i64, owned: i64) -> Result<()> {
     let backend = db.get_database_backend();
     let counted = counted(backend);
     let beyond = format!(
@@ -256,31 +250,28 @@ async fn mark_unlicensed(
     Ok(())
 }
 
-/// The model's savings by currency, from the candidate rollup (kept by triggers).
-async fn savings(
+/// The savings of each of `models` by currency, from the candidate rollup (kept by
+/// triggers).
+async fn savings_of(
     db: &impl ConnectionTrait,
-    model: i64,
+    models: &[i64],
     year: i32,
-) -> Result<BTreeMap<String, Savings>> {
-    let backend = db.get_database_backend();
+) -> Result<HashMap<i64, BTreeMap<String, Savings>>> {
     let sql = format!(
-        "SELECT currency, reclaim_year, CAST(SUM(savings_minor) AS BIGINT) AS total \
-         FROM candidate_rollup WHERE model_key = {} GROUP BY currency, reclaim_year",
-        placeholder(backend, 1)
+        "SELECT model_key, currency, reclaim_year, CAST(SUM(savings_minor) AS BIGINT) AS total \
+         FROM candidate_rollup WHERE model_key IN ({}) GROUP BY model_key, currency, reclaim_year",
+        id_list(models)
     );
-    let mut out: BTreeMap<String, Savings> = BTreeMap::new();
+    let mut out: HashMap<i64, BTreeMap<String, Savings>> = HashMap::new();
     for r in db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            vec![model.into()],
-        ))
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await?
     {
+        let model: i64 = r.try_get("", "model_key")?;
         let currency: String = r.try_get("", "currency")?;
         let reclaim_year: i32 = r.try_get("", "reclaim_year")?;
         let total: i64 = r.try_get::<Option<i64>>("", "total")?.unwrap_or(0);
-        let s = out.entry(currency).or_default();
+        let s = out.entry(model).or_default().entry(currency).or_default();
         if reclaim_year == 0 {
             s.potential += total;
         } else {
@@ -291,9 +282,15 @@ async fn savings(
         }
     }
     // A currency whose candidates all went (deleted or moved) leaves zero rows behind.
-    out.retain(|_, s| *s != Savings::default());
+    for by_currency in out.values_mut() {
+        by_currency.retain(|_, s| *s != Savings::default());
+    }
     Ok(out)
 }
+
+/// Models reconciled in one transaction: few enough to hold writers back briefly, many
+/// enough that commits (a flush each on PostgreSQL) and round trips do not dominate.
+pub const MODELS_PER_TRANSACTION: usize = 100;
 
 /// Reconciles one model at `now` and stores its position as the latest.
 pub async fn reconcile_model(
@@ -301,71 +298,132 @@ pub async fn reconcile_model(
     model: i64,
     now: DateTime<Utc>,
 ) -> Result<Position> {
+    let mut done = reconcile_models(db, &[model], now).await?;
+    Ok(done.remove(0))
+}
+
+/// Reconciles `models` at `now` in one transaction and stores their positions as the
+/// latest, in the order given: a few statements for all of them, and two more for each
+/// model short of rights (to mark its unlicensed subscriptions).
+pub async fn reconcile_models(
+    db: &sea_orm::DatabaseConnection,
+    models: &[i64],
+    now: DateTime<Utc>,
+) -> Result<Vec<Position>> {
     use license_position::Column as L;
+    if models.is_empty() {
+        return Ok(Vec::new());
+    }
     let txn = db.begin_write().await?;
-    let rows = entitlement::Entity::find()
-        .filter(entitlement::Column::SoftwareModelId.eq(model))
+    let mut bought: HashMap<i64, Vec<entitlement::Model>> = HashMap::new();
+    for row in entitlement::Entity::find()
+        .filter(entitlement::Column::SoftwareModelId.is_in(models.iter().copied()))
         .all(&txn)
-        .await?;
-    let used = usage(&txn, model).await?;
-    let money = savings(&txn, model, now.year()).await?;
-    let (owned, available, unlicensed, status, amounts) =
-        figures(&rows, now.date_naive(), used, &money);
-    mark_unlicensed(&txn, model, owned, unlicensed > 0).await?;
+        .await?
+    {
+        bought.entry(row.software_model_id).or_default().push(row);
+    }
+    let used = usage_of(&txn, models).await?;
+    let money = savings_of(&txn, models, now.year()).await?;
+    let none = BTreeMap::new();
+    let mut positions = Vec::with_capacity(models.len());
+    let mut covered = Vec::new();
+    for &model in models {
+        let usage = used.get(&model).copied().unwrap_or_default();
+        let (owned, available, unlicensed, status, amounts) = figures(
+            bought.get(&model).map_or(&[][..], Vec::as_slice),
+            now.date_naive(),
+            usage,
+            money.get(&model).unwrap_or(&none),
+        );
+        if unlicensed > 0 {
+            mark_short(&txn, model, owned).await?;
+        } else {
+            covered.push(model);
+        }
+        positions.push(Position {
+            id: 0,
+            software_model_id: model,
+            computed_at: now,
+            is_latest: true,
+            rights_owned: owned,
+            rights_used: usage.holders,
+            subscriptions_used: usage.subscriptions,
+            rights_available: available,
+            unlicensed,
+            status,
+            amounts,
+        });
+    }
+    if !covered.is_empty() {
+        // Nobody is beyond the rights of these: only old marks go.
+        use entity::software_subscription::Column as S;
+        entity::software_subscription::Entity::update_many()
+            .col_expr(S::Unlicensed, Expr::value(false))
+            .filter(S::SoftwareModelId.is_in(covered))
+            .filter(S::Unlicensed.eq(true))
+            .exec(&txn)
+            .await?;
+    }
     license_position::Entity::update_many()
         .col_expr(L::IsLatest, Expr::value(false))
-        .filter(L::SoftwareModelId.eq(model))
+        .filter(L::SoftwareModelId.is_in(models.iter().copied()))
         .filter(L::IsLatest.eq(true))
         .exec(&txn)
         .await?;
-    let position = license_position::Entity::insert(license_position::ActiveModel {
-        software_model_id: Set(model),
-        computed_at: Set(now),
-        is_latest: Set(true),
-        rights_owned: Set(owned),
-        rights_used: Set(used.holders),
-        rights_available: Set(available),
-        unlicensed: Set(unlicensed),
-        compliance_status: Set(status),
-        subscriptions_used: Set(used.subscriptions),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?
-    .last_insert_id;
-    if !amounts.is_empty() {
-        license_position_amount::Entity::insert_many(amounts.iter().map(|a| {
-            license_position_amount::ActiveModel {
-                position_id: Set(position),
-                currency: Set(a.currency.clone()),
-                rights_owned: Set(a.rights_owned),
-                price_per_right_minor: Set(a.price_per_right),
-                annual_spend_minor: Set(a.annual_spend),
-                true_up_cost_minor: Set(a.true_up_cost),
-                over_licensed_minor: Set(a.over_licensed),
-                potential_savings_minor: Set(a.potential_savings),
-                actual_savings_minor: Set(a.actual_savings),
-                actual_savings_year_minor: Set(a.actual_savings_this_year),
-                ..Default::default()
-            }
-        }))
-        .exec_without_returning(&txn)
-        .await?;
+    license_position::Entity::insert_many(positions.iter().map(|p| {
+        license_position::ActiveModel {
+            software_model_id: Set(p.software_model_id),
+            computed_at: Set(now),
+            is_latest: Set(true),
+            rights_owned: Set(p.rights_owned),
+            rights_used: Set(p.rights_used),
+            rights_available: Set(p.rights_available),
+            unlicensed: Set(p.unlicensed),
+            compliance_status: Set(p.status),
+            subscriptions_used: Set(p.subscriptions_used),
+            ..Default::default()
+        }
+    }))
+    .exec_without_returning(&txn)
+    .await?;
+    // The ids just given: each model's one latest position.
+    let ids: HashMap<i64, i64> = license_position::Entity::find()
+        .filter(L::SoftwareModelId.is_in(models.iter().copied()))
+        .filter(L::IsLatest.eq(true))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.software_model_id, p.id))
+        .collect();
+    let mut amounts = Vec::new();
+    for p in &mut positions {
+        p.id = ids[&p.software_model_id];
+        amounts.extend(
+            p.amounts
+                .iter()
+                .map(|a| license_position_amount::ActiveModel {
+                    position_id: Set(p.id),
+                    currency: Set(a.currency.clone()),
+                    rights_owned: Set(a.rights_owned),
+                    price_per_right_minor: Set(a.price_per_right),
+                    annual_spend_minor: Set(a.annual_spend),
+                    true_up_cost_minor: Set(a.true_up_cost),
+                    over_licensed_minor: Set(a.over_licensed),
+                    potential_savings_minor: Set(a.potential_savings),
+                    actual_savings_minor: Set(a.actual_savings),
+                    actual_savings_year_minor: Set(a.actual_savings_this_year),
+                    ..Default::default()
+                }),
+        );
+    }
+    for chunk in amounts.chunks(500) {
+        license_position_amount::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
     }
     txn.commit().await?;
-    Ok(Position {
-        id: position,
-        software_model_id: model,
-        computed_at: now,
-        is_latest: true,
-        rights_owned: owned,
-        rights_used: used.holders,
-        subscriptions_used: used.subscriptions,
-        rights_available: available,
-        unlicensed,
-        status,
-        amounts,
-    })
+    Ok(positions)
 }
 
 /// A `RECONCILE` run: the models of the profile's vendor, or every model.
@@ -382,12 +440,12 @@ pub async fn reconcile_run(
     let models: Vec<i64> = select.all(&state.db).await?.iter().map(|m| m.id).collect();
     let total = models.len() as i64;
     let mut counts = RunCounts::default();
-    for (i, model) in models.into_iter().enumerate() {
-        reconcile_model(&state.db, model, state.clock.now()).await?;
-        counts.fetched += 1;
-        counts.created += 1;
+    for chunk in models.chunks(MODELS_PER_TRANSACTION) {
+        let done = reconcile_models(&state.db, chunk, state.clock.now()).await?;
+        counts.fetched += done.len() as i64;
+        counts.created += done.len() as i64;
         sink.report(&Progress {
-            done: i as i64 + 1,
+            done: counts.fetched,
             total: Some(total),
             counts: counts.clone(),
         })
