@@ -1,6 +1,10 @@
 //! The GraphQL API: thin resolvers over the domain, GraphQL types converted from domain rows.
 
+pub mod argument_errors;
 pub mod context;
+pub mod field_order;
+pub mod finish;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod query;

@@ -42,6 +42,7 @@ pub struct ConnectionFields {
 #[Object]
 impl ConnectionFields {
     /// How many items match the filter, across all pages.
+    #[graphql(complexity = "crate::graphql::limits::COUNT_WEIGHT")]
     async fn total_count(&self) -> async_graphql::Result<u64> {
         Ok(self.total.get().await?)
     }
@@ -101,6 +102,14 @@ impl PageArgs {
     }
 }
 
+/// "a" or "an", by how `word` sounds (its first letter is a vowel).
+fn article(word: &str) -> &'static str {
+    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        _ => "a",
+    }
+}
+
 /// Turns a domain page into a connection; `id` gives each item's keyset id.
 pub fn connection<M, T>(page: Page<M>, id: impl Fn(&M) -> i64, to_node: impl Fn(M) -> T) -> Conn<T>
 where
@@ -138,7 +147,7 @@ pub fn expect_id(id: &ID, expected: &str, field: &str) -> Result<i64, AppError> 
         Ok((kind, raw)) if kind == expected => Ok(raw),
         _ => Err(AppError::bad_input(
             field,
-            format!("not the id of a {expected}"),
+            format!("not the id of {} {expected}", article(expected)),
         )),
     }
 }

@@ -2,6 +2,8 @@
 
 use async_graphql::{Schema, SchemaBuilder};
 
+use super::finish::Finish;
+use super::limits::{Limits, MAX_COMPLEXITY, MAX_DEPTH, MAX_PARSE_NESTING};
 use super::mutation::MutationRoot;
 use super::query::QueryRoot;
 use super::subscription::SubscriptionRoot;
@@ -9,11 +11,6 @@ use crate::state::AppState;
 
 /// The schema type every handler shares.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
-
-/// Deep enough for the introspection query GraphiQL sends; shallow enough to stop abuse.
-pub const MAX_DEPTH: usize = 15;
-/// Lists multiply their children's complexity by the page size they ask for.
-pub const MAX_COMPLEXITY: usize = 50_000;
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
@@ -23,6 +20,9 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(MAX_PARSE_NESTING)
+    .extension(Limits)
+    .extension(Finish)
 }
 
 /// The schema served by `seatkeeper serve`.

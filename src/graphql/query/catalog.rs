@@ -51,7 +51,7 @@ impl CatalogQuery {
     /// Software models, oldest first.
     #[graphql(
         guard = "RoleGuard(Role::Viewer)",
-        complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity"
+        complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity + crate::graphql::limits::substring_weight(&search)"
     )]
     #[allow(clippy::too_many_arguments)]
     async fn software_models(
@@ -78,7 +78,7 @@ impl CatalogQuery {
     /// Entitlements, oldest first.
     #[graphql(
         guard = "RoleGuard(Role::Viewer)",
-        complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity"
+        complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity"
     )]
     #[allow(clippy::too_many_arguments)]
     async fn entitlements(
@@ -104,7 +104,7 @@ impl CatalogQuery {
     /// Reclamation rules, oldest first.
     #[graphql(
         guard = "RoleGuard(Role::Viewer)",
-        complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity"
+        complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity"
     )]
     #[allow(clippy::too_many_arguments)]
     async fn reclamation_rules(
@@ -128,7 +128,7 @@ impl CatalogQuery {
     /// Subscription identifier exclusions, oldest first.
     #[graphql(
         guard = "RoleGuard(Role::Viewer)",
-        complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity"
+        complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity"
     )]
     #[allow(clippy::too_many_arguments)]
     async fn subscription_identifier_exclusions(
@@ -155,7 +155,7 @@ impl CatalogQuery {
     /// Subscription user exclusions, oldest first.
     #[graphql(
         guard = "RoleGuard(Role::Viewer)",
-        complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity"
+        complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity + crate::graphql::limits::substring_weight(&search)"
     )]
     #[allow(clippy::too_many_arguments)]
     async fn subscription_user_exclusions(
@@ -179,7 +179,7 @@ impl CatalogQuery {
     /// License positions from reconciliation, oldest first: by default each model's latest.
     #[graphql(
         guard = "RoleGuard(Role::Viewer)",
-        complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity"
+        complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity"
     )]
     #[allow(clippy::too_many_arguments)]
     async fn license_positions(
@@ -227,7 +227,7 @@ impl CatalogQuery {
     /// A model's positions, newest first: how its licence position moved over time.
     #[graphql(
         guard = "RoleGuard(Role::Viewer)",
-        complexity = "limit.max(1) as usize * child_complexity"
+        complexity = "(limit.max(1) as usize).min(crate::graphql::limits::MAX_WEIGHED_PAGE) * child_complexity"
     )]
     async fn license_position_history(
         &self,

@@ -14,7 +14,7 @@ pub struct IntegrationQuery;
 #[Object]
 impl IntegrationQuery {
     /// Integration profiles, oldest first.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity")]
     #[allow(clippy::too_many_arguments)]
     async fn integration_profiles(
         &self,
@@ -36,7 +36,7 @@ impl IntegrationQuery {
     }
 
     /// Connection aliases, oldest first. Secrets are never shown.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity")]
     #[allow(clippy::too_many_arguments)]
     async fn connection_aliases(
         &self,

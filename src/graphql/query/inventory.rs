@@ -43,7 +43,9 @@ pub struct InventoryQuery;
 #[Object]
 impl InventoryQuery {
     /// Who holds which license. Closed rows (gone from the vendor) only with `includeClosed`.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity")]
+    #[graphql(
+        complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity + crate::graphql::limits::substring_weight(&user_principal_name)"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn software_subscriptions(
         &self,
@@ -80,7 +82,7 @@ impl InventoryQuery {
     }
 
     /// License codes seen at download that no software model knows.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity")]
     #[allow(clippy::too_many_arguments)]
     async fn unrecognized_subscription_identifiers(
         &self,
@@ -107,7 +109,7 @@ impl InventoryQuery {
     }
 
     /// Subscriptions flagged for reclaim.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity")]
     #[allow(clippy::too_many_arguments)]
     async fn removal_candidates(
         &self,
@@ -141,7 +143,7 @@ impl InventoryQuery {
     }
 
     /// Job runs, oldest first.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity")]
     #[allow(clippy::too_many_arguments)]
     async fn job_runs(
         &self,
@@ -168,7 +170,7 @@ impl InventoryQuery {
     }
 
     /// Recurring jobs of the profiles.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity")]
     async fn scheduled_jobs(
         &self,
         ctx: &Context<'_>,
@@ -190,7 +192,7 @@ impl InventoryQuery {
     /// Every mutation, who made it and when (admin only).
     #[graphql(
         guard = "RoleGuard(Role::Admin)",
-        complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity"
+        complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity"
     )]
     async fn audit_log(
         &self,

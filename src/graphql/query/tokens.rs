@@ -21,7 +21,7 @@ impl TokenQuery {
     /// API tokens, oldest first (admin only).
     #[graphql(
         guard = "RoleGuard(Role::Admin)",
-        complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity"
+        complexity = "crate::graphql::limits::page_weight(first, last) * child_complexity"
     )]
     async fn api_tokens(
         &self,

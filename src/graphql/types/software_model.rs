@@ -50,7 +50,7 @@ impl SoftwareModel {
 
     /// What was bought of it, oldest first (at most 100; page through
     /// `entitlements(softwareModelId:)` for more).
-    #[graphql(complexity = "first.max(1) as usize * child_complexity")]
+    #[graphql(complexity = "(first.clamp(1, MAX_MODEL_ENTITLEMENTS) as usize) * child_complexity")]
     async fn entitlements(
         &self,
         ctx: &Context<'_>,
