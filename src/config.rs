@@ -70,6 +70,10 @@ pub struct Settings {
     pub admin_token: Option<Secret>,
     /// `SEATKEEPER_MASTER_KEY`, base64 of 32 bytes.
     pub master_key: Option<Secret>,
+    /// `SEATKEEPER_METRICS_TOKEN`: when set, `/metrics` answers only a request with
+    /// `Authorization: Bearer <it>` (a Prometheus scrape's `authorization.credentials`);
+    /// unset, `/metrics` is open, for a scrape on a private network.
+    pub metrics_token: Option<Secret>,
     /// `SEATKEEPER_LOG_FORMAT`.
     pub log_format: LogFormat,
     /// `SEATKEEPER_DB_MAX_CONNECTIONS`.
@@ -210,6 +214,7 @@ struct FileSettings {
     database_url: Option<String>,
     admin_token: Option<String>,
     master_key: Option<String>,
+    metrics_token: Option<String>,
     log_format: Option<String>,
     db_max_connections: Option<String>,
     max_page_size: Option<String>,
@@ -490,6 +495,7 @@ impl Settings {
             database_url: Secret::new(database_url),
             admin_token: pick("SEATKEEPER_ADMIN_TOKEN", file.admin_token).map(Secret::new),
             master_key,
+            metrics_token: pick("SEATKEEPER_METRICS_TOKEN", file.metrics_token).map(Secret::new),
             log_format,
             db_max_connections: db_max_connections as u32,
             max_page_size,
@@ -515,13 +521,13 @@ impl Settings {
                 "is required with PostgreSQL (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)",
             ));
         }
-        if let Some(token) = &settings.admin_token
-            && token.expose().len() < 16
-        {
-            return Err(invalid(
-                "SEATKEEPER_ADMIN_TOKEN",
-                "must be at least 16 characters",
-            ));
+        for (name, token) in [
+            ("SEATKEEPER_ADMIN_TOKEN", &settings.admin_token),
+            ("SEATKEEPER_METRICS_TOKEN", &settings.metrics_token),
+        ] {
+            if token.as_ref().is_some_and(|t| t.expose().trim().len() < 16) {
+                return Err(invalid(name, "must be at least 16 characters"));
+            }
         }
         Ok(settings)
     }

@@ -9,7 +9,10 @@ use async_graphql::ErrorExtensions;
 /// the conversion below, which keeps the code and hides internal causes.
 #[derive(Debug)]
 pub enum AppError {
+    /// No bearer token came with the request.
     Unauthenticated,
+    /// A bearer token came, but no live token has that value (unknown or revoked).
+    InvalidToken,
     Forbidden(String),
     NotFound(String),
     BadUserInput {
@@ -31,7 +34,7 @@ impl AppError {
     /// The `extensions.code` a client sees.
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::Unauthenticated | AppError::InvalidToken => "UNAUTHENTICATED",
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",
@@ -47,6 +50,7 @@ impl AppError {
             AppError::Unauthenticated => {
                 "authentication required: send `Authorization: Bearer <token>`".into()
             }
+            AppError::InvalidToken => "invalid token: it is unknown or was revoked".into(),
             AppError::Forbidden(m) | AppError::Conflict(m) => m.clone(),
             AppError::NotFound(what) => format!("{what} not found"),
             AppError::BadUserInput { field, message } => format!("{field}: {message}"),

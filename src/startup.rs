@@ -130,6 +130,7 @@ fn serve(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
         App::new()
             .app_data(state.clone())
             .app_data(schema.clone())
+            .wrap(from_fn(http::json_errors))
             .wrap(from_fn(http::observe))
             .configure(http::configure)
     })

@@ -107,7 +107,7 @@ impl TokenCache {
     }
 }
 
-/// Looks a bearer token up. Revoked and unknown tokens are both `UNAUTHENTICATED`.
+/// Looks a bearer token up. Revoked and unknown tokens are both `InvalidToken`.
 pub async fn authenticate(
     db: &DatabaseConnection,
     cache: &TokenCache,
@@ -122,7 +122,7 @@ pub async fn authenticate(
         .filter(api_token::Column::RevokedAt.is_null())
         .one(db)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
+        .ok_or(AppError::InvalidToken)?;
     let now = Utc::now();
     // Recording use at most once a minute keeps reads from turning into writes.
     if row

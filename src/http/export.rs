@@ -35,18 +35,16 @@ fn error(status: StatusCode, err: &AppError) -> HttpResponse {
     let mut resp = HttpResponse::build(status).json(json!({
         "errors": [{ "message": err.message(), "extensions": { "code": err.code() } }]
     }));
-    if matches!(err, AppError::Unauthenticated) {
-        resp.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer"),
-        );
+    if let Some(challenge) = super::graphql::challenge(err) {
+        resp.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
     }
     resp
 }
 
 fn status_of(err: &AppError) -> StatusCode {
     match err {
-        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Unauthenticated | AppError::InvalidToken => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::BadUserInput { .. } => StatusCode::BAD_REQUEST,

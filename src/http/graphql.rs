@@ -49,12 +49,23 @@ pub fn bearer(value: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
+/// The `WWW-Authenticate` challenge of an authentication failure (RFC 6750 §3).
+pub fn challenge(err: &AppError) -> Option<header::HeaderValue> {
+    match err {
+        AppError::Unauthenticated => Some(header::HeaderValue::from_static("Bearer")),
+        AppError::InvalidToken => Some(header::HeaderValue::from_static(
+            "Bearer error=\"invalid_token\"",
+        )),
+        _ => None,
+    }
+}
+
 fn unauthenticated(kind: ResponseType, err: &AppError) -> HttpResponse {
     let mut resp = request_error(StatusCode::UNAUTHORIZED, kind, err.code(), &err.message());
-    resp.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static("Bearer"),
-    );
+    if let Some(challenge) = challenge(err) {
+        resp.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
+    }
     resp
 }
 

@@ -1,51 +1,79 @@
 //! The HTTP surface: `/graphql` (POST, GET, WebSocket), the CSV exports, the notice
-//! pages, health, readiness and metrics.
+//! pages, health, readiness and metrics. Every error an API client can meet is JSON with
+//! `extensions.code`, including those actix answers itself (unknown route, wrong method,
+//! body too large): see [`json_errors`].
 
 pub mod export;
 pub mod graphql;
 pub mod negotiate;
 pub mod notice;
+pub mod websocket;
 
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::Data;
-use async_graphql_actix_web::GraphQLSubscription;
+use serde_json::json;
 use tracing::Instrument;
 
-use crate::domain::tokens;
-use crate::error::AppError;
 use crate::graphql::AppSchema;
 use crate::state::AppState;
 
+/// The largest request body (and WebSocket message) accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 /// Mounts every route; `state` and `schema` must be in the app data.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/graphql")
-            .route(web::post().to(graphql::post))
-            .route(web::get().to(get_or_upgrade))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/notice/{token}")
-            .route(web::get().to(notice::show))
-            .route(web::post().to(notice::submit)),
-    )
-    .route("/export/{kind}", web::get().to(export::download))
-    .route("/oauth/callback", web::get().to(oauth_callback))
-    .route("/healthz", web::get().to(healthz))
-    .route("/readyz", web::get().to(readyz))
-    .route("/metrics", web::get().to(metrics));
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .service(
+            web::resource("/graphql")
+                .route(web::post().to(graphql::post))
+                .route(web::get().to(get_or_upgrade))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/notice/{token}")
+                .route(web::get().to(notice::show))
+                .route(web::post().to(notice::submit)),
+        )
+        // Resources, not bare routes: another method gets 405 with `Allow`, not 404.
+        .service(web::resource("/export/{kind}").get(export::download))
+        .service(web::resource("/oauth/callback").get(oauth_callback))
+        .service(web::resource("/healthz").get(healthz))
+        .service(web::resource("/readyz").get(readyz))
+        .service(web::resource("/metrics").get(metrics))
+        .default_service(web::to(not_found));
 }
 
-async fn method_not_allowed() -> HttpResponse {
-    HttpResponse::MethodNotAllowed()
-        .insert_header((header::ALLOW, "GET, POST"))
-        .finish()
+fn json_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("application/json; charset=utf-8")
+        .json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    json_error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        &format!("no such resource: {}", req.path()),
+    )
+}
+
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let mut resp = json_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        &format!(
+            "{} is not allowed on /graphql: use GET or POST",
+            req.method()
+        ),
+    );
+    resp.headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static("GET, POST"));
+    resp
 }
 
 fn is_websocket_upgrade(req: &HttpRequest) -> bool {
@@ -62,53 +90,10 @@ async fn get_or_upgrade(
     payload: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
     if is_websocket_upgrade(&req) {
-        websocket(state, schema, req, payload).await
+        websocket::upgrade(state, schema, req, payload).await
     } else {
         Ok(graphql::get(state, schema, req).await)
     }
-}
-
-/// The token a `connection_init` payload carries: `{"authorization": "Bearer …"}` or
-/// `{"token": "…"}` (keys in any letter case).
-fn init_token(payload: &serde_json::Value) -> Option<String> {
-    let map = payload.as_object()?;
-    map.iter().find_map(|(k, v)| {
-        let v = v.as_str()?;
-        if k.eq_ignore_ascii_case("authorization") {
-            graphql::bearer(v).map(str::to_owned)
-        } else if k.eq_ignore_ascii_case("token") {
-            Some(v.trim().to_owned()).filter(|t| !t.is_empty())
-        } else {
-            None
-        }
-    })
-}
-
-async fn websocket(
-    state: web::Data<AppState>,
-    schema: web::Data<AppSchema>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> actix_web::Result<HttpResponse> {
-    // A non-browser client may also authenticate the upgrade request itself.
-    let header_token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(graphql::bearer)
-        .map(str::to_owned);
-    let state = state.get_ref().clone();
-    GraphQLSubscription::new(AppSchema::clone(&schema))
-        .on_connection_init(move |init| async move {
-            let raw = init_token(&init)
-                .or(header_token)
-                .ok_or(AppError::Unauthenticated)?;
-            let principal = tokens::authenticate(&state.db, &state.tokens, &raw).await?;
-            let mut data = Data::default();
-            data.insert(principal);
-            Ok(data)
-        })
-        .start(&req, payload)
 }
 
 /// The vendor's redirect after the user approved (or refused) access: a plain page.
@@ -182,7 +167,31 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    if let Some(expected) = &state.settings.metrics_token {
+        let sent = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(graphql::bearer);
+        // Compared as hashes, so the time taken says nothing about the token.
+        let hash = crate::domain::tokens::hash_token;
+        if sent.is_none_or(|sent| hash(sent) != hash(expected.expose().trim())) {
+            let (code, message) = match sent {
+                None => (
+                    "UNAUTHENTICATED",
+                    "send `Authorization: Bearer <SEATKEEPER_METRICS_TOKEN>`",
+                ),
+                Some(_) => ("UNAUTHENTICATED", "invalid token for /metrics"),
+            };
+            let mut resp = json_error(StatusCode::UNAUTHORIZED, code, message);
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            return resp;
+        }
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(
@@ -190,6 +199,52 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
                 .metrics
                 .render(&state.db, state.jobs.events.subscribers()),
         )
+}
+
+/// Errors actix answers on its own (an unknown route, a method a route does not take, a
+/// body over [`MAX_BODY_BYTES`], a malformed request) come as an empty or plain-text body;
+/// they become the same JSON every other error is, with the status kept. HTML pages (the
+/// notice and OAuth pages) keep their own error pages.
+pub async fn json_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let status = res.status();
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| ct.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "PAYLOAD_TOO_LARGE",
+            format!("the request body is larger than {MAX_BODY_BYTES} bytes (the limit)"),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "METHOD_NOT_ALLOWED",
+            "this resource does not take that method".to_owned(),
+        ),
+        StatusCode::NOT_FOUND => ("NOT_FOUND", "no such resource".to_owned()),
+        StatusCode::UNAUTHORIZED => ("UNAUTHENTICATED", "authentication required".to_owned()),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "UNAVAILABLE",
+            "the service is not ready: its database is unreachable".to_owned(),
+        ),
+        s if s.is_server_error() => ("INTERNAL", "internal error".to_owned()),
+        _ => ("BAD_REQUEST", "the request is malformed".to_owned()),
+    };
+    let (req, res) = res.into_parts();
+    let mut out = json_error(status, code, &message);
+    for name in [header::ALLOW, header::WWW_AUTHENTICATE, header::RETRY_AFTER] {
+        if let Some(v) = res.headers().get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    Ok(ServiceResponse::new(req, out))
 }
 
 /// A tracing span per request, and its route, status and latency in the metrics.

@@ -6,6 +6,7 @@ mod helpers;
 mod receivers;
 
 mod activity_store;
+mod api_contract;
 mod auth;
 mod backup;
 mod catalog;
