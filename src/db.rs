@@ -42,8 +42,15 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
         txn.execute_unprepared("SELECT pg_advisory_xact_lock(7274917)")
             .await?;
     }
+    let pending = Migrator::get_pending_migrations(&txn).await?.len();
     Migrator::up(&txn, None).await?;
-    txn.commit().await
+    txn.commit().await?;
+    // sea-orm-migration narrates each step at info; the default filter keeps that at
+    // debug (`RUST_LOG=sea_orm_migration=info` shows it) and this one line stands for it.
+    if pending > 0 {
+        tracing::info!(applied = pending, "database schema migrated");
+    }
+    Ok(())
 }
 
 /// True when a trivial query answers.

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use entity::enums::Role;
 use seatkeeper::config::{ServeRole, Settings};
 use seatkeeper::startup::Application;
 
@@ -40,12 +41,88 @@ enum Command {
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
     },
+    /// API tokens, minted on the server's own database: the way back when the admin token
+    /// is lost (whoever can run this can read the database anyway).
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Print the GraphQL schema (SDL), or write it to a file.
     ExportSchema {
         /// Write to this file instead of standard output.
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Mint a token and print it once on standard output (only the token, for scripts).
+    Create {
+        /// A role it holds; repeat for several (admin holds reclaimer and viewer).
+        #[arg(long = "role", value_enum, required = true)]
+        roles: Vec<RoleArg>,
+        /// What it is for, as listed by `apiTokens`.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Viewer,
+    Reclaimer,
+    Admin,
+    Integrator,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Viewer => Role::Viewer,
+            RoleArg::Reclaimer => Role::Reclaimer,
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Integrator => Role::Integrator,
+        }
+    }
+}
+
+/// The admin token generated at first start, framed so it stands out of the log.
+fn print_generated_token(token: &str) {
+    let rule = "=".repeat(72);
+    println!("{rule}");
+    println!("  Admin API token (shown once, store it now):");
+    println!();
+    println!("      {token}");
+    println!();
+    println!("  Send it as `Authorization: Bearer <token>`. Lost it? On this machine:");
+    println!("      seatkeeper token create --role admin --name <NAME>");
+    println!("{rule}");
+}
+
+async fn create_token(roles: Vec<RoleArg>, name: String) -> anyhow::Result<()> {
+    let settings = load_settings();
+    seatkeeper::telemetry::init(settings.log_format);
+    let db = seatkeeper::db::connect(&settings).await?;
+    seatkeeper::db::migrate(&db).await?;
+    let roles: Vec<Role> = roles.into_iter().map(Role::from).collect();
+    match seatkeeper::domain::tokens::create_from_command_line(&db, &name, &roles).await {
+        Ok(minted) => {
+            let roles: Vec<String> = minted.roles.iter().map(|r| r.to_string()).collect();
+            eprintln!(
+                "API token \"{}\" (id {}, roles: {}) created; it is shown once:",
+                minted.name,
+                minted.id,
+                roles.join(", ")
+            );
+            println!("{}", minted.token.expose());
+            Ok(())
+        }
+        Err(err) => {
+            eprintln!("seatkeeper: token not created: {}", err.message());
+            std::process::exit(1);
+        }
+    }
 }
 
 fn load_settings() -> Settings {
@@ -87,6 +164,9 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Token {
+            action: TokenAction::Create { roles, name },
+        } => create_token(roles, name).await?,
         Command::Migrate => {
             let settings = load_settings();
             seatkeeper::telemetry::init(settings.log_format);
@@ -111,7 +191,7 @@ async fn main() -> anyhow::Result<()> {
             let addr = app.state.settings.listen;
             if let Some(token) = &app.generated_token {
                 // Printed once, on stdout, never logged: the only copy the operator gets.
-                println!("Admin API token (shown once, store it now): {token}");
+                print_generated_token(token);
             }
             println!(
                 "Seatkeeper listening on http://{}:{} (GraphiQL at /graphql)",

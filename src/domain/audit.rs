@@ -17,9 +17,44 @@ pub async fn record(
     target_id: Option<i64>,
     details: serde_json::Value,
 ) -> Result<()> {
+    insert(
+        db,
+        Some(actor.token_id),
+        &actor.name,
+        operation,
+        target_type,
+        target_id,
+        details,
+    )
+    .await
+}
+
+/// An entry for a change made without a token: by the server's own command line, whose
+/// user holds the database itself.
+pub async fn record_command_line(
+    db: &impl ConnectionTrait,
+    command: &str,
+    operation: &str,
+    target_type: &str,
+    target_id: Option<i64>,
+    details: serde_json::Value,
+) -> Result<()> {
+    let actor = format!("command line ({command})");
+    insert(db, None, &actor, operation, target_type, target_id, details).await
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    token_id: Option<i64>,
+    actor: &str,
+    operation: &str,
+    target_type: &str,
+    target_id: Option<i64>,
+    details: serde_json::Value,
+) -> Result<()> {
     audit_log::ActiveModel {
-        token_id: Set(Some(actor.token_id)),
-        actor: Set(actor.name.clone()),
+        token_id: Set(token_id),
+        actor: Set(actor.to_owned()),
         operation: Set(operation.to_owned()),
         target_type: Set(Some(target_type.to_owned())),
         target_id: Set(target_id.map(|id| id.to_string())),

@@ -285,6 +285,43 @@ pub async fn create_audited(
     Ok((row, raw))
 }
 
+/// A token minted on the command line: what its holder needs, shown once.
+#[derive(Debug)]
+pub struct MintedToken {
+    pub id: i64,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub token: Secret,
+}
+
+/// `seatkeeper token create`: a token minted by whoever holds the database (the way back
+/// when the admin token is lost), recorded in the audit log as the command line's doing.
+pub async fn create_from_command_line(
+    db: &DatabaseConnection,
+    name: &str,
+    roles: &[Role],
+) -> Result<MintedToken> {
+    let txn = db.begin_write().await?;
+    let (row, raw) = create(&txn, name, roles, None).await?;
+    let details = serde_json::json!({ "name": row.name, "roles": row.roles });
+    audit::record_command_line(
+        &txn,
+        "seatkeeper token create",
+        "createApiToken",
+        "ApiToken",
+        Some(row.id),
+        details,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(MintedToken {
+        id: row.id,
+        roles: roles_of(&row),
+        name: row.name,
+        token: raw,
+    })
+}
+
 /// `revoke`, recorded in the audit log in the same transaction.
 pub async fn revoke_audited(
     db: &DatabaseConnection,

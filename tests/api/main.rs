@@ -36,5 +36,6 @@ mod subscriptions;
 mod summary;
 mod sync_e2e;
 mod sync_faults;
+mod token_cli;
 mod websocket;
 mod worker_lost;
