@@ -139,6 +139,22 @@ pub struct SimConfig {
     /// grant through the vendor API that would go past it gets the vendor's "no licences"
     /// error; reclaims are never limited.
     pub seat_limits: BTreeMap<Product, u32>,
+    /// GoTo only: a licence for a product outside Seatkeeper's catalog, held by the last
+    /// members of the tenant (see [`ForeignLicense`]).
+    pub foreign_license: Option<ForeignLicense>,
+}
+
+/// A GoTo licence whose `products[]` code no catalog of Seatkeeper's knows: GoTo's list of
+/// product codes is open-ended (the Admin API documents `G2M`, `G2W`, `G2T`, `JIVE`/`G2C`
+/// "e.g."), and a client must keep what it does not recognise. Its holders are the last
+/// `holders` users; it is granted and removed through the same calls as any licence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignLicense {
+    /// The `products[]` code, e.g. `G2R`.
+    pub code: String,
+    /// The licence's `name`, e.g. `GoTo Resolve`.
+    pub name: String,
+    pub holders: u32,
 }
 
 impl SimConfig {
@@ -158,6 +174,7 @@ impl SimConfig {
             workers: 2,
             hang: Duration::from_secs(300),
             seat_limits: BTreeMap::new(),
+            foreign_license: None,
         }
     }
 
@@ -197,7 +214,42 @@ impl SimConfig {
         self
     }
 
+    /// GoTo only: `holders` users also hold a licence for `code`, a product outside
+    /// Seatkeeper's catalog.
+    pub fn foreign_license(
+        mut self,
+        code: impl Into<String>,
+        name: impl Into<String>,
+        holders: u32,
+    ) -> Self {
+        self.foreign_license = Some(ForeignLicense {
+            code: code.into(),
+            name: name.into(),
+            holders,
+        });
+        self
+    }
+
     pub(crate) fn validate(&self) -> Result<(), SimError> {
+        if let Some(foreign) = &self.foreign_license {
+            if self.vendor != Vendor::GoTo {
+                return Err(SimError::InvalidConfig(
+                    "a foreign licence is a GoTo licence".into(),
+                ));
+            }
+            if foreign.holders == 0 || foreign.holders as usize > self.users / 2 {
+                return Err(SimError::InvalidConfig(format!(
+                    "a foreign licence needs 1 to {} holders, got {}",
+                    self.users / 2,
+                    foreign.holders
+                )));
+            }
+            if foreign.code.trim().is_empty() {
+                return Err(SimError::InvalidConfig(
+                    "a foreign licence needs a product code".into(),
+                ));
+            }
+        }
         if !(10..=1_000_000).contains(&self.users) {
             return Err(SimError::InvalidConfig(format!(
                 "users must be 10..=1000000, got {}",

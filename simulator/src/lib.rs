@@ -40,7 +40,9 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use chrono::{DateTime, Utc};
 
-pub use config::{AhaErrorStyle, Limits, RateLimitMode, SimConfig, Vendor, ZoomPlan};
+pub use config::{
+    AhaErrorStyle, ForeignLicense, Limits, RateLimitMode, SimConfig, Vendor, ZoomPlan,
+};
 pub use error::{Result, SimError};
 pub use faults::Fault;
 pub use oauth::Credentials;

@@ -206,5 +206,15 @@ fn fresh_tenant(config: &SimConfig, anchor: i64) -> Tenant {
     for (product, seats) in &config.seat_limits {
         t.limits[product.bit()] = Some(*seats);
     }
+    if let Some(foreign) = &config.foreign_license {
+        let n = t.len() as u32;
+        t.foreign = Some(crate::tenant::Foreign {
+            code: foreign.code.clone(),
+            name: foreign.name.clone(),
+            key: t.ids.license(crate::tenant::Foreign::BIT),
+            seats: foreign.holders + 2,
+            holders: (n - foreign.holders..n).collect(),
+        });
+    }
     t
 }

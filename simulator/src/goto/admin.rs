@@ -25,7 +25,7 @@ struct User<'a> {
     email: String,
     first_name: &'a str,
     last_name: &'a str,
-    products: Vec<&'static str>,
+    products: Vec<&'a str>,
     license_keys: Vec<String>,
     admin_roles: &'static [&'static str],
 }
@@ -51,16 +51,22 @@ fn wire_user(t: &Tenant, idx: u32) -> User<'_> {
         .iter()
         .filter(|p| t.has(idx, **p))
         .collect();
+    let mut products: Vec<&str> = held.iter().map(|p| p.code()).collect();
+    let mut license_keys: Vec<String> = held
+        .iter()
+        .map(|p| t.ids.license(p.bit()).to_string())
+        .collect();
+    if let Some(foreign) = t.foreign.as_ref().filter(|f| f.holds(idx)) {
+        products.push(&foreign.code);
+        license_keys.push(foreign.key.to_string());
+    }
     User {
         key: t.ids.goto(idx).to_string(),
         email: t.email(idx),
         first_name: t.first_name(idx),
         last_name: t.last_name(idx),
-        products: held.iter().map(|p| p.code()).collect(),
-        license_keys: held
-            .iter()
-            .map(|p| t.ids.license(p.bit()).to_string())
-            .collect(),
+        products,
+        license_keys,
         admin_roles: admin_roles(t.user(idx).role),
     }
 }
@@ -130,7 +136,7 @@ pub(super) async fn licenses(
     authenticate(&shared, &req)?;
     let t = shared.read();
     check_account(&t, &account)?;
-    let results: Vec<Value> = Product::of(t.vendor)
+    let mut results: Vec<Value> = Product::of(t.vendor)
         .iter()
         .map(|p| {
             let bit = p.bit();
@@ -147,6 +153,20 @@ pub(super) async fn licenses(
             })
         })
         .collect();
+    if let Some(foreign) = &t.foreign {
+        let held = foreign.holders.len() as u32;
+        results.push(json!({
+            "key": foreign.key.to_string(),
+            "name": foreign.name,
+            "description": format!("{} licence", foreign.name),
+            "products": [foreign.code],
+            "seats": foreign.seats,
+            "remaining": foreign.seats.saturating_sub(held),
+            "enabled": true,
+            "type": "PAID",
+            "sku": format!("{}-STD", foreign.code.to_ascii_uppercase()),
+        }));
+    }
     Ok(ok(&json!({"results": results})))
 }
 
@@ -176,11 +196,8 @@ fn refuse_privileged(t: &Tenant, idx: u32) -> Result<(), ApiError> {
 }
 
 fn product_of_license(t: &Tenant, key: &Value) -> Result<Product, ApiError> {
-    let key = key
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| key.as_u64().map(|k| k.to_string()));
-    key.and_then(|k| t.ids.parse_license(&k))
+    key_text(key)
+        .and_then(|k| t.ids.parse_license(&k))
         .and_then(|bit| Product::of(t.vendor).get(bit).copied())
         .ok_or_else(|| bad_request("Unknown license key"))
 }
@@ -207,10 +224,19 @@ pub(super) async fn update_user(
     let keys = keys
         .as_array()
         .ok_or_else(|| bad_request("licenseKeys must be an array"))?;
+    let foreign_key = t.foreign.as_ref().map(|f| f.key.to_string());
+    let is_foreign = |k: &Value| foreign_key.is_some() && key_text(k) == foreign_key;
+    let wants_foreign = keys.iter().any(is_foreign);
     let wanted = keys
         .iter()
+        .filter(|k| !is_foreign(k))
         .map(|k| product_of_license(&t, k))
         .collect::<Result<Vec<_>, _>>()?;
+    let foreign_change = t
+        .foreign
+        .as_ref()
+        .map(|f| (f.holds(idx), wants_foreign))
+        .filter(|(holds, wants)| holds != wants);
     let products = Product::of(t.vendor);
     let removed: Vec<Product> = products
         .iter()
@@ -222,8 +248,19 @@ pub(super) async fn update_user(
         .copied()
         .filter(|p| !t.has(idx, *p) && wanted.contains(p))
         .collect();
-    if !removed.is_empty() {
+    if !removed.is_empty() || foreign_change == Some((true, false)) {
         refuse_privileged(&t, idx)?;
+    }
+    if foreign_change == Some((false, true))
+        && t.foreign
+            .as_ref()
+            .is_some_and(|f| f.holders.len() as u32 >= f.seats)
+    {
+        return Err(error(
+            StatusCode::CONFLICT,
+            "BAD_REQUEST",
+            "No seats remaining on the license".to_owned(),
+        ));
     }
     // The reference documents no error for a licence without free seats: GoTo's general
     // shape with a 409 and a message of our own.
@@ -240,7 +277,21 @@ pub(super) async fn update_user(
     for p in added {
         t.grant(idx, p, now);
     }
+    if let (Some(foreign), Some((_, wants))) = (t.foreign.as_mut(), foreign_change) {
+        if wants {
+            foreign.holders.insert(idx);
+        } else {
+            foreign.holders.remove(&idx);
+        }
+    }
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A licence key as text, whether it came as a JSON string or number.
+fn key_text(key: &Value) -> Option<String> {
+    key.as_str()
+        .map(str::to_string)
+        .or_else(|| key.as_u64().map(|k| k.to_string()))
 }
 
 /// `DELETE …/licenses/{licenseKey}/users` with `{"userKeys":[…]}` or `?userKeys=a,b`: all
@@ -276,6 +327,28 @@ pub(super) async fn remove_license_users(
     let request = format!("DELETE {}", req.path());
     let mut t = shared.write();
     check_account(&t, &path.0)?;
+    if t.foreign
+        .as_ref()
+        .is_some_and(|f| f.key.to_string() == path.1)
+    {
+        let users = keys
+            .iter()
+            .map(|k| find(&t, k))
+            .collect::<Result<Vec<_>, _>>()?;
+        let held: Vec<u32> = users
+            .into_iter()
+            .filter(|idx| t.foreign.as_ref().is_some_and(|f| f.holds(*idx)))
+            .collect();
+        for idx in &held {
+            refuse_privileged(&t, *idx)?;
+        }
+        if let Some(foreign) = t.foreign.as_mut() {
+            for idx in held {
+                foreign.holders.remove(&idx);
+            }
+        }
+        return Ok(HttpResponse::NoContent().finish());
+    }
     let product = t
         .ids
         .parse_license(&path.1)

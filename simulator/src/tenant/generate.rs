@@ -91,6 +91,7 @@ impl Tenant {
             holders,
             seats,
             limits: [None; 8],
+            foreign: None,
             reclaims: Vec::new(),
             recorded: Default::default(),
         }

@@ -62,9 +62,29 @@ pub(crate) struct Tenant {
     /// Seat limits set through `SimConfig::seat_limit` or the control API; each replaces
     /// the purchased count of its licence bit.
     pub limits: [Option<u32>; 8],
+    /// GoTo's licence for a product outside Seatkeeper's catalog, if configured.
+    pub foreign: Option<Foreign>,
     pub reclaims: Vec<Reclaim>,
     /// Activity recorded while running, per (user, stream), newest first.
     pub recorded: BTreeMap<(u32, usize), Vec<Event>>,
+}
+
+/// A licence for a product no catalog of Seatkeeper's knows, and who holds it now.
+pub(crate) struct Foreign {
+    pub code: String,
+    pub name: String,
+    pub key: u64,
+    pub seats: u32,
+    pub holders: std::collections::BTreeSet<u32>,
+}
+
+impl Foreign {
+    /// Licence bit 7 is no product's: the foreign licence's key comes from it.
+    pub const BIT: usize = 7;
+
+    pub fn holds(&self, idx: u32) -> bool {
+        self.holders.contains(&idx)
+    }
 }
 
 pub(crate) fn status_index(s: UserStatus) -> usize {

@@ -6,6 +6,7 @@ mod common;
 mod control;
 mod faults;
 mod goto;
+mod goto_foreign;
 mod recorded_activity;
 mod seat_limits;
 mod zoom;
