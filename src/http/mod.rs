@@ -1,7 +1,9 @@
-//! The HTTP surface: `/graphql` (POST, GET, WebSocket), the CSV exports, the notice
-//! pages, health, readiness and metrics.
+//! The HTTP surface: `/graphql` (POST, GET, WebSocket), GraphiQL (`graphiql`: the page a
+//! browser gets from `GET /graphql` and its assets under `/graphiql/`, all from the
+//! binary), the CSV exports, the notice pages, health, readiness and metrics.
 
 pub mod export;
+pub mod graphiql;
 pub mod graphql;
 pub mod negotiate;
 pub mod notice;
@@ -35,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(notice::show))
             .route(web::post().to(notice::submit)),
     )
+    .route("/graphiql/{file}", web::get().to(graphiql::asset))
     .route("/export/{kind}", web::get().to(export::download))
     .route("/oauth/callback", web::get().to(oauth_callback))
     .route("/healthz", web::get().to(healthz))
