@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensionValues, Request, Variables};
 use serde_json::{Map, Value, json};
@@ -164,14 +163,7 @@ pub async fn get(
     }
     let accept = header_str(headers, header::ACCEPT);
     if !params.contains_key("query") && accept.is_some_and(|a| a.contains("text/html")) {
-        return HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(
-                GraphiQLSource::build()
-                    .endpoint("/graphql")
-                    .subscription_endpoint("/graphql")
-                    .finish(),
-            );
+        return super::graphiql::page(&req);
     }
     let Some(kind) = negotiate(accept) else {
         return not_acceptable();

@@ -147,7 +147,7 @@ async fn limits_refuse_oversized_pages_and_deep_queries() {
         "} ".repeat(11)
     );
     let resp = app.gql(&deep, json!({})).await;
-    assert_eq!(resp.error_code(), "BAD_USER_INPUT", "{}", resp.body);
+    assert_eq!(resp.error_code(), "QUERY_TOO_DEEP", "{}", resp.body);
 }
 
 /// graphql-http's own audit (npm `graphql-http`) against the real server: no MUST or

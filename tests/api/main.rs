@@ -17,6 +17,7 @@ mod decisions;
 mod demo;
 mod export;
 mod graceful_stop;
+mod graphiql_browser;
 mod http_protocol;
 mod integrations;
 mod jobs;
