@@ -177,8 +177,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { role, demo } => {
             let mut settings = load_settings();
             settings.role = role.unwrap_or(settings.role);
+            let mut inbox = None;
             if demo {
                 settings.prepare_demo();
+                inbox = seatkeeper::demo::inbox::Inbox::reserve_for(&mut settings)?;
             }
             seatkeeper::telemetry::init(settings.log_format);
             let app = match Application::build(settings).await {
@@ -199,10 +201,13 @@ async fn main() -> anyhow::Result<()> {
                 app.port
             );
             let _demo = if demo {
-                let demo = seatkeeper::demo::start(&app.state).await?;
+                let demo = seatkeeper::demo::start(&app.state, inbox).await?;
                 println!(
                     "Demo mode: simulated Zoom, GoTo and Aha! tenants are syncing; try {{ jobRuns {{ edges {{ node {{ kind state }} }} }} }}"
                 );
+                if let Some((url, _)) = &demo.inbox {
+                    println!("Demo mode: notices to seat holders arrive at {url} (GET lists them)");
+                }
                 Some(demo)
             } else {
                 None

@@ -10,8 +10,19 @@ use crate::jobs_support::wait_final;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_mode_connects_publishes_and_downloads_three_vendors() {
-    let app = spawn_app_with(Db::Sqlite, &[("SEATKEEPER_VENDOR_RATE_LIMIT", "off")]).await;
-    let _demo = seatkeeper::demo::start(&app.state)
+    // As `serve --demo` does: its own notice inbox as the webhook.
+    let inbox = seatkeeper::demo::inbox::Inbox::bind().unwrap();
+    let hook = inbox.webhook();
+    let app = spawn_app_with(
+        Db::Sqlite,
+        &[
+            ("SEATKEEPER_VENDOR_RATE_LIMIT", "off"),
+            ("SEATKEEPER_NOTICE_WEBHOOK_URL", &hook.url),
+            ("SEATKEEPER_NOTICE_WEBHOOK_SECRET", hook.secret.expose()),
+        ],
+    )
+    .await;
+    let demo = seatkeeper::demo::start(&app.state, Some(inbox))
         .await
         .expect("demo starts");
     let downloads = job_run::Entity::find()
@@ -77,24 +88,48 @@ async fn demo_mode_connects_publishes_and_downloads_three_vendors() {
                 json!({ "p": node["id"] }),
             )
             .await;
-        let ready = summary.data()["reclamationSummary"]["byState"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["state"] == "READY")
-            .map_or(0, |c| c["count"].as_i64().unwrap());
+        let count = |state: &str| {
+            summary.data()["reclamationSummary"]["byState"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["state"] == state)
+                .map_or(0, |c| c["count"].as_i64().unwrap())
+        };
         match node["displayName"].as_str().unwrap() {
-            "Demo GoTo tenant" => assert_eq!(ready, 0),
+            "Demo GoTo tenant" => assert_eq!(count("READY"), 0),
             "Demo Aha! tenant" => {
-                assert!(ready > 0);
+                assert!(count("READY") > 0);
                 assert_eq!(node["reclaim"], false);
             }
             _ => {
-                assert!(ready > 0);
+                // Zoom Meetings notifies its holders, Zoom Webinar waits for an approval.
+                assert!(count("AWAITING_USER") > 0, "{}", summary.body);
+                assert!(count("AWAITING_APPROVAL") > 0, "{}", summary.body);
                 assert_eq!(node["reclaim"], true);
             }
         }
     }
+    every_concept_has_an_example(&app).await;
+
+    // The notices reached the demo inbox, with the links a holder would click.
+    let (url, _) = demo.inbox.as_ref().unwrap();
+    let mut notices = serde_json::Value::Null;
+    for _ in 0..200 {
+        notices = reqwest::get(url.as_str())
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if notices.as_array().is_some_and(|n| !n.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let first = &notices[0];
+    assert_eq!(first["type"], "seatkeeper.notice", "{notices}");
+    assert!(first["keepUrl"].as_str().unwrap().contains("/notice/"));
 
     // Positions show waste and savings: each pull's success reconciled its models, priced
     // by the entitlements the demo seeded.
@@ -124,4 +159,45 @@ async fn demo_mode_connects_publishes_and_downloads_three_vendors() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("no waste and savings in the demo's positions: {last}");
+}
+
+/// An entitlement per model, both kinds of exclusion, an identifier no model knows, a rule
+/// that notifies and one that needs an approval.
+async fn every_concept_has_an_example(app: &crate::helpers::TestApp) {
+    let resp = app
+        .gql(
+            "{ softwareModels(first: 50) { edges { node { displayName entitlements { id } reclamationRule { notifyUser requireApproval } } } }
+               unrecognizedSubscriptionIdentifiers { edges { node { vendor subscriptionIdentifier subscriptionCount } } }
+               subscriptionIdentifierExclusions { edges { node { identifier excludeFromCost } } }
+               subscriptionUserExclusions { edges { node { userPrincipalName excludeFromReclaim expiresAt } } } }",
+            json!({}),
+        )
+        .await;
+    let data = resp.data();
+    let models = data["softwareModels"]["edges"].as_array().unwrap();
+    assert!(models.len() >= 8, "{data}");
+    for model in models {
+        assert!(
+            !model["node"]["entitlements"].as_array().unwrap().is_empty(),
+            "{} has an entitlement",
+            model["node"]["displayName"]
+        );
+    }
+    let rules: Vec<&serde_json::Value> = models
+        .iter()
+        .map(|m| &m["node"]["reclamationRule"])
+        .collect();
+    assert!(rules.iter().any(|r| r["notifyUser"] == true));
+    assert!(rules.iter().any(|r| r["requireApproval"] == true));
+    assert_eq!(
+        data["unrecognizedSubscriptionIdentifiers"]["edges"][0]["node"],
+        json!({ "vendor": "GOTO", "subscriptionIdentifier": "G2R", "subscriptionCount": 12 })
+    );
+    assert_eq!(
+        data["subscriptionIdentifierExclusions"]["edges"][0]["node"],
+        json!({ "identifier": "OPENVOICE", "excludeFromCost": true })
+    );
+    let user = &data["subscriptionUserExclusions"]["edges"][0]["node"];
+    assert_eq!(user["excludeFromReclaim"], true);
+    assert!(user["expiresAt"].is_string());
 }

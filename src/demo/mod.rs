@@ -1,7 +1,11 @@
 //! `seatkeeper serve --demo`: the three vendor simulators in-process with seeded tenants,
 //! a published profile for each pointing at them, and their first download and activity
 //! pull, so a newcomer sees real data and live job streams in GraphiQL within seconds.
-//! The only production code that uses the simulator crate.
+//! The only production code that uses the simulator crate. [`showcase`] adds an example
+//! of every other concept; [`inbox`] receives the notices its notifying rule sends.
+
+pub mod inbox;
+mod showcase;
 
 use anyhow::Context as _;
 use entity::enums::{JobKind, JobState, Vendor};
@@ -21,9 +25,11 @@ use crate::state::AppState;
 pub const DEMO_USERS: usize = 500;
 const SEED: u64 = 2026;
 
-/// The running simulators; dropping this stops them.
+/// The running simulators (dropping this stops them) and the notice inbox, if demo mode
+/// serves one.
 pub struct Demo {
     pub simulators: Vec<Simulator>,
+    pub inbox: Option<(String, actix_web::dev::ServerHandle)>,
 }
 
 fn demo_actor() -> Principal {
@@ -35,29 +41,43 @@ fn demo_actor() -> Principal {
 }
 
 /// Starts the simulators and connects a published profile to each. Idempotent across
-/// restarts: the demo aliases are re-pointed at the new simulator ports.
-pub async fn start(state: &AppState) -> anyhow::Result<Demo> {
+/// restarts: the demo aliases are re-pointed at the new simulator ports. `inbox` is the
+/// notice webhook's receiver when demo mode provides it ([`inbox::Inbox::reserve_for`]).
+pub async fn start(state: &AppState, inbox: Option<inbox::Inbox>) -> anyhow::Result<Demo> {
+    let inbox = match inbox {
+        Some(inbox) => {
+            let url = inbox.url().to_owned();
+            Some((url, inbox.serve().context("serving the demo notice inbox")?))
+        }
+        None => None,
+    };
     let mut simulators = Vec::new();
     for (sim_vendor, vendor) in [
         (SimVendor::Zoom, Vendor::Zoom),
         (SimVendor::GoTo, Vendor::GoTo),
         (SimVendor::Aha, Vendor::Aha),
     ] {
-        let sim = Simulator::start(
-            SimConfig::new(sim_vendor)
-                .users(DEMO_USERS)
-                .seed(SEED)
-                .rate_limit(RateLimitMode::Off),
-        )
-        .await
-        .with_context(|| format!("starting the {vendor} simulator"))?;
+        let mut config = SimConfig::new(sim_vendor)
+            .users(DEMO_USERS)
+            .seed(SEED)
+            .rate_limit(RateLimitMode::Off);
+        if vendor == Vendor::GoTo {
+            config = config.foreign_license(
+                showcase::FOREIGN_CODE,
+                showcase::FOREIGN_NAME,
+                showcase::FOREIGN_HOLDERS,
+            );
+        }
+        let sim = Simulator::start(config)
+            .await
+            .with_context(|| format!("starting the {vendor} simulator"))?;
         let profile = connect(state, &sim, vendor)
             .await
             .with_context(|| format!("connecting the {vendor} demo tenant"))?;
         tracing::info!(%vendor, url = %sim.base_url(), profile, "demo tenant connected");
         simulators.push(sim);
     }
-    Ok(Demo { simulators })
+    Ok(Demo { simulators, inbox })
 }
 
 async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::Result<i64> {
@@ -143,6 +163,8 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
         .await
         .map_err(|e| anyhow::anyhow!(e.message()))?,
     };
+    // Before the first download, which applies them.
+    showcase::exclusions(state, &actor, vendor, sim).await?;
     let validation = lifecycle::validate(state, &actor, profile.id)
         .await
         .map_err(|e| anyhow::anyhow!(e.message()))?;
@@ -154,8 +176,10 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
     let (_, first) = lifecycle::publish(state, &actor, profile.id)
         .await
         .map_err(|e| anyhow::anyhow!(e.message()))?;
-    // Before the download ends, so its reconciliation and the pull's candidates are priced.
-    entitle(state, &actor, vendor).await?;
+    // Before the download ends, so its reconciliation and the pull's candidates are priced,
+    // and before the first pull evaluates the rules.
+    showcase::entitlements(state, &actor, vendor).await?;
+    showcase::rules(state, &actor, vendor).await?;
     let first = match first {
         Some(run) => run,
         None => crate::jobs::enqueue(
@@ -199,51 +223,6 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
 }
 
 /// Runs the authorization-code flow against the simulator as a browser would.
-/// What the demo bought of each of the vendor's models: more than used for some, fewer for
-/// others, so positions show both waste and a true-up; GoTo is bought in euros.
-async fn entitle(state: &AppState, actor: &Principal, vendor: Vendor) -> anyhow::Result<()> {
-    use crate::domain::entitlements::{self, NewEntitlement};
-    use entity::enums::{EntitlementPeriod, EntitlementState};
-    use entity::{entitlement, software_model};
-    let models = software_model::Entity::find()
-        .filter(software_model::Column::Vendor.eq(vendor))
-        .all(&state.db)
-        .await?;
-    let today = chrono::Utc::now().date_naive();
-    for (i, model) in models.iter().enumerate() {
-        let bought = entitlement::Entity::find()
-            .filter(entitlement::Column::SoftwareModelId.eq(model.id))
-            .one(&state.db)
-            .await?;
-        if bought.is_some() {
-            continue;
-        }
-        let (unit, currency, period) = match vendor {
-            Vendor::Zoom => ("15.00", "USD", EntitlementPeriod::Monthly),
-            Vendor::GoTo => ("12.00", "EUR", EntitlementPeriod::Monthly),
-            Vendor::Aha => ("708.00", "USD", EntitlementPeriod::Annual),
-        };
-        let rights = [150, 400, 250][i % 3];
-        let new = NewEntitlement {
-            software_model_id: model.id,
-            name: format!("{} seats", model.display_name),
-            purchased_rights: rights,
-            unit_cost: unit.into(),
-            currency: currency.into(),
-            period_start: today - chrono::Duration::days(120),
-            period_end: today + chrono::Duration::days(245),
-            period_type: period,
-            state: EntitlementState::Active,
-            contract_reference: Some(format!("DEMO-{vendor}-{}", today.format("%Y"))),
-            note: Some("seeded by demo mode".into()),
-        };
-        entitlements::create_audited(&state.db, actor, &new)
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message()))?;
-    }
-    Ok(())
-}
-
 async fn authorize(state: &AppState, actor: &Principal, alias_id: i64) -> anyhow::Result<()> {
     let url = oauth::start(state, actor, alias_id)
         .await
