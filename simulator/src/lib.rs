@@ -155,6 +155,12 @@ impl Simulator {
         self.shared.faults().clear();
     }
 
+    /// Withdraws every OAuth grant: access tokens stop working and refresh tokens are
+    /// refused (an authorization-code client must authorize again).
+    pub fn revoke_grants(&self) {
+        self.shared.oauth().revoke_all_grants();
+    }
+
     /// Regenerates the tenant and clears reclaims, recorded activity, faults, rate counters
     /// and the log; seat limits go back to the config's.
     pub fn reset(&self) {

@@ -253,6 +253,16 @@ impl OAuthStore {
         }
     }
 
+    /// Every grant withdrawn (the authorizing admin's password changed, the app's access
+    /// was removed): access tokens stop working and refresh tokens are refused, so only a
+    /// new authorization recovers.
+    pub fn revoke_all_grants(&mut self) {
+        self.revoke_all_access();
+        for r in self.refresh.values_mut() {
+            r.valid = false;
+        }
+    }
+
     pub fn revoke(&mut self, token: &str) {
         if let Some(a) = self.access.get_mut(token) {
             a.revoked = true;

@@ -2,7 +2,7 @@
 //! person, lenient wire helpers, and how a stream of per-user work is run.
 
 use chrono::{DateTime, Utc};
-use entity::enums::JobKind;
+use entity::enums::{JobKind, Vendor};
 use serde::{Deserialize, Deserializer};
 
 use super::{ConnectorError, ProcessCheck};
@@ -16,30 +16,14 @@ pub(crate) fn passed(process: JobKind, message: impl Into<String>) -> ProcessChe
     }
 }
 
-/// A failed check: what went wrong, in the vendor's words, and what to do about it.
+/// A failed check: what went wrong, in the vendor's words and with its code, and what to
+/// do about it at that vendor.
 pub(crate) fn failed(
-    vendor: &str,
+    vendor: Vendor,
     process: JobKind,
     what: &str,
     err: &ConnectorError,
 ) -> ProcessCheck {
-    let hint = match err {
-        ConnectorError::Unauthorized { .. } => {
-            "Check the client id and secret (and Zoom's account id), or authorize the connection again."
-        }
-        ConnectorError::RateLimited { .. } => {
-            "The vendor is rate limiting this account; try again later."
-        }
-        ConnectorError::NotFound(_) => "Check the base URL (and the Aha! subdomain).",
-        ConnectorError::Transient(_) => "The vendor could not be reached; try again later.",
-        ConnectorError::Permanent { .. } => {
-            "The app may lack a scope or an admin role this call needs."
-        }
-        ConnectorError::Malformed(_) => {
-            "The answer was not what the vendor documents; check the base URL or a proxy in between."
-        }
-        ConnectorError::NotConfigured(_) => "Complete the connection's settings.",
-    };
     let code = err
         .vendor_code()
         .map(|c| format!(" (code {c})"))
@@ -47,8 +31,61 @@ pub(crate) fn failed(
     ProcessCheck {
         process,
         ok: false,
-        message: format!("{vendor}: {what} failed{code}: {err}. {hint}"),
+        message: format!(
+            "{}: {what} failed{code}: {err}. {}",
+            vendor_name(vendor),
+            hint(vendor, err)
+        ),
         vendor_code: err.vendor_code().map(str::to_owned),
+    }
+}
+
+fn vendor_name(vendor: Vendor) -> &'static str {
+    match vendor {
+        Vendor::Zoom => "Zoom",
+        Vendor::GoTo => "GoTo",
+        Vendor::Aha => "Aha!",
+    }
+}
+
+/// What to check at this vendor for this kind of failure.
+pub fn hint(vendor: Vendor, err: &ConnectorError) -> &'static str {
+    match (err, vendor) {
+        (ConnectorError::Unauthorized { .. }, Vendor::Zoom) => {
+            "Check the Server-to-Server OAuth app's account id, client id and secret, and that the app is activated in the Zoom Marketplace."
+        }
+        (ConnectorError::Unauthorized { .. }, Vendor::GoTo) => {
+            "Authorize the connection again (startOAuthAuthorization): GoTo refresh tokens expire and are revoked when the authorizing admin's password changes; check the client id and secret too."
+        }
+        (ConnectorError::Unauthorized { .. }, Vendor::Aha) => {
+            "Check the API key (Settings → Personal → Developer → API key) or the OAuth application's client id and secret."
+        }
+        (ConnectorError::RateLimited { .. }, _) => {
+            "The vendor is rate limiting this account; try again later."
+        }
+        (ConnectorError::NotFound { .. }, Vendor::Zoom) => {
+            "Check the host: https://api.zoom.us for Zoom, https://api.zoomgov.com for ZoomGov."
+        }
+        (ConnectorError::NotFound { .. }, Vendor::GoTo) => {
+            "Check the host (https://api.getgo.com) and that the authorizing user is an admin of the account."
+        }
+        (ConnectorError::NotFound { .. }, Vendor::Aha) => {
+            "Check the tenant URL: https://<subdomain>.aha.io, with your account's subdomain."
+        }
+        (ConnectorError::Transient(_), _) => "The vendor could not be reached; try again later.",
+        (ConnectorError::Permanent { .. }, Vendor::Zoom) => {
+            "The app may lack a scope this call needs (user:read:admin, report:read:admin, user:update:admin)."
+        }
+        (ConnectorError::Permanent { .. }, Vendor::GoTo) => {
+            "The authorizing user may lack the admin role (Manage users, Manage seats) or the app a scope."
+        }
+        (ConnectorError::Permanent { .. }, Vendor::Aha) => {
+            "The API key's user may not be an account administrator."
+        }
+        (ConnectorError::Malformed(_), _) => {
+            "The answer was not what the vendor documents; check the host or a proxy in between."
+        }
+        (ConnectorError::NotConfigured(_), _) => "Complete the connection's settings.",
     }
 }
 
@@ -116,7 +153,7 @@ pub(crate) fn windows(
 pub(crate) fn unless_gone<T>(r: Result<T, ConnectorError>) -> Result<Option<T>, ConnectorError> {
     match r {
         Ok(v) => Ok(Some(v)),
-        Err(ConnectorError::NotFound(_)) => Ok(None),
+        Err(ConnectorError::NotFound { .. }) => Ok(None),
         Err(e) => Err(e),
     }
 }

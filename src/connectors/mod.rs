@@ -4,6 +4,7 @@
 
 mod aha;
 mod checks;
+pub use checks::hint;
 mod goto;
 mod http;
 mod oauth;
@@ -266,8 +267,11 @@ pub enum ConnectorError {
     RateLimited {
         retry_after: Option<std::time::Duration>,
     },
-    #[error("not found at the vendor: {0}")]
-    NotFound(String),
+    #[error("not found at the vendor: {message}")]
+    NotFound {
+        message: String,
+        vendor_code: Option<String>,
+    },
     #[error("the vendor is unavailable: {0}")]
     Transient(String),
     #[error("the vendor refused the request: {message}")]
@@ -300,6 +304,7 @@ impl ConnectorError {
     pub fn vendor_code(&self) -> Option<&str> {
         match self {
             ConnectorError::Unauthorized { vendor_code, .. }
+            | ConnectorError::NotFound { vendor_code, .. }
             | ConnectorError::Permanent { vendor_code, .. } => vendor_code.as_deref(),
             _ => None,
         }

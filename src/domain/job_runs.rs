@@ -12,6 +12,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::domain::run_errors::{Failure, RunErrorCode};
 use crate::domain::sync::{Progress, RunCounts};
 use crate::domain::tokens::Principal;
 use crate::domain::{audit, job_attempts};
@@ -245,7 +246,7 @@ pub enum Start {
     Lost(job_run::Model),
 }
 
-/// The error code a run that lost its worker too often fails with (in `detail.errorCode`).
+/// The message prefix of a run that lost its worker too often.
 pub const WORKER_LOST: &str = "WORKER_LOST";
 
 /// The counts a run row holds.
@@ -265,13 +266,36 @@ pub fn counts_of(run: &job_run::Model) -> RunCounts {
     }
 }
 
-/// The error code a run failed with, when it has one (`WORKER_LOST`).
-pub fn error_code(run: &job_run::Model) -> Option<String> {
+/// The code a failed run failed with. Runs failed before codes were recorded have none.
+pub fn error_code(run: &job_run::Model) -> Option<RunErrorCode> {
+    detail_text(run, "errorCode").and_then(|c| RunErrorCode::parse(&c))
+}
+
+/// The vendor's own error code of a run that failed at the vendor, when it gave one.
+pub fn vendor_error_code(run: &job_run::Model) -> Option<String> {
+    detail_text(run, "vendorCode")
+}
+
+fn detail_text(run: &job_run::Model, key: &str) -> Option<String> {
     run.detail
         .as_ref()
-        .and_then(|d| d.get("errorCode"))
+        .and_then(|d| d.get(key))
         .and_then(|c| c.as_str())
         .map(str::to_owned)
+}
+
+/// `detail` with the failure's code and vendor code.
+fn with_failure(detail: Option<serde_json::Value>, failure: &Failure) -> serde_json::Value {
+    let mut map = match detail {
+        Some(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    map.insert("errorCode".into(), failure.code.as_str().into());
+    match &failure.vendor_code {
+        Some(vc) => map.insert("vendorCode".into(), vc.as_str().into()),
+        None => map.remove("vendorCode"),
+    };
+    serde_json::Value::Object(map)
 }
 
 /// Marks the run `RUNNING` for the task `task_id` and opens its next attempt. A task that
@@ -319,16 +343,15 @@ pub async fn start(
             Ok(Start::Run(run))
         }
         crate::domain::job_attempts::Opened::TooManyLost { lost } => {
-            let mut detail = match run.detail.take() {
-                Some(serde_json::Value::Object(map)) => map,
-                _ => serde_json::Map::new(),
-            };
-            detail.insert("errorCode".into(), WORKER_LOST.into());
-            run.detail = Some(serde_json::Value::Object(detail));
+            let failure = Failure::new(
+                RunErrorCode::WorkerLost,
+                format!(
+                    "{WORKER_LOST}: the worker executing this run stopped {lost} times before it finished (killed, or out of memory?); it is not run again"
+                ),
+            );
+            run.detail = Some(with_failure(run.detail.take(), &failure));
             run.state = JobState::Failed;
-            run.error = Some(format!(
-                "{WORKER_LOST}: the worker executing this run stopped {lost} times before it finished (killed, or out of memory?); it is not run again"
-            ));
+            run.error = Some(failure.message);
             run.finished_at = Some(Utc::now());
             save_from(db, &run, JobState::Running).await?;
             Ok(Start::Lost(run))
@@ -396,8 +419,9 @@ pub async fn record_progress(
 #[derive(Debug)]
 pub enum Outcome {
     Succeeded(RunCounts),
-    /// The message is what users see: the vendor's message for vendor errors.
-    Failed(String),
+    /// The message is what users see (the vendor's message and a hint for vendor errors);
+    /// the code and the vendor's code go to `detail`.
+    Failed(Failure),
     /// The work can no longer be done (its profile went away).
     Canceled(String),
 }
@@ -414,9 +438,10 @@ pub async fn finish(
             run.state = JobState::Succeeded;
             run.error = None;
         }
-        Outcome::Failed(message) => {
+        Outcome::Failed(failure) => {
             run.state = JobState::Failed;
-            run.error = Some(message);
+            run.detail = Some(with_failure(run.detail.take(), &failure));
+            run.error = Some(failure.message);
         }
         Outcome::Canceled(message) => {
             run.state = JobState::Canceled;
@@ -583,14 +608,16 @@ pub async fn queued_before(
         .await?)
 }
 
-/// Fails a queued run whose task could not be handed to the queue.
+/// Fails a queued run that cannot run: its task could not be handed to the queue, or it
+/// waited on something that is gone.
 pub async fn fail_queued(
     db: &DatabaseConnection,
     run: &mut job_run::Model,
-    message: String,
+    failure: Failure,
 ) -> Result<bool> {
     run.state = JobState::Failed;
-    run.error = Some(message);
+    run.detail = Some(with_failure(run.detail.take(), &failure));
+    run.error = Some(failure.message);
     run.finished_at = Some(Utc::now());
     save_from(db, run, JobState::Queued).await
 }

@@ -20,6 +20,7 @@ pub mod profiles;
 pub mod reclamation;
 pub mod reclamation_rules;
 pub mod reconciliation;
+pub mod run_errors;
 pub mod software_models;
 pub mod subscriptions;
 pub mod sync;

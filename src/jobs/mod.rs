@@ -67,7 +67,11 @@ pub async fn push(state: &AppState, mut run: job_run::Model) -> Result<job_run::
     state.jobs.events.publish(&run).await;
     if let Err(err) = state.jobs.queue.push(run.id, &task_id, None).await {
         tracing::error!(run = run.id, %err, "cannot queue a job run");
-        job_runs::fail_queued(&state.db, &mut run, "the job could not be queued".into()).await?;
+        let failure = crate::domain::run_errors::Failure::new(
+            crate::domain::run_errors::RunErrorCode::Internal,
+            "the job could not be queued",
+        );
+        job_runs::fail_queued(&state.db, &mut run, failure).await?;
         state.jobs.events.publish(&run).await;
         return Err(AppError::internal(err));
     }

@@ -12,6 +12,7 @@ use tracing::Instrument;
 
 use super::JobQueue;
 use crate::domain::job_runs::{self, MAX_ATTEMPTS, Outcome, Start};
+use crate::domain::run_errors::{Failure, RunErrorCode};
 use crate::domain::sync::{self, Progress, ProgressSink, RunCounts, SyncError};
 use crate::domain::{lifecycle, reclamation, reconciliation};
 use crate::error::{AppError, Result};
@@ -149,11 +150,12 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
                     .await?
             }
             Ok(Err(err)) if err.is_retryable() && attempt < MAX_ATTEMPTS => {
-                return retry(state, run, err.message(), attempt).await;
+                let failure = failure(state, profile_id, &err).await;
+                return retry(state, run, failure, attempt).await;
             }
             Ok(Err(err)) => {
                 let outcome = if profile_exists(state, profile_id).await? {
-                    Outcome::Failed(err.message())
+                    Outcome::Failed(failure(state, profile_id, &err).await)
                 } else {
                     Outcome::Canceled(PROFILE_GONE.into())
                 };
@@ -167,7 +169,8 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
                 tracing::error!(panic = %what, "job run panicked");
-                job_runs::finish(&state.db, &mut run, Outcome::Failed(PANIC_MESSAGE.into())).await?
+                let failure = Failure::new(RunErrorCode::Internal, PANIC_MESSAGE);
+                job_runs::finish(&state.db, &mut run, Outcome::Failed(failure)).await?
             }
         };
         if !saved {
@@ -258,13 +261,33 @@ async fn profile_exists(state: &AppState, profile_id: Option<i64>) -> Result<boo
     }
 }
 
+/// How a run failed, with a hint for the profile's vendor when the vendor failed it.
+async fn failure(state: &AppState, profile_id: Option<i64>, err: &SyncError) -> Failure {
+    let mut failure = Failure::from(err);
+    if let (SyncError::Vendor(vendor_err), Some(profile)) = (err, profile_id)
+        && let Ok(profile) = crate::domain::profiles::get(&state.db, profile).await
+    {
+        let code = vendor_err
+            .vendor_code()
+            .map(|c| format!(" (code {c})"))
+            .unwrap_or_default();
+        failure.message = format!(
+            "{}{code}. {}",
+            failure.message,
+            crate::connectors::hint(profile.vendor, vendor_err)
+        );
+    }
+    failure
+}
+
 /// Queues the next attempt of a run whose failure may pass, after a backoff.
 async fn retry(
     state: &AppState,
     mut run: job_run::Model,
-    message: String,
+    failure: Failure,
     attempt: i32,
 ) -> Result<()> {
+    let message = failure.message.clone();
     let task_id = JobQueue::new_task_id();
     let delay = backoff(
         Duration::from_millis(state.settings.job_retry_backoff_ms),
@@ -279,11 +302,14 @@ async fn retry(
     if let Err(err) = state.jobs.queue.push(run.id, &task_id, Some(delay)).await {
         // The run is queued but no task carries it: fail it rather than leave it waiting.
         tracing::error!(%err, "cannot queue the next attempt");
-        let message = format!(
-            "{} (the next attempt could not be queued)",
-            run.error.clone().unwrap_or_default()
-        );
-        if job_runs::fail_queued(&state.db, &mut run, message).await? {
+        let failure = Failure {
+            message: format!(
+                "{} (the next attempt could not be queued)",
+                run.error.clone().unwrap_or_default()
+            ),
+            ..failure
+        };
+        if job_runs::fail_queued(&state.db, &mut run, failure).await? {
             state.jobs.events.publish(&run).await;
         }
     }

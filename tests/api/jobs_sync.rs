@@ -127,6 +127,10 @@ async fn a_vendor_outage_is_retried_then_fails_with_the_vendors_message(kind: Db
     let done = wait_final(&s.app.state, id).await;
     assert_eq!(done.state, entity::enums::JobState::Failed, "{done:?}");
     assert_eq!(seatkeeper::domain::job_runs::attempt(&done), 3, "{done:?}");
+    assert_eq!(
+        seatkeeper::domain::job_runs::error_code(&done),
+        Some(seatkeeper::domain::run_errors::RunErrorCode::VendorUnavailable)
+    );
     assert!(
         done.error.unwrap().contains("503"),
         "the vendor's failure is named"

@@ -31,6 +31,7 @@ mod reclamation;
 mod reclamation_flow;
 mod reconciliation;
 mod role_matrix;
+mod run_errors;
 mod schema_file;
 mod server_process;
 mod subscriptions;

@@ -4,10 +4,17 @@
 use entity::enums::JobState;
 use seatkeeper_sim::{Fault, RateLimitMode, SimConfig, Simulator, Vendor as SimVendor};
 
+use seatkeeper::domain::job_runs::error_code;
+use seatkeeper::domain::run_errors::RunErrorCode;
+
 use crate::helpers::{Db, TestApp, spawn_app_with};
 use crate::sync_e2e::{connect, create_profile, run_and_wait, stored};
 
-async fn published(db: Db, vendor: SimVendor, users: usize) -> (TestApp, Simulator, String, i64) {
+pub(crate) async fn published(
+    db: Db,
+    vendor: SimVendor,
+    users: usize,
+) -> (TestApp, Simulator, String, i64) {
     let sim = Simulator::start(
         SimConfig::new(vendor)
             .users(users)
@@ -73,6 +80,7 @@ async fn broken_json_fails_the_run_and_closes_nothing(db: Db) {
         sim.set_fault(fault).unwrap();
         let run = run_and_wait(&app, "runDownloadSubscriptions", &profile).await;
         assert_eq!(run.state, JobState::Failed);
+        assert_eq!(error_code(&run), Some(RunErrorCode::BadVendorData));
         assert!(
             run.error
                 .as_deref()
@@ -93,6 +101,7 @@ async fn a_download_missing_most_users_trips_the_guard(db: Db) {
     sim.set_fault(Fault::EmptyPage { page: 2 }).unwrap();
     let run = run_and_wait(&app, "runDownloadSubscriptions", &profile).await;
     assert_eq!(run.state, JobState::Failed);
+    assert_eq!(error_code(&run), Some(RunErrorCode::ShrinkGuard));
     assert!(
         run.error
             .as_deref()

@@ -94,9 +94,14 @@ impl Connector for AhaConnector {
                 ]
             }
             Err(e) => vec![
-                failed("Aha!", JobKind::DownloadSubscriptions, "listing users", &e),
                 failed(
-                    "Aha!",
+                    Vendor::Aha,
+                    JobKind::DownloadSubscriptions,
+                    "listing users",
+                    &e,
+                ),
+                failed(
+                    Vendor::Aha,
                     JobKind::PullActivity,
                     "listing users (accessed_at)",
                     &e,

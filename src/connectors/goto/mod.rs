@@ -161,13 +161,13 @@ impl Connector for GoToConnector {
             Err(e) => {
                 return vec![
                     failed(
-                        "GoTo",
+                        Vendor::GoTo,
                         JobKind::DownloadSubscriptions,
                         "reading the caller's account (/me)",
                         &e,
                     ),
                     failed(
-                        "GoTo",
+                        Vendor::GoTo,
                         JobKind::PullActivity,
                         "reading the caller's account (/me)",
                         &e,
@@ -180,7 +180,12 @@ impl Connector for GoToConnector {
                 JobKind::DownloadSubscriptions,
                 format!("GoTo: listed the users of account {}.", me.0),
             ),
-            Err(e) => failed("GoTo", JobKind::DownloadSubscriptions, "listing users", &e),
+            Err(e) => failed(
+                Vendor::GoTo,
+                JobKind::DownloadSubscriptions,
+                "listing users",
+                &e,
+            ),
         };
         let until = chrono::Utc::now();
         let activity = match self
@@ -193,7 +198,7 @@ impl Connector for GoToConnector {
                 "GoTo: read the caller's GoTo Meeting history of the last week.",
             ),
             Err(e) => failed(
-                "GoTo",
+                Vendor::GoTo,
                 JobKind::PullActivity,
                 "reading GoTo Meeting history",
                 &e,

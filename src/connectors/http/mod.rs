@@ -217,7 +217,10 @@ impl Http {
                 message,
                 vendor_code: code,
             }),
-            Class::NotFound => Attempt::Fail(ConnectorError::NotFound(message)),
+            Class::NotFound => Attempt::Fail(ConnectorError::NotFound {
+                message,
+                vendor_code: code,
+            }),
             Class::RateLimited => {
                 self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
                 Attempt::Retry(ConnectorError::RateLimited { retry_after }, retry_after)

@@ -159,7 +159,12 @@ impl Connector for ZoomConnector {
                     page.total_records.unwrap_or(0)
                 ),
             ),
-            Err(e) => failed("Zoom", JobKind::DownloadSubscriptions, "listing users", &e),
+            Err(e) => failed(
+                Vendor::Zoom,
+                JobKind::DownloadSubscriptions,
+                "listing users",
+                &e,
+            ),
         };
         let today = chrono::Utc::now().date_naive();
         let week_ago = today - Duration::days(7);
@@ -173,7 +178,7 @@ impl Connector for ZoomConnector {
                 "Zoom: read the active-hosts report of the last week.",
             ),
             Err(e) => failed(
-                "Zoom",
+                Vendor::Zoom,
                 JobKind::PullActivity,
                 "reading the active-hosts report",
                 &e,

@@ -1,11 +1,12 @@
 //! Scheduled jobs, job runs and the audit log.
 
-use async_graphql::{ComplexObject, Context, ID, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::enums::{AttemptOutcome, JobKind, JobState};
 use entity::{audit_log, integration_profile, job_run, scheduled_job};
 
 use super::IntegrationProfile;
+use crate::domain::run_errors::RunErrorCode;
 use crate::graphql::context::state;
 use crate::graphql::loaders::load;
 use crate::graphql::relay::global_id;
@@ -116,13 +117,61 @@ pub struct JobRun {
     pub started_at: Option<DateTime<Utc>>,
     /// When it finished.
     pub finished_at: Option<DateTime<Utc>>,
-    /// Why it failed, as a code, when there is one: `WORKER_LOST` (its worker stopped
-    /// without finishing it too many times).
-    pub error_code: Option<String>,
+    /// Why it failed, as a code to group failures by (runs failed before codes were
+    /// recorded have none).
+    pub error_code: Option<JobErrorCode>,
+    /// The vendor's own error code, when the vendor failed the run and gave one (Zoom's
+    /// `code`, GoTo's `errorCode`, an OAuth `error`).
+    pub vendor_error_code: Option<String>,
     #[graphql(skip)]
     pub profile_id: Option<i64>,
     #[graphql(skip)]
     pub raw_id: i64,
+}
+
+/// Why a job run failed.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum JobErrorCode {
+    /// The vendor refused the credentials (after a token refresh, where there is one).
+    Unauthorized,
+    /// The vendor kept answering 429 past the retries.
+    RateLimited,
+    /// The vendor could not be reached or kept failing (timeouts, 5xx) past the retries.
+    VendorUnavailable,
+    /// The vendor refused the request itself (a missing scope or admin role).
+    VendorRefused,
+    /// The vendor answered 404 for something the run needed (a wrong host or tenant).
+    VendorNotFound,
+    /// The vendor's answer was not what it documents.
+    BadVendorData,
+    /// The connection lacks a setting or credential.
+    NotConfigured,
+    /// A download far smaller than the last one was not applied.
+    ShrinkGuard,
+    /// The profile cannot run this (deleted, draft, activity off, alias gone).
+    Precondition,
+    /// Its worker stopped without finishing it too many times.
+    WorkerLost,
+    /// Anything else; the cause is in the server's log.
+    Internal,
+}
+
+impl From<RunErrorCode> for JobErrorCode {
+    fn from(code: RunErrorCode) -> Self {
+        match code {
+            RunErrorCode::Unauthorized => JobErrorCode::Unauthorized,
+            RunErrorCode::RateLimited => JobErrorCode::RateLimited,
+            RunErrorCode::VendorUnavailable => JobErrorCode::VendorUnavailable,
+            RunErrorCode::VendorRefused => JobErrorCode::VendorRefused,
+            RunErrorCode::VendorNotFound => JobErrorCode::VendorNotFound,
+            RunErrorCode::BadVendorData => JobErrorCode::BadVendorData,
+            RunErrorCode::NotConfigured => JobErrorCode::NotConfigured,
+            RunErrorCode::ShrinkGuard => JobErrorCode::ShrinkGuard,
+            RunErrorCode::Precondition => JobErrorCode::Precondition,
+            RunErrorCode::WorkerLost => JobErrorCode::WorkerLost,
+            RunErrorCode::Internal => JobErrorCode::Internal,
+        }
+    }
 }
 
 /// One execution of a job run.
@@ -191,7 +240,8 @@ impl From<job_run::Model> for JobRun {
     fn from(m: job_run::Model) -> Self {
         let attempt = crate::domain::job_runs::attempt(&m);
         let handed_back = crate::domain::job_runs::handed_back(&m);
-        let error_code = crate::domain::job_runs::error_code(&m);
+        let error_code = crate::domain::job_runs::error_code(&m).map(JobErrorCode::from);
+        let vendor_error_code = crate::domain::job_runs::vendor_error_code(&m);
         JobRun {
             id: global_id("JobRun", m.id),
             kind: m.kind,
@@ -215,6 +265,7 @@ impl From<job_run::Model> for JobRun {
             attempt,
             handed_back,
             error_code,
+            vendor_error_code,
             queued_at: m.queued_at,
             started_at: m.started_at,
             finished_at: m.finished_at,
