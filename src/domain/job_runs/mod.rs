@@ -13,10 +13,14 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::domain::run_errors::{Failure, RunErrorCode};
+
+mod detail;
 use crate::domain::sync::{Progress, RunCounts};
 use crate::domain::tokens::Principal;
 use crate::domain::{audit, job_attempts};
 use crate::error::{AppError, Result};
+pub use detail::{attempt, error_code, handed_back, vendor_error_code};
+use detail::{with_attempt, with_failure, with_handed_back};
 use entity::enums::AttemptOutcome;
 
 /// Attempts a run gets when its failures are worth retrying (the vendor was down, say).
@@ -31,33 +35,6 @@ pub struct Enqueued {
     pub run: job_run::Model,
     /// False when a run already queued or running was returned instead of a new one.
     pub created: bool,
-}
-
-/// Which attempt a run is on (1 for the first).
-pub fn attempt(run: &job_run::Model) -> i32 {
-    run.detail
-        .as_ref()
-        .and_then(|d| d.get("attempt"))
-        .and_then(|a| a.as_i64())
-        .map_or(1, |a| a as i32)
-}
-
-/// How often a stopping server handed the run back (see [`hand_back`]).
-pub fn handed_back(run: &job_run::Model) -> i32 {
-    run.detail
-        .as_ref()
-        .and_then(|d| d.get("handedBack"))
-        .and_then(|a| a.as_i64())
-        .map_or(0, |a| a as i32)
-}
-
-fn with_attempt(detail: Option<serde_json::Value>, attempt: i32) -> serde_json::Value {
-    let mut detail = match detail {
-        Some(serde_json::Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    };
-    detail.insert("attempt".into(), attempt.into());
-    serde_json::Value::Object(detail)
 }
 
 /// Whether a state is final.
@@ -264,38 +241,6 @@ pub fn counts_of(run: &job_run::Model) -> RunCounts {
         skipped: run.skipped,
         canceled: run.canceled,
     }
-}
-
-/// The code a failed run failed with. Runs failed before codes were recorded have none.
-pub fn error_code(run: &job_run::Model) -> Option<RunErrorCode> {
-    detail_text(run, "errorCode").and_then(|c| RunErrorCode::parse(&c))
-}
-
-/// The vendor's own error code of a run that failed at the vendor, when it gave one.
-pub fn vendor_error_code(run: &job_run::Model) -> Option<String> {
-    detail_text(run, "vendorCode")
-}
-
-fn detail_text(run: &job_run::Model, key: &str) -> Option<String> {
-    run.detail
-        .as_ref()
-        .and_then(|d| d.get(key))
-        .and_then(|c| c.as_str())
-        .map(str::to_owned)
-}
-
-/// `detail` with the failure's code and vendor code.
-fn with_failure(detail: Option<serde_json::Value>, failure: &Failure) -> serde_json::Value {
-    let mut map = match detail {
-        Some(serde_json::Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    };
-    map.insert("errorCode".into(), failure.code.as_str().into());
-    match &failure.vendor_code {
-        Some(vc) => map.insert("vendorCode".into(), vc.as_str().into()),
-        None => map.remove("vendorCode"),
-    };
-    serde_json::Value::Object(map)
 }
 
 /// Marks the run `RUNNING` for the task `task_id` and opens its next attempt. A task that
@@ -505,16 +450,8 @@ pub async fn hand_back(
     }
     run.state = JobState::Queued;
     run.task_id = Some(task_id.to_owned());
-    let mut detail = match run.detail.take() {
-        Some(serde_json::Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    };
-    let handed = detail
-        .get("handedBack")
-        .and_then(|v| v.as_i64())
-        .unwrap_or(0);
-    detail.insert("handedBack".into(), (handed + 1).into());
-    run.detail = Some(serde_json::Value::Object(detail));
+    let handed = handed_back(&run);
+    run.detail = Some(with_handed_back(run.detail.take(), handed + 1));
     if !save_from(db, &run, JobState::Running).await? {
         return Ok(None);
     }
