@@ -37,7 +37,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use seatkeeper::connectors::{ActivityRecord, VendorUrls};
+use seatkeeper::connectors::ActivityRecord;
 use seatkeeper::domain::job_runs::is_final;
 use seatkeeper::domain::reclamation::{self, Actor, Condition, RuleSettings};
 use seatkeeper::domain::sync::{self, Progress, ProgressSink};
@@ -78,27 +78,28 @@ impl ProgressSink for NoProgress {
 /// 60-day rules and queues the first download. Returns the profile's row id and the
 /// first run's id.
 async fn publish_profile(endpoint: &str, sim: &Simulator) -> (i64, i64) {
-    let (vendor, name) = match sim.vendor() {
-        SimVendor::Zoom => (entity::enums::Vendor::Zoom, "ZOOM"),
-        SimVendor::GoTo => (entity::enums::Vendor::GoTo, "GOTO"),
-        SimVendor::Aha => (entity::enums::Vendor::Aha, "AHA"),
+    let name = match sim.vendor() {
+        SimVendor::Zoom => "ZOOM",
+        SimVendor::GoTo => "GOTO",
+        SimVendor::Aha => "AHA",
     };
-    let urls = VendorUrls::for_root(vendor, &sim.base_url());
     let creds = sim.credentials();
     let data = gql(
         endpoint,
         "mutation($input: ConnectionAliasInput!) { createConnectionAlias(input: $input) { id } }",
-        json!({ "input": {
-            "name": format!("bench {name}"), "vendor": name,
-            "baseUrl": urls.base_url, "tokenUrl": urls.token_url, "authorizeUrl": urls.authorize_url,
-            "clientId": creds.client_id, "clientSecret": creds.client_secret, "accountId": creds.account_id,
-        } }),
+        json!({ "input": { "name": format!("bench {name}"), "vendor": name, "baseUrl": sim.base_url() } }),
     )
     .await;
     let alias = data["createConnectionAlias"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
+    gql(
+        endpoint,
+        "mutation($a: ID!, $id: String, $secret: String, $account: String) { setConnectionCredentials(aliasId: $a, clientId: $id, clientSecret: $secret, accountId: $account) { id } }",
+        json!({ "a": alias, "id": creds.client_id, "secret": creds.client_secret, "account": creds.account_id }),
+    )
+    .await;
     if let Some(key) = creds.api_key {
         gql(
             endpoint,

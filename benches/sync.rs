@@ -15,7 +15,7 @@ use entity::enums::ActivityKind;
 use entity::software_subscription as sub;
 use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, QuerySelect};
 use seatkeeper::config::Settings;
-use seatkeeper::connectors::{ActivityRecord, VendorUrls};
+use seatkeeper::connectors::ActivityRecord;
 use seatkeeper::domain::sync::{self, Progress, ProgressSink, RunCounts};
 use seatkeeper::graphql::relay::expect_id;
 use seatkeeper::startup::Application;
@@ -133,22 +133,23 @@ async fn gql(endpoint: &str, query: &str, variables: Value) -> Value {
 /// Alias (Zoom account credentials pointing at the simulator) and a draft profile, through
 /// GraphQL as an integrator would; returns the profile's row id.
 async fn connect_profile(endpoint: &str, sim: &Simulator) -> i64 {
-    let urls = VendorUrls::for_root(entity::enums::Vendor::Zoom, &sim.base_url());
     let creds = sim.credentials();
     let data = gql(
         endpoint,
         "mutation($input: ConnectionAliasInput!) { createConnectionAlias(input: $input) { id } }",
-        json!({ "input": {
-            "name": "bench zoom", "vendor": "ZOOM",
-            "baseUrl": urls.base_url, "tokenUrl": urls.token_url, "authorizeUrl": urls.authorize_url,
-            "clientId": creds.client_id, "clientSecret": creds.client_secret, "accountId": creds.account_id,
-        } }),
+        json!({ "input": { "name": "bench zoom", "vendor": "ZOOM", "baseUrl": sim.base_url() } }),
     )
     .await;
     let alias = data["createConnectionAlias"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
+    gql(
+        endpoint,
+        "mutation($a: ID!, $id: String, $secret: String, $account: String) { setConnectionCredentials(aliasId: $a, clientId: $id, clientSecret: $secret, accountId: $account) { id } }",
+        json!({ "a": alias, "id": creds.client_id, "secret": creds.client_secret, "account": creds.account_id }),
+    )
+    .await;
     let data = gql(
         endpoint,
         "mutation($input: CreateIntegrationProfileInput!) { createIntegrationProfile(input: $input) { id } }",

@@ -248,6 +248,15 @@ struct FileSettings {
 }
 
 impl Settings {
+    /// This server's OAuth callback, the redirect URL an admin registers at the vendor.
+    pub fn oauth_callback_url(&self) -> String {
+        let public = self
+            .public_url
+            .as_deref()
+            .unwrap_or("http://127.0.0.1:8080");
+        format!("{}/oauth/callback", public.trim_end_matches('/'))
+    }
+
     pub const DEFAULT_LISTEN: &'static str = "127.0.0.1:8080";
     pub const DEFAULT_DATABASE_URL: &'static str = "sqlite://seatkeeper.db?mode=rwc";
 

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::enums::Vendor;
+use crate::enums::{Vendor, VendorCloud};
 
 /// One connection alias; a child alias has a parent of the same vendor.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
@@ -18,12 +18,12 @@ pub struct Model {
     pub vendor: Vendor,
     /// Parent alias, for a child alias.
     pub parent_id: Option<i64>,
-    /// API base URL, overriding the vendor default (e.g. ZoomGov, a tenant subdomain).
+    /// The vendor's named cloud (Zoom or ZoomGov); `None` with no `base_url` is the vendor's
+    /// public cloud.
+    pub cloud: Option<VendorCloud>,
+    /// The root every URL of the vendor derives from, instead of a named cloud: a proxy, a
+    /// simulator, or an Aha! tenant (`https://acme.aha.io`). Never includes an API path.
     pub base_url: Option<String>,
-    /// OAuth token endpoint.
-    pub token_url: Option<String>,
-    /// OAuth authorize endpoint.
-    pub authorize_url: Option<String>,
     /// OAuth client id.
     pub client_id: Option<String>,
     /// OAuth client secret, AEAD-encrypted.
@@ -32,8 +32,6 @@ pub struct Model {
     pub client_secret_enc: Option<Vec<u8>>,
     /// Vendor account id (Zoom server-to-server OAuth).
     pub account_id: Option<String>,
-    /// OAuth redirect URL for the authorization-code flow.
-    pub redirect_url: Option<String>,
     /// Current access token, AEAD-encrypted.
     #[sea_orm(column_type = "Blob", nullable)]
     #[serde(skip_serializing)]

@@ -56,6 +56,30 @@ string_enum! {
 }
 
 string_enum! {
+    /// Where a vendor tenant lives, when the vendor runs more than one cloud: each names every
+    /// URL of the vendor (API, OAuth, GoTo Connect) at once.
+    VendorCloud {
+        /// Zoom's commercial cloud: `api.zoom.us`, OAuth on `zoom.us`.
+        Zoom = "ZOOM",
+        /// Zoom for Government: `api.zoomgov.com`, OAuth on `zoomgov.com`.
+        ZoomGov = "ZOOM_GOV",
+        /// GoTo: `api.getgo.com`, OAuth on `authentication.logmeininc.com`, Connect on
+        /// `api.goto.com`.
+        GoTo = "GOTO",
+    }
+}
+
+impl VendorCloud {
+    /// The vendor whose cloud this is.
+    pub fn vendor(self) -> Vendor {
+        match self {
+            VendorCloud::Zoom | VendorCloud::ZoomGov => Vendor::Zoom,
+            VendorCloud::GoTo => Vendor::GoTo,
+        }
+    }
+}
+
+string_enum! {
     /// Lifecycle of an integration profile.
     ProfileStatus {
         /// Being configured; no scheduled jobs run.

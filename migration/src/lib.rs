@@ -30,6 +30,7 @@ mod m20261204_000024_create_notice;
 mod m20261205_000025_rule_cooldown_and_reminders;
 mod m20261205_000026_reconciliation;
 mod m20261205_000027_summary_rollups;
+mod m20261206_000028_vendor_urls_from_one_setting;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000025_rule_cooldown_and_reminders::Migration),
             Box::new(m20261205_000026_reconciliation::Migration),
             Box::new(m20261205_000027_summary_rollups::Migration),
+            Box::new(m20261206_000028_vendor_urls_from_one_setting::Migration),
         ]
     }
 }

@@ -3,12 +3,12 @@
 
 mod support;
 
-use entity::enums::{ProfileStatus, Vendor};
+use entity::enums::{ProfileStatus, Vendor, VendorCloud};
 use entity::{connection_alias, integration_profile, software_model, software_subscription};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, ModelTrait, Set, SqlErr, Statement,
+    EntityTrait, ModelTrait, QueryOrder, Set, SqlErr, Statement,
 };
 use support::{at, on_fresh_postgres, on_fresh_sqlite, with_database};
 
@@ -141,13 +141,11 @@ async fn entities_round_trip(db: &DatabaseConnection) {
         name: Set("zoom-main".into()),
         vendor: Set(Vendor::Zoom),
         parent_id: Set(None),
-        base_url: Set(Some("https://api.zoom.us/v2".into())),
-        token_url: Set(None),
-        authorize_url: Set(None),
+        cloud: Set(Some(VendorCloud::ZoomGov)),
+        base_url: Set(None),
         client_id: Set(Some("client".into())),
         client_secret_enc: Set(Some(vec![0, 1, 2, 255])),
         account_id: Set(Some("acct".into())),
-        redirect_url: Set(None),
         access_token_enc: Set(None),
         refresh_token_enc: Set(None),
         token_expires_at: Set(None),
@@ -291,6 +289,87 @@ async fn migrate_up_again_and_down(db: &DatabaseConnection) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Aliases written before URLs derived from one setting come out of migration 28 with a
+/// root (no `/v2`), ZoomGov as its named cloud, and the vendors' public API hosts as the
+/// default.
+async fn vendor_urls_move_to_one_setting(db: &DatabaseConnection) {
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261206_000028_vendor_urls_from_one_setting")
+        .expect("migration 28 is registered");
+    Migrator::up(db, Some(before as u32))
+        .await
+        .expect("up to 27");
+    for (name, vendor, base, token) in [
+        ("proxy", "ZOOM", Some("http://proxy.local:9000/v2/"), None),
+        (
+            "gov",
+            "ZOOM",
+            Some("https://api.zoomgov.com/v2"),
+            Some("https://zoomgov.com/oauth/token"),
+        ),
+        ("public", "ZOOM", Some("https://api.zoom.us/v2"), None),
+        ("goto", "GOTO", Some("https://api.getgo.com"), None),
+        ("aha", "AHA", Some("https://acme.aha.io/"), None),
+        ("plain", "GOTO", None, None),
+    ] {
+        db.execute_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            match db.get_database_backend() {
+                DbBackend::Postgres => "INSERT INTO connection_alias (name, vendor, base_url, token_url, created_at, updated_at) VALUES ($1, $2, $3, $4, now(), now())",
+                _ => "INSERT INTO connection_alias (name, vendor, base_url, token_url, created_at, updated_at) VALUES (?, ?, ?, ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+            },
+            [name.into(), vendor.into(), base.into(), token.into()],
+        ))
+        .await
+        .expect("insert an old alias");
+    }
+    Migrator::up(db, None).await.expect("migrate up");
+    let rows = connection_alias::Entity::find()
+        .order_by_asc(connection_alias::Column::Id)
+        .all(db)
+        .await
+        .expect("read aliases");
+    let moved: Vec<(&str, Option<VendorCloud>, Option<&str>)> = rows
+        .iter()
+        .map(|r| (r.name.as_str(), r.cloud, r.base_url.as_deref()))
+        .collect();
+    assert_eq!(
+        moved,
+        vec![
+            ("proxy", None, Some("http://proxy.local:9000")),
+            ("gov", Some(VendorCloud::ZoomGov), None),
+            ("public", None, None),
+            ("goto", None, None),
+            ("aha", None, Some("https://acme.aha.io")),
+            ("plain", None, None),
+        ]
+    );
+    connection_alias::Entity::delete_many()
+        .exec(db)
+        .await
+        .expect("clear aliases");
+}
+
+#[tokio::test]
+async fn old_alias_urls_migrate_on_sqlite() {
+    on_fresh_sqlite(|db| async move {
+        vendor_urls_move_to_one_setting(&db).await;
+        migrate_up_again_and_down(&db).await;
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn old_alias_urls_migrate_on_postgres() {
+    on_fresh_postgres(|db| async move {
+        vendor_urls_move_to_one_setting(&db).await;
+        db
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -22,7 +22,8 @@ use crate::secret::Secret;
 
 pub use oauth::{AuthorizationStart, exchange_code, start_authorization};
 pub use options::{
-    ConnectorOptions, GoToReclaim, RateLimits, RetryPolicy, VendorUrls, ZoomPlan, default_urls,
+    ConnectorOptions, GoToReclaim, RateLimits, RetryPolicy, VendorUrls, ZoomPlan, canonical_root,
+    default_cloud,
 };
 
 /// What reclaiming a license of a product does at the vendor.
@@ -329,10 +330,9 @@ pub trait TokenSink: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct ConnectionConfig {
     pub vendor: Vendor,
-    /// API base, e.g. `https://api.zoom.us/v2`, `https://api.getgo.com`, `https://acme.aha.io`.
-    pub base_url: String,
-    pub token_url: String,
-    pub authorize_url: String,
+    /// Every URL of the tenant: API, OAuth, GoTo Connect.
+    pub urls: VendorUrls,
+    /// This server's OAuth callback, registered at the vendor.
     pub redirect_url: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<Secret>,
@@ -456,7 +456,7 @@ pub fn build(
     sink: Arc<dyn TokenSink>,
     options: ConnectorOptions,
 ) -> Result<Box<dyn Connector>, ConnectorError> {
-    url::Url::parse(&config.base_url).map_err(|e| {
+    url::Url::parse(&config.urls.api_url).map_err(|e| {
         ConnectorError::NotConfigured(format!("the base URL is not a valid URL: {e}"))
     })?;
     let stats = Arc::new(http::Stats::default());
@@ -465,7 +465,7 @@ pub fn build(
     // The budget belongs to the vendor account: same base and same app or account id.
     let account = format!(
         "{}|{}|{}",
-        config.base_url,
+        config.urls.api_url,
         config.client_id.as_deref().unwrap_or_default(),
         config.account_id.as_deref().unwrap_or_default()
     );

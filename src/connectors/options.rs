@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use entity::enums::Vendor;
+use entity::enums::{Vendor, VendorCloud};
 
 /// Knobs for one connector. `Default` is right for production.
 #[derive(Debug, Clone)]
@@ -28,9 +28,6 @@ pub struct ConnectorOptions {
     pub zoom_addon_checks: bool,
     /// Which documented GoTo call removes a license from a user.
     pub goto_reclaim: GoToReclaim,
-    /// GoTo Connect's API host (`https://api.goto.com`). `None`: that host when the base
-    /// URL is GoTo's public one, else the base URL (a simulator or proxy serves both).
-    pub goto_connect_base_url: Option<String>,
     pub user_agent: String,
 }
 
@@ -47,7 +44,6 @@ impl Default for ConnectorOptions {
             zoom_include_inactive: true,
             zoom_addon_checks: true,
             goto_reclaim: GoToReclaim::PutLicenseKeys,
-            goto_connect_base_url: None,
             user_agent: format!("Seatkeeper/{}", env!("CARGO_PKG_VERSION")),
         }
     }
@@ -108,56 +104,117 @@ pub enum GoToReclaim {
     DeleteFromLicense,
 }
 
-/// A vendor's API base, token and authorize URLs.
+/// Every URL of one vendor tenant, all derived from one setting (a named cloud or a root).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VendorUrls {
-    pub base_url: String,
+    /// Where API paths start: Zoom's includes `/v2`, GoTo's and Aha!'s are the host.
+    pub api_url: String,
     pub token_url: String,
     pub authorize_url: String,
+    /// GoTo Connect's API (call history); the same as `api_url` for other vendors.
+    pub connect_url: String,
 }
 
-/// The vendor's public hosts. Aha! lives on the tenant's own subdomain, so its URLs carry a
-/// `{subdomain}` placeholder: use [`VendorUrls::aha`] with the tenant's name.
-pub fn default_urls(vendor: Vendor) -> VendorUrls {
+/// The host a named cloud's API answers on; a root equal to it means that cloud.
+fn cloud_api_root(cloud: VendorCloud) -> &'static str {
+    match cloud {
+        VendorCloud::Zoom => "https://api.zoom.us",
+        VendorCloud::ZoomGov => "https://api.zoomgov.com",
+        VendorCloud::GoTo => GOTO_PUBLIC_BASE,
+    }
+}
+
+/// The cloud a vendor's tenants live on when nothing is set; Aha! has none (each tenant has
+/// its own subdomain).
+pub fn default_cloud(vendor: Vendor) -> Option<VendorCloud> {
     match vendor {
-        Vendor::Zoom => VendorUrls {
-            base_url: "https://api.zoom.us/v2".into(),
-            token_url: "https://zoom.us/oauth/token".into(),
-            authorize_url: "https://zoom.us/oauth/authorize".into(),
-        },
-        Vendor::GoTo => VendorUrls {
-            base_url: "https://api.getgo.com".into(),
-            token_url: "https://authentication.logmeininc.com/oauth/token".into(),
-            authorize_url: "https://authentication.logmeininc.com/oauth/authorize".into(),
-        },
-        Vendor::Aha => VendorUrls::aha("{subdomain}"),
+        Vendor::Zoom => Some(VendorCloud::Zoom),
+        Vendor::GoTo => Some(VendorCloud::GoTo),
+        Vendor::Aha => None,
     }
 }
 
 impl VendorUrls {
+    /// A named cloud's public hosts.
+    pub fn cloud(cloud: VendorCloud) -> VendorUrls {
+        let (api_url, oauth, connect_url) = match cloud {
+            VendorCloud::Zoom => ("https://api.zoom.us/v2", "https://zoom.us/oauth", None),
+            VendorCloud::ZoomGov => (
+                "https://api.zoomgov.com/v2",
+                "https://zoomgov.com/oauth",
+                None,
+            ),
+            VendorCloud::GoTo => (
+                GOTO_PUBLIC_BASE,
+                "https://authentication.logmeininc.com/oauth",
+                Some(GOTO_CONNECT_BASE),
+            ),
+        };
+        VendorUrls {
+            api_url: api_url.into(),
+            token_url: format!("{oauth}/token"),
+            authorize_url: format!("{oauth}/authorize"),
+            connect_url: connect_url.unwrap_or(api_url).into(),
+        }
+    }
+
     /// An Aha! tenant, e.g. `acme` for `https://acme.aha.io`.
     pub fn aha(subdomain: &str) -> VendorUrls {
         VendorUrls::for_root(Vendor::Aha, &format!("https://{subdomain}.aha.io"))
     }
 
-    /// Every URL of a vendor served from one root: a simulator, a proxy, ZoomGov's
-    /// `https://api.zoomgov.com`, or an Aha! tenant URL.
+    /// Every URL of a vendor served from one root (a host, never an API path): a simulator,
+    /// a proxy, or an Aha! tenant. A named cloud's own API host means that cloud, so its
+    /// OAuth stays on the cloud's OAuth host.
     pub fn for_root(vendor: Vendor, root: &str) -> VendorUrls {
         let root = root.trim_end_matches('/');
-        let base_url = match vendor {
+        if let Some(cloud) = [VendorCloud::Zoom, VendorCloud::ZoomGov, VendorCloud::GoTo]
+            .into_iter()
+            .find(|c| c.vendor() == vendor && cloud_api_root(*c) == root)
+        {
+            return VendorUrls::cloud(cloud);
+        }
+        let api_url = match vendor {
             Vendor::Zoom => format!("{root}/v2"),
             Vendor::GoTo | Vendor::Aha => root.to_owned(),
         };
         VendorUrls {
-            base_url,
+            connect_url: root.to_owned(),
+            api_url,
             token_url: format!("{root}/oauth/token"),
             authorize_url: format!("{root}/oauth/authorize"),
         }
     }
+
+    /// What an alias's one setting resolves to: its root, else its cloud, else the vendor's
+    /// default cloud. `None` for an Aha! alias without its tenant's URL.
+    pub fn resolve(
+        vendor: Vendor,
+        cloud: Option<VendorCloud>,
+        root: Option<&str>,
+    ) -> Option<VendorUrls> {
+        match (root, cloud.or(default_cloud(vendor))) {
+            (Some(root), _) => Some(VendorUrls::for_root(vendor, root)),
+            (None, Some(cloud)) => Some(VendorUrls::cloud(cloud)),
+            (None, None) => None,
+        }
+    }
 }
 
-pub(crate) const GOTO_PUBLIC_BASE: &str = "https://api.getgo.com";
-pub(crate) const GOTO_CONNECT_BASE: &str = "https://api.goto.com";
+/// A root as an admin may write it, made canonical: no trailing slash, and no API path
+/// (Zoom's `/v2`, GoTo's `/admin/rest/v1`), so `baseUrl` means the same for every vendor.
+pub fn canonical_root(vendor: Vendor, root: &str) -> String {
+    let root = root.trim().trim_end_matches('/');
+    let api_path = match vendor {
+        Vendor::Zoom => "/v2",
+        Vendor::GoTo => "/admin/rest/v1",
+        Vendor::Aha => "/api/v1",
+    };
+    root.strip_suffix(api_path).unwrap_or(root).to_owned()
+}
+
+const GOTO_PUBLIC_BASE: &str = "https://api.getgo.com";
+const GOTO_CONNECT_BASE: &str = "https://api.goto.com";
 
 #[cfg(test)]
 mod tests {
@@ -166,12 +223,47 @@ mod tests {
     #[test]
     fn urls_derive_from_one_root() {
         let sim = VendorUrls::for_root(Vendor::Zoom, "http://127.0.0.1:9/");
-        assert_eq!(sim.base_url, "http://127.0.0.1:9/v2");
+        assert_eq!(sim.api_url, "http://127.0.0.1:9/v2");
         assert_eq!(sim.token_url, "http://127.0.0.1:9/oauth/token");
+        let goto = VendorUrls::for_root(Vendor::GoTo, "http://127.0.0.1:9");
+        assert_eq!(goto.connect_url, "http://127.0.0.1:9");
+        assert_eq!(VendorUrls::aha("acme").api_url, "https://acme.aha.io");
+    }
+
+    #[test]
+    fn a_cloud_keeps_its_oauth_on_its_own_host() {
+        let gov = VendorUrls::cloud(VendorCloud::ZoomGov);
+        assert_eq!(gov.api_url, "https://api.zoomgov.com/v2");
+        assert_eq!(gov.token_url, "https://zoomgov.com/oauth/token");
+        assert_eq!(gov.authorize_url, "https://zoomgov.com/oauth/authorize");
+        // The cloud's API host given as a root is that cloud, not a proxy.
         assert_eq!(
-            VendorUrls::aha("acme").base_url,
-            "https://acme.aha.io".to_owned()
+            VendorUrls::for_root(Vendor::Zoom, "https://api.zoomgov.com/"),
+            gov
         );
-        assert_eq!(default_urls(Vendor::GoTo).base_url, GOTO_PUBLIC_BASE);
+        let goto = VendorUrls::resolve(Vendor::GoTo, None, None).unwrap();
+        assert_eq!(goto.api_url, "https://api.getgo.com");
+        assert_eq!(goto.connect_url, "https://api.goto.com");
+        assert_eq!(
+            goto.token_url,
+            "https://authentication.logmeininc.com/oauth/token"
+        );
+        assert_eq!(VendorUrls::resolve(Vendor::Aha, None, None), None);
+    }
+
+    #[test]
+    fn roots_lose_their_api_path() {
+        assert_eq!(
+            canonical_root(Vendor::Zoom, "https://proxy.example/zoom/v2/"),
+            "https://proxy.example/zoom"
+        );
+        assert_eq!(
+            canonical_root(Vendor::GoTo, "https://api.getgo.com/admin/rest/v1"),
+            "https://api.getgo.com"
+        );
+        assert_eq!(
+            canonical_root(Vendor::Aha, "https://acme.aha.io"),
+            "https://acme.aha.io"
+        );
     }
 }

@@ -13,7 +13,6 @@ use entity::{connection_alias, integration_profile};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use seatkeeper_sim::{RateLimitMode, SimConfig, Simulator, Vendor as SimVendor};
 
-use crate::connectors::VendorUrls;
 use crate::domain::aliases::{self, AliasInput, CredentialsInput};
 use crate::domain::profiles::{self, ProfileInput};
 use crate::domain::tokens::Principal;
@@ -83,16 +82,13 @@ pub async fn start(state: &AppState, inbox: Option<inbox::Inbox>) -> anyhow::Res
 async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::Result<i64> {
     let actor = demo_actor();
     let creds = sim.credentials();
-    let urls = VendorUrls::for_root(vendor, &sim.base_url());
     let name = format!("demo-{}", vendor.as_str().to_lowercase());
     let input = || AliasInput {
         name: Some(name.clone()),
         vendor: None,
         parent_id: None,
-        base_url: Some(urls.base_url.clone()),
-        token_url: Some(urls.token_url.clone()),
-        authorize_url: Some(urls.authorize_url.clone()),
-        redirect_url: None,
+        cloud: None,
+        base_url: Some(sim.base_url()),
         scopes: None,
         credentials: CredentialsInput {
             client_id: Some(creds.client_id.clone()),

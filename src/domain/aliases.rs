@@ -4,7 +4,7 @@
 
 use crate::db::BeginWrite;
 use chrono::Utc;
-use entity::enums::Vendor;
+use entity::enums::{Vendor, VendorCloud};
 use entity::{connection_alias, integration_profile};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -26,10 +26,11 @@ pub struct AliasInput {
     pub name: Option<String>,
     pub vendor: Option<Vendor>,
     pub parent_id: Option<i64>,
+    /// The vendor's named cloud; setting it forgets `base_url`.
+    pub cloud: Option<VendorCloud>,
+    /// The root every URL derives from (a host; an API path is dropped); setting it forgets
+    /// `cloud`, and an empty string returns to the vendor's public cloud.
     pub base_url: Option<String>,
-    pub token_url: Option<String>,
-    pub authorize_url: Option<String>,
-    pub redirect_url: Option<String>,
     pub scopes: Option<String>,
     pub credentials: CredentialsInput,
 }
@@ -102,6 +103,7 @@ fn text_field(field: &str, value: Option<String>, max: usize) -> Result<Option<O
 /// Applies the input's fields to `row` (validated); vendor and parent are handled by callers.
 fn apply(
     row: &mut connection_alias::ActiveModel,
+    vendor: Vendor,
     input: AliasInput,
     cipher: &Cipher,
 ) -> Result<Vec<&'static str>> {
@@ -118,22 +120,33 @@ fn apply(
             }
         };
     }
-    set_opt!(base_url, "baseUrl", url_field("baseUrl", input.base_url)?);
-    set_opt!(
-        token_url,
-        "tokenUrl",
-        url_field("tokenUrl", input.token_url)?
-    );
-    set_opt!(
-        authorize_url,
-        "authorizeUrl",
-        url_field("authorizeUrl", input.authorize_url)?
-    );
-    set_opt!(
-        redirect_url,
-        "redirectUrl",
-        url_field("redirectUrl", input.redirect_url)?
-    );
+    match (input.cloud, input.base_url) {
+        (Some(_), Some(_)) => {
+            return Err(AppError::bad_input(
+                "cloud",
+                "give either a named cloud or a baseUrl: every URL derives from the one",
+            ));
+        }
+        (Some(cloud), None) => {
+            if cloud.vendor() != vendor {
+                return Err(AppError::bad_input(
+                    "cloud",
+                    format!("{cloud} is not a cloud of {vendor}"),
+                ));
+            }
+            row.cloud = Set(Some(cloud));
+            row.base_url = Set(None);
+            changed.push("cloud");
+        }
+        (None, Some(root)) => {
+            row.base_url = Set(url_field("baseUrl", Some(root))?
+                .flatten()
+                .map(|root| crate::connectors::canonical_root(vendor, &root)));
+            row.cloud = Set(None);
+            changed.push("baseUrl");
+        }
+        (None, None) => {}
+    }
     set_opt!(scopes, "scopes", text_field("scopes", input.scopes, 2000)?);
     let creds = input.credentials;
     set_opt!(
@@ -214,7 +227,7 @@ pub async fn create(
         .base_url
         .as_deref()
         .is_some_and(|u| !u.trim().is_empty());
-    if vendor == Vendor::Aha && parent_id.is_none() && !has_base {
+    if vendor == Vendor::Aha && input.cloud.is_none() && parent_id.is_none() && !has_base {
         return Err(AppError::bad_input(
             "baseUrl",
             "Aha! tenants live on their own subdomain: give https://<subdomain>.aha.io",
@@ -232,7 +245,7 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     };
-    let changed = apply(&mut row, input, cipher)?;
+    let changed = apply(&mut row, vendor, input, cipher)?;
     let row = row
         .insert(&txn)
         .await
@@ -289,7 +302,7 @@ pub async fn update(
         }
         row.parent_id = Set(Some(parent));
     }
-    let changed = apply(&mut row, input, cipher)?;
+    let changed = apply(&mut row, current.vendor, input, cipher)?;
     row.updated_at = Set(Utc::now());
     let row = row
         .update(&txn)

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use entity::enums::{Vendor, VendorCloud};
 use entity::{connection_alias, integration_profile};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 
@@ -84,23 +85,13 @@ pub async fn config_for_alias(
         }
         None => None,
     };
-    let inherit = |own: &Option<String>, pick: fn(&connection_alias::Model) -> &Option<String>| {
-        own.clone()
-            .or_else(|| parent.as_ref().and_then(|p| pick(p).clone()))
-    };
-    let base_url = inherit(&alias.base_url, |a| &a.base_url);
-    // Aha! lives on the tenant's subdomain: its OAuth URLs derive from the base URL.
-    let defaults = match (alias.vendor, &base_url) {
-        (entity::enums::Vendor::Aha, Some(base)) => {
-            connectors::VendorUrls::for_root(alias.vendor, base)
-        }
-        (entity::enums::Vendor::Aha, None) => {
-            return Err(SyncError::Precondition(
+    let urls = endpoints(alias.vendor, alias.into(), parent.as_ref().map(Into::into)).ok_or_else(
+        || {
+            SyncError::Precondition(
                 "an Aha! alias needs its tenant's base URL (https://<subdomain>.aha.io)".into(),
-            ));
-        }
-        _ => connectors::default_urls(alias.vendor),
-    };
+            )
+        },
+    )?;
     let tokens = match decrypt(&state.cipher, &alias.access_token_enc)? {
         Some(access_token) => Some(StoredTokens {
             access_token,
@@ -109,27 +100,48 @@ pub async fn config_for_alias(
         }),
         None => None,
     };
-    let public = state
-        .settings
-        .public_url
-        .as_deref()
-        .unwrap_or("http://127.0.0.1:8080");
-    let default_redirect = format!("{}/oauth/callback", public.trim_end_matches('/'));
     Ok(ConnectionConfig {
         vendor: alias.vendor,
-        base_url: base_url.unwrap_or(defaults.base_url),
-        token_url: inherit(&alias.token_url, |a| &a.token_url).unwrap_or(defaults.token_url),
-        authorize_url: inherit(&alias.authorize_url, |a| &a.authorize_url)
-            .unwrap_or(defaults.authorize_url),
-        redirect_url: Some(
-            inherit(&alias.redirect_url, |a| &a.redirect_url).unwrap_or(default_redirect),
-        ),
+        urls,
+        redirect_url: Some(state.settings.oauth_callback_url()),
         client_id: alias.client_id.clone(),
         client_secret: decrypt(&state.cipher, &alias.client_secret_enc)?,
         account_id: alias.account_id.clone(),
-        scopes: inherit(&alias.scopes, |a| &a.scopes),
+        scopes: alias
+            .scopes
+            .clone()
+            .or_else(|| parent.as_ref().and_then(|p| p.scopes.clone())),
         tokens,
     })
+}
+
+/// An alias's one URL setting: a named cloud or a root (or neither).
+#[derive(Debug, Clone, Copy)]
+pub struct UrlSetting<'a> {
+    pub cloud: Option<VendorCloud>,
+    pub base_url: Option<&'a str>,
+}
+
+impl<'a> From<&'a connection_alias::Model> for UrlSetting<'a> {
+    fn from(alias: &'a connection_alias::Model) -> Self {
+        UrlSetting {
+            cloud: alias.cloud,
+            base_url: alias.base_url.as_deref(),
+        }
+    }
+}
+
+/// Every URL an alias reaches its vendor on: its own root or cloud, else its parent's, else
+/// the vendor's public cloud. `None` for an Aha! alias without its tenant's URL.
+pub fn endpoints(
+    vendor: Vendor,
+    own: UrlSetting<'_>,
+    parent: Option<UrlSetting<'_>>,
+) -> Option<connectors::VendorUrls> {
+    // The root and the cloud are one setting: a child that sets either overrides both.
+    let set = |s: &UrlSetting<'_>| s.cloud.is_some() || s.base_url.is_some();
+    let from = Some(own).filter(set).or(parent).unwrap_or(own);
+    connectors::VendorUrls::resolve(vendor, from.cloud, from.base_url)
 }
 
 /// A token sink that stores onto `alias_id`.

@@ -88,9 +88,7 @@ pub fn config(sim: &Simulator) -> ConnectionConfig {
     let creds = sim.credentials();
     ConnectionConfig {
         vendor,
-        base_url: urls.base_url,
-        token_url: urls.token_url,
-        authorize_url: urls.authorize_url,
+        urls,
         redirect_url: Some("http://127.0.0.1/oauth/callback".into()),
         client_id: Some(creds.client_id),
         client_secret: Some(Secret::new(creds.client_secret)),

@@ -18,13 +18,31 @@ async fn create_alias(app: &TestApp, input: Value) -> Value {
 }
 
 async fn secrets_are_write_only_and_encrypted_at_rest(app: TestApp) {
-    let alias = create_alias(
-        &app,
-        json!({ "name": "zoom-main", "vendor": "ZOOM", "clientId": "cid", "clientSecret": "very-secret-value", "accountId": "acc" }),
-    )
-    .await;
-    assert_eq!(alias["hasClientSecret"], true);
-    assert_eq!(alias["clientId"], "cid");
+    let alias = create_alias(&app, json!({ "name": "zoom-main", "vendor": "ZOOM" })).await;
+    assert_eq!(alias["hasClientSecret"], false);
+    let set = app
+        .gql(
+            "mutation($id: ID!) { setConnectionCredentials(aliasId: $id, clientId: \"cid\", clientSecret: \"very-secret-value\", accountId: \"acc\") { hasClientSecret clientId } }",
+            json!({ "id": alias["id"] }),
+        )
+        .await;
+    assert_eq!(
+        set.data()["setConnectionCredentials"]["hasClientSecret"],
+        true
+    );
+    assert_eq!(set.data()["setConnectionCredentials"]["clientId"], "cid");
+    // Credentials are set one way only: the alias input has no place for them.
+    let refused = app
+        .gql(
+            CREATE_ALIAS,
+            json!({ "input": { "name": "other", "vendor": "ZOOM", "clientSecret": "x" } }),
+        )
+        .await;
+    assert!(
+        refused.body.to_string().contains("clientSecret"),
+        "{}",
+        refused.body
+    );
     let everything = app
         .gql("{ connectionAliases { edges { node { id name clientId hasClientSecret accountId } } } auditLog { edges { node { details } } } }", json!({}))
         .await;
@@ -316,3 +334,104 @@ async fn only_integrators_manage_profiles_and_aliases(app: TestApp) {
     assert_eq!(resp.data()["createIntegrationProfile"]["status"], "DRAFT");
 }
 db_test!(only_integrators_manage_profiles_and_aliases);
+
+const ALIAS_URLS: &str =
+    "id cloud baseUrl redirectUrl endpoints { apiUrl tokenUrl authorizeUrl goToConnectUrl }";
+
+async fn alias_urls(app: &TestApp, op: &str, vars: Value) -> crate::helpers::GqlResponse {
+    app.gql(&op.replace("URLS", ALIAS_URLS), vars).await
+}
+
+/// Every URL of a vendor follows one setting: a named cloud (ZoomGov's OAuth stays on
+/// zoomgov.com) or a root, with `baseUrl` meaning a host for every vendor.
+async fn vendor_urls_follow_one_setting(app: TestApp) {
+    let create =
+        "mutation($input: ConnectionAliasInput!) { createConnectionAlias(input: $input) { URLS } }";
+    let gov = alias_urls(
+        &app,
+        create,
+        json!({ "input": { "name": "gov", "vendor": "ZOOM", "cloud": "ZOOM_GOV" } }),
+    )
+    .await;
+    let gov = gov.data()["createConnectionAlias"].clone();
+    assert_eq!(gov["cloud"], "ZOOM_GOV");
+    assert_eq!(
+        gov["endpoints"],
+        json!({ "apiUrl": "https://api.zoomgov.com/v2", "tokenUrl": "https://zoomgov.com/oauth/token",
+                "authorizeUrl": "https://zoomgov.com/oauth/authorize", "goToConnectUrl": null })
+    );
+    assert_eq!(
+        gov["redirectUrl"],
+        format!("{}/oauth/callback", app.address)
+    );
+
+    // A child without a setting of its own reaches the vendor where its parent does.
+    let child = alias_urls(
+        &app,
+        create,
+        json!({ "input": { "name": "gov-child", "vendor": "ZOOM", "parentId": gov["id"] } }),
+    )
+    .await;
+    assert_eq!(
+        child.data()["createConnectionAlias"]["endpoints"]["tokenUrl"],
+        "https://zoomgov.com/oauth/token"
+    );
+
+    // A root is a host: Zoom's API path is dropped, and OAuth follows the root.
+    let proxy = alias_urls(&app, create, json!({ "input": { "name": "proxy", "vendor": "ZOOM", "baseUrl": "http://proxy.local:9000/v2/" } })).await;
+    let proxy = &proxy.data()["createConnectionAlias"];
+    assert_eq!(proxy["baseUrl"], "http://proxy.local:9000");
+    assert_eq!(proxy["cloud"], Value::Null);
+    assert_eq!(proxy["endpoints"]["apiUrl"], "http://proxy.local:9000/v2");
+    assert_eq!(
+        proxy["endpoints"]["tokenUrl"],
+        "http://proxy.local:9000/oauth/token"
+    );
+
+    let goto = alias_urls(
+        &app,
+        create,
+        json!({ "input": { "name": "goto", "vendor": "GOTO" } }),
+    )
+    .await;
+    let goto = &goto.data()["createConnectionAlias"]["endpoints"];
+    assert_eq!(goto["apiUrl"], "https://api.getgo.com");
+    assert_eq!(goto["goToConnectUrl"], "https://api.goto.com");
+    assert_eq!(
+        goto["tokenUrl"],
+        "https://authentication.logmeininc.com/oauth/token"
+    );
+
+    // One setting, not two; and a cloud belongs to its vendor.
+    let both = alias_urls(&app, create, json!({ "input": { "name": "both", "vendor": "ZOOM", "cloud": "ZOOM_GOV", "baseUrl": "http://proxy.local" } })).await;
+    assert_eq!(both.error_code(), "BAD_USER_INPUT");
+    assert_eq!(both.error_field(), "cloud");
+    let foreign = alias_urls(
+        &app,
+        create,
+        json!({ "input": { "name": "foreign", "vendor": "GOTO", "cloud": "ZOOM_GOV" } }),
+    )
+    .await;
+    assert_eq!(foreign.error_code(), "BAD_USER_INPUT");
+    assert_eq!(foreign.error_field(), "cloud");
+
+    // An empty root returns to the public cloud; setting a root forgets the cloud.
+    let update = "mutation($id: ID!, $input: ConnectionAliasInput!) { updateConnectionAlias(id: $id, input: $input) { URLS } }";
+    let back = alias_urls(
+        &app,
+        update,
+        json!({ "id": gov["id"], "input": { "baseUrl": "" } }),
+    )
+    .await;
+    let back = &back.data()["updateConnectionAlias"];
+    assert_eq!(back["cloud"], Value::Null);
+    assert_eq!(back["endpoints"]["tokenUrl"], "https://zoom.us/oauth/token");
+    let rooted = alias_urls(
+        &app,
+        update,
+        json!({ "id": gov["id"], "input": { "cloud": "ZOOM_GOV" } }),
+    )
+    .await;
+    assert_eq!(rooted.data()["updateConnectionAlias"]["cloud"], "ZOOM_GOV");
+}
+db_test!(vendor_urls_follow_one_setting);

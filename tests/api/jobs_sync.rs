@@ -42,14 +42,17 @@ async fn zoom_app(kind: Db) -> SyncApp {
             "mutation($i: ConnectionAliasInput!) { createConnectionAlias(input: $i) { id } }",
             json!({ "i": {
                 "name": "zoom sim", "vendor": "ZOOM",
-                "baseUrl": format!("{}/v2", root.trim_end_matches('/')),
-                "tokenUrl": format!("{}/oauth/token", root.trim_end_matches('/')),
-                "clientId": creds.client_id, "clientSecret": creds.client_secret,
-                "accountId": creds.account_id,
+                "baseUrl": root,
             } }),
         )
         .await;
     let alias = alias.data()["createConnectionAlias"]["id"].clone();
+    app.gql(
+        "mutation($a: ID!, $id: String, $secret: String, $account: String) { setConnectionCredentials(aliasId: $a, clientId: $id, clientSecret: $secret, accountId: $account) { id } }",
+        json!({ "a": alias, "id": creds.client_id, "secret": creds.client_secret, "account": creds.account_id }),
+    )
+    .await
+    .data();
     let profile = app
         .gql(
             "mutation($a: ID!) { createIntegrationProfile(input: { displayName: \"zoom\", vendor: ZOOM, aliasId: $a }) { id } }",

@@ -105,23 +105,25 @@ impl Server {
     /// A connection alias pointing at the simulator, with its client credentials (an API
     /// key still has to be set for Aha!); returns the alias id.
     pub async fn create_alias(&self, sim: &seatkeeper_sim::Simulator) -> Value {
-        let (vendor, name) = match sim.vendor() {
-            seatkeeper_sim::Vendor::Zoom => (entity::enums::Vendor::Zoom, "ZOOM"),
-            seatkeeper_sim::Vendor::GoTo => (entity::enums::Vendor::GoTo, "GOTO"),
-            seatkeeper_sim::Vendor::Aha => (entity::enums::Vendor::Aha, "AHA"),
+        let name = match sim.vendor() {
+            seatkeeper_sim::Vendor::Zoom => "ZOOM",
+            seatkeeper_sim::Vendor::GoTo => "GOTO",
+            seatkeeper_sim::Vendor::Aha => "AHA",
         };
-        let urls = seatkeeper::connectors::VendorUrls::for_root(vendor, &sim.base_url());
         let creds = sim.credentials();
+        let alias = self
+            .gql(
+                "mutation($input: ConnectionAliasInput!) { createConnectionAlias(input: $input) { id } }",
+                json!({ "input": { "name": format!("{name} sim"), "vendor": name, "baseUrl": sim.base_url() } }),
+            )
+            .await["createConnectionAlias"]["id"]
+            .clone();
         self.gql(
-            "mutation($input: ConnectionAliasInput!) { createConnectionAlias(input: $input) { id } }",
-            json!({ "input": {
-                "name": format!("{name} sim"), "vendor": name,
-                "baseUrl": urls.base_url, "tokenUrl": urls.token_url, "authorizeUrl": urls.authorize_url,
-                "clientId": creds.client_id, "clientSecret": creds.client_secret, "accountId": creds.account_id,
-            } }),
+            "mutation($a: ID!, $id: String, $secret: String, $account: String) { setConnectionCredentials(aliasId: $a, clientId: $id, clientSecret: $secret, accountId: $account) { id } }",
+            json!({ "a": alias, "id": creds.client_id, "secret": creds.client_secret, "account": creds.account_id }),
         )
-        .await["createConnectionAlias"]["id"]
-        .clone()
+        .await;
+        alias
     }
 
     /// SIGKILL, as a crash or the OOM killer would: no shutdown code runs.

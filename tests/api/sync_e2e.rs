@@ -8,7 +8,6 @@ use entity::enums::JobState;
 use entity::{software_subscription as sub, vendor_user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use seatkeeper::connectors::VendorUrls;
 use seatkeeper::graphql::relay::expect_id;
 use seatkeeper_sim::{Product, RateLimitMode, SimConfig, Simulator, Vendor as SimVendor};
 use serde_json::json;
@@ -40,28 +39,18 @@ fn vendor_name(vendor: SimVendor) -> &'static str {
     }
 }
 
-fn seatkeeper_vendor(vendor: SimVendor) -> entity::enums::Vendor {
-    match vendor {
-        SimVendor::Zoom => entity::enums::Vendor::Zoom,
-        SimVendor::GoTo => entity::enums::Vendor::GoTo,
-        SimVendor::Aha => entity::enums::Vendor::Aha,
-    }
-}
-
 /// Creates an alias pointing at the simulator and gets it credentials the vendor's way:
 /// Zoom's account credentials, GoTo's authorization code (through `/oauth/callback`),
 /// Aha!'s API key.
 pub async fn connect(app: &TestApp, sim: &Simulator) -> String {
     let vendor = sim.vendor();
-    let urls = VendorUrls::for_root(seatkeeper_vendor(vendor), &sim.base_url());
     let creds = sim.credentials();
     let resp = app
         .gql(
             "mutation($input: ConnectionAliasInput!) { createConnectionAlias(input: $input) { id } }",
             json!({ "input": {
                 "name": format!("{} sim", vendor_name(vendor)), "vendor": vendor_name(vendor),
-                "baseUrl": urls.base_url, "tokenUrl": urls.token_url, "authorizeUrl": urls.authorize_url,
-                "clientId": creds.client_id, "clientSecret": creds.client_secret, "accountId": creds.account_id,
+                "baseUrl": sim.base_url(),
             } }),
         )
         .await;
@@ -69,6 +58,12 @@ pub async fn connect(app: &TestApp, sim: &Simulator) -> String {
         .as_str()
         .unwrap()
         .to_owned();
+    app.gql(
+        "mutation($a: ID!, $id: String, $secret: String, $account: String) { setConnectionCredentials(aliasId: $a, clientId: $id, clientSecret: $secret, accountId: $account) { id } }",
+        json!({ "a": alias, "id": creds.client_id, "secret": creds.client_secret, "account": creds.account_id }),
+    )
+    .await
+    .data();
     match vendor {
         SimVendor::Zoom => {}
         SimVendor::Aha => {

@@ -45,7 +45,7 @@ pub(crate) struct AhaConnector {
 impl AhaConnector {
     pub fn new(config: ConnectionConfig, http: Http, options: ConnectorOptions) -> Self {
         AhaConnector {
-            client: Client::new(http, &config.base_url, options.page_size),
+            client: Client::new(http, &config.urls.api_url, options.page_size),
         }
     }
 

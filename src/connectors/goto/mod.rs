@@ -18,7 +18,6 @@ use self::client::{Client, MAX_PAGE_SIZE};
 use self::wire::{License, Product};
 use super::checks::{failed, passed, unless_gone};
 use super::http::Http;
-use super::options::{GOTO_CONNECT_BASE, GOTO_PUBLIC_BASE};
 use super::{
     ActivityQuery, ActivityRecord, ActivitySignal, ConnectionConfig, Connector, ConnectorError,
     ConnectorOptions, DownloadHints, GoToReclaim, ProcessCheck, ProductInfo, ReclaimAction,
@@ -78,14 +77,8 @@ pub(crate) struct GoToConnector {
 
 impl GoToConnector {
     pub fn new(config: ConnectionConfig, http: Http, options: ConnectorOptions) -> Self {
-        let base = config.base_url.trim_end_matches('/');
-        let connect = match &options.goto_connect_base_url {
-            Some(url) => url.clone(),
-            None if base == GOTO_PUBLIC_BASE => GOTO_CONNECT_BASE.to_owned(),
-            None => base.to_owned(),
-        };
         GoToConnector {
-            client: Client::new(http, base, &connect),
+            client: Client::new(http, &config.urls.api_url, &config.urls.connect_url),
             options,
             me: OnceCell::new(),
             licenses: OnceCell::new(),

@@ -58,8 +58,10 @@ fn app(config: &ConnectionConfig) -> Result<App, ConnectorError> {
     let (id, secret) = client_credentials(config)?;
     let mut app = BasicClient::new(ClientId::new(id.to_owned()))
         .set_client_secret(ClientSecret::new(secret.expose().to_owned()))
-        .set_auth_uri(AuthUrl::new(config.authorize_url.clone()).map_err(bad_url("authorize URL"))?)
-        .set_token_uri(TokenUrl::new(config.token_url.clone()).map_err(bad_url("token URL"))?)
+        .set_auth_uri(
+            AuthUrl::new(config.urls.authorize_url.clone()).map_err(bad_url("authorize URL"))?,
+        )
+        .set_token_uri(TokenUrl::new(config.urls.token_url.clone()).map_err(bad_url("token URL"))?)
         .set_auth_type(match config.vendor {
             Vendor::Aha => AuthType::RequestBody,
             Vendor::Zoom | Vendor::GoTo => AuthType::BasicAuth,

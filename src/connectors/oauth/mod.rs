@@ -189,7 +189,7 @@ impl Auth {
         self.stats.token_request();
         let res = self
             .client
-            .post(&self.config.token_url)
+            .post(&self.config.urls.token_url)
             .basic_auth(id, Some(secret.expose()))
             .form(&[
                 ("grant_type", "account_credentials"),

@@ -65,7 +65,7 @@ pub(crate) struct ZoomConnector {
 impl ZoomConnector {
     pub fn new(config: ConnectionConfig, http: Http, options: ConnectorOptions) -> Self {
         ZoomConnector {
-            client: Client::new(http, &config.base_url, options.page_size),
+            client: Client::new(http, &config.urls.api_url, options.page_size),
             options,
         }
     }

@@ -1,7 +1,7 @@
 //! Integration profiles and connection aliases (integrator).
 
 use async_graphql::{Context, ID, InputObject, Object};
-use entity::enums::{Role, Vendor};
+use entity::enums::{Role, Vendor, VendorCloud};
 
 use crate::domain::aliases::{AliasInput, CredentialsInput};
 use crate::domain::profiles::ProfileInput;
@@ -43,32 +43,27 @@ pub struct UpdateIntegrationProfileInput {
     pub activity_look_back_days: Option<i32>,
 }
 
-/// A connection alias. URLs left out use the vendor's defaults.
+/// A connection alias: where the vendor tenant lives. Every URL of the vendor (API, OAuth,
+/// GoTo Connect) derives from one setting: a named `cloud`, or a `baseUrl` root; neither
+/// means the vendor's public cloud. Credentials are set with `setConnectionCredentials`.
 #[derive(InputObject)]
 pub struct ConnectionAliasInput {
     /// Unique name (required on create).
     pub name: Option<String>,
     /// The vendor (required on create; cannot change).
     pub vendor: Option<Vendor>,
-    /// The parent alias, making this a child alias (same vendor).
+    /// The parent alias, making this a child alias (same vendor); a child without a cloud
+    /// or root of its own uses its parent's.
     pub parent_id: Option<ID>,
-    /// API base URL (e.g. ZoomGov, an Aha! subdomain, a proxy); empty clears it.
+    /// The vendor's named cloud, e.g. `ZOOM_GOV`; replaces `baseUrl`.
+    pub cloud: Option<VendorCloud>,
+    /// The root every URL derives from, the same meaning for every vendor: a host, never an
+    /// API path (a trailing `/v2` is dropped). A proxy, a simulator, or an Aha! tenant
+    /// (`https://acme.aha.io`, required for Aha!). Replaces `cloud`; empty returns to the
+    /// vendor's public cloud.
     pub base_url: Option<String>,
-    /// OAuth token endpoint; empty clears it.
-    pub token_url: Option<String>,
-    /// OAuth authorization endpoint; empty clears it.
-    pub authorize_url: Option<String>,
-    /// OAuth redirect URL; empty clears it.
-    pub redirect_url: Option<String>,
     /// OAuth scopes, space separated; empty clears them.
     pub scopes: Option<String>,
-    /// OAuth client id.
-    pub client_id: Option<String>,
-    /// OAuth client secret: write-only, stored encrypted.
-    #[graphql(secret)]
-    pub client_secret: Option<String>,
-    /// Zoom account id.
-    pub account_id: Option<String>,
 }
 
 impl ConnectionAliasInput {
@@ -80,18 +75,10 @@ impl ConnectionAliasInput {
                 .parent_id
                 .map(|id| expect_id(&id, "ConnectionAlias", "parentId"))
                 .transpose()?,
+            cloud: self.cloud,
             base_url: self.base_url,
-            token_url: self.token_url,
-            authorize_url: self.authorize_url,
-            redirect_url: self.redirect_url,
             scopes: self.scopes,
-            credentials: CredentialsInput {
-                client_id: self.client_id,
-                client_secret: self.client_secret.map(Secret::new),
-                account_id: self.account_id,
-                access_token: None,
-                clear_secrets: false,
-            },
+            credentials: CredentialsInput::default(),
         })
     }
 }
@@ -185,7 +172,7 @@ impl IntegrationMutation {
         )
     }
 
-    /// Changes a connection alias. Setting a new client secret forgets stored tokens.
+    /// Changes a connection alias's name, parent, cloud or root, or scopes.
     #[graphql(guard = "RoleGuard(Role::Integrator)")]
     async fn update_connection_alias(
         &self,

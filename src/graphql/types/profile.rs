@@ -2,9 +2,10 @@
 
 use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::enums::{ProfileStatus, Vendor};
+use entity::enums::{ProfileStatus, Vendor, VendorCloud};
 use entity::{connection_alias, integration_profile};
 
+use crate::domain::connections::{UrlSetting, endpoints};
 use crate::graphql::context::state;
 use crate::graphql::loaders::load;
 use crate::graphql::relay::global_id;
@@ -78,6 +79,20 @@ impl From<integration_profile::Model> for IntegrationProfile {
     }
 }
 
+/// The URLs a connection alias resolves to.
+#[derive(SimpleObject, Clone)]
+pub struct VendorEndpoints {
+    /// Where API paths start (Zoom's includes `/v2`).
+    pub api_url: String,
+    /// OAuth token endpoint.
+    pub token_url: String,
+    /// OAuth authorization endpoint.
+    pub authorize_url: String,
+    /// GoTo Connect's API (call history); null for other vendors.
+    #[graphql(name = "goToConnectUrl")]
+    pub go_to_connect_url: Option<String>,
+}
+
 /// Credentials and endpoints for one vendor tenant. Secrets are write-only: only whether
 /// they are set is shown.
 #[derive(SimpleObject, Clone)]
@@ -89,14 +104,10 @@ pub struct ConnectionAlias {
     pub name: String,
     /// The vendor.
     pub vendor: Vendor,
-    /// API base URL; null means the vendor's public default.
+    /// The named cloud as set (null: a root, the parent's setting, or the public cloud).
+    pub cloud: Option<VendorCloud>,
+    /// The root every URL derives from, as set (null: a named cloud or the parent's).
     pub base_url: Option<String>,
-    /// OAuth token endpoint; null means the vendor's default.
-    pub token_url: Option<String>,
-    /// OAuth authorization endpoint; null means the vendor's default.
-    pub authorize_url: Option<String>,
-    /// OAuth redirect URL registered with the vendor.
-    pub redirect_url: Option<String>,
     /// OAuth client id.
     pub client_id: Option<String>,
     /// Whether a client secret is stored.
@@ -135,6 +146,38 @@ impl ConnectionAlias {
             .map(Into::into))
     }
 
+    /// The callback to register at the vendor as the OAuth redirect URL: this server's
+    /// `/oauth/callback` on its public URL (`SEATKEEPER_PUBLIC_URL`).
+    async fn redirect_url(&self, ctx: &Context<'_>) -> String {
+        state(ctx).settings.oauth_callback_url()
+    }
+
+    /// Every URL the alias reaches its vendor on, derived from its cloud or root (else its
+    /// parent's, else the vendor's public cloud); null for an Aha! alias without its
+    /// tenant's URL.
+    async fn endpoints(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<VendorEndpoints>> {
+        let own = UrlSetting {
+            cloud: self.cloud,
+            base_url: self.base_url.as_deref(),
+        };
+        let parent = match self.parent_id {
+            Some(id) if own.cloud.is_none() && own.base_url.is_none() => {
+                load::<connection_alias::Entity>(ctx, id).await?
+            }
+            _ => None,
+        };
+        Ok(
+            endpoints(self.vendor, own, parent.as_ref().map(Into::into)).map(|urls| {
+                VendorEndpoints {
+                    api_url: urls.api_url,
+                    token_url: urls.token_url,
+                    authorize_url: urls.authorize_url,
+                    go_to_connect_url: (self.vendor == Vendor::GoTo).then_some(urls.connect_url),
+                }
+            }),
+        )
+    }
+
     /// Child aliases of a parent alias.
     async fn children(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ConnectionAlias>> {
         let rows = crate::domain::aliases::children(&state(ctx).db, self.row_id).await?;
@@ -149,10 +192,8 @@ impl From<connection_alias::Model> for ConnectionAlias {
             row_id: m.id,
             name: m.name,
             vendor: m.vendor,
+            cloud: m.cloud,
             base_url: m.base_url,
-            token_url: m.token_url,
-            authorize_url: m.authorize_url,
-            redirect_url: m.redirect_url,
             client_id: m.client_id,
             has_client_secret: m.client_secret_enc.is_some(),
             account_id: m.account_id,
