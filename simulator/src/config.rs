@@ -142,6 +142,9 @@ pub struct SimConfig {
     /// GoTo only: a licence for a product outside Seatkeeper's catalog, held by the last
     /// members of the tenant (see [`ForeignLicense`]).
     pub foreign_license: Option<ForeignLicense>,
+    /// GoTo only: Connect's call history is granted to a second OAuth client of its own, as
+    /// GoTo Connect apps are; the main client's tokens lack `cr.v1.read`.
+    pub goto_connect_client: bool,
 }
 
 /// A GoTo licence whose `products[]` code no catalog of Seatkeeper's knows: GoTo's list of
@@ -175,6 +178,7 @@ impl SimConfig {
             hang: Duration::from_secs(300),
             seat_limits: BTreeMap::new(),
             foreign_license: None,
+            goto_connect_client: false,
         }
     }
 
@@ -227,6 +231,13 @@ impl SimConfig {
             name: name.into(),
             holders,
         });
+        self
+    }
+
+    /// GoTo only: Connect's call history is granted to a second OAuth client of its own, as
+    /// GoTo Connect apps are; the main client's tokens lack `cr.v1.read`.
+    pub fn goto_connect_client(mut self, on: bool) -> Self {
+        self.goto_connect_client = on;
         self
     }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::SimError;
 use crate::faults::Fault;
 use crate::http::{Params, json, ok};
+use crate::oauth::Grant;
 use crate::state::Shared;
 use crate::truth::Product;
 
@@ -123,10 +124,12 @@ async fn advance(shared: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
     }
 }
 
-/// A valid access token without the OAuth dance, for tests of other things.
+/// A valid access token with every scope, without the OAuth dance, for tests of other things.
 async fn token(shared: web::Data<Shared>) -> HttpResponse {
     let ttl = shared.config.token_ttl.as_secs();
-    let token = shared.oauth().issue_access(shared.clock.now_ms(), ttl);
+    let token = shared
+        .oauth()
+        .issue_access(shared.clock.now_ms(), ttl, Grant::ALL);
     ok(&serde_json::json!({"access_token": token, "expires_in": ttl}))
 }
 

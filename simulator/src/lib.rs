@@ -119,12 +119,12 @@ impl Simulator {
         &self.shared.config
     }
 
-    /// A valid access token, skipping the OAuth flow.
+    /// A valid access token with every scope, skipping the OAuth flow.
     pub fn access_token(&self) -> String {
         let ttl = self.shared.config.token_ttl.as_secs();
         self.shared
             .oauth()
-            .issue_access(self.shared.clock.now_ms(), ttl)
+            .issue_access(self.shared.clock.now_ms(), ttl, oauth::Grant::ALL)
     }
 
     /// A snapshot of users, licences, last activity, reclaims and the request log.

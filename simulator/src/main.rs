@@ -43,6 +43,10 @@ struct Args {
     /// The registered OAuth redirect URI (default: any loopback URI).
     #[arg(long)]
     redirect_uri: Option<String>,
+    /// GoTo: grant Connect's call history to a second OAuth client of its own, so the main
+    /// client's tokens lack `cr.v1.read`.
+    #[arg(long)]
+    goto_connect_client: bool,
     /// The tenant's "today" (RFC 3339); default now.
     #[arg(long)]
     now: Option<DateTime<Utc>>,
@@ -81,7 +85,8 @@ async fn main() -> anyhow::Result<()> {
             .listen(listen)
             .rate_limit(args.rate_limit)
             .token_ttl(Duration::from_secs(args.token_ttl))
-            .now(now);
+            .now(now)
+            .goto_connect_client(args.goto_connect_client);
         config.zoom_plan = zoom_plan;
         config.aha_subdomain = args.aha_subdomain.clone();
         config.redirect_uri = args.redirect_uri.clone();
@@ -118,5 +123,9 @@ fn print_sim(sim: &Simulator) {
     }
     if let Some(key) = &c.api_key {
         println!("  api_key       {key}");
+    }
+    if let (Some(id), Some(secret)) = (&c.connect_client_id, &c.connect_client_secret) {
+        println!("  connect_client_id     {id}");
+        println!("  connect_client_secret {secret}");
     }
 }

@@ -1,5 +1,7 @@
 //! OAuth state shared by the three vendors: client credentials, authorization codes, access
-//! and refresh tokens. Vendor modules decide how clients authenticate and how answers look.
+//! and refresh tokens, each remembering the client it was issued to and what it was granted.
+//! Vendor modules decide how clients authenticate, which scopes a client gets and how answers
+//! look.
 
 use std::collections::HashMap;
 
@@ -22,6 +24,62 @@ pub struct Credentials {
     pub api_key: Option<String>,
     /// The registered redirect URI, when the config pins one.
     pub redirect_uri: Option<String>,
+    /// GoTo with `SimConfig::goto_connect_client`: the second OAuth client, the only one
+    /// granted GoTo Connect's call history.
+    pub connect_client_id: Option<String>,
+    pub connect_client_secret: Option<String>,
+}
+
+/// Which of a simulator's OAuth clients a grant was issued to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Client {
+    /// `client_id`/`client_secret`: every vendor's only client, and GoTo's admin client.
+    Main,
+    /// `connect_client_id`/`connect_client_secret`: GoTo Connect's own client.
+    Connect,
+}
+
+/// The scopes a token carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scopes {
+    /// Every scope: Zoom and Aha! tokens, API keys and the test helper's tokens.
+    All,
+    /// Exactly these, space-separated as a token response reports them.
+    Only(&'static str),
+}
+
+impl Scopes {
+    /// Whether `scope` is among them.
+    pub fn allows(self, scope: &str) -> bool {
+        match self {
+            Scopes::All => true,
+            Scopes::Only(granted) => granted.split_ascii_whitespace().any(|s| s == scope),
+        }
+    }
+}
+
+/// What a code or token was issued for: the client and the scopes it was granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Grant {
+    pub client: Client,
+    pub scopes: Scopes,
+}
+
+impl Grant {
+    /// The main client with every scope (test helper tokens, API keys).
+    pub const ALL: Grant = Grant {
+        client: Client::Main,
+        scopes: Scopes::All,
+    };
+
+    /// What `client` is granted: per client on GoTo, every scope elsewhere.
+    pub fn of(config: &SimConfig, client: Client) -> Grant {
+        let scopes = match config.vendor {
+            Vendor::GoTo => crate::goto::scopes(config, client),
+            Vendor::Zoom | Vendor::Aha => Scopes::All,
+        };
+        Grant { client, scopes }
+    }
 }
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -35,26 +93,30 @@ fn chars(seed: u64, salt: u64, len: usize, alphabet: &[u8]) -> String {
         .collect()
 }
 
+const HEX: &[u8] = b"0123456789abcdef";
+
+/// A GoTo client id: a lowercase UUID.
+fn goto_client_id(seed: u64, salt: u64) -> String {
+    let h = chars(seed, salt, 32, HEX);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
 impl Credentials {
     pub(crate) fn generate(config: &SimConfig, company: &str) -> Self {
         let s = config.seed;
-        let hex = b"0123456789abcdef";
         let (client_id, client_secret) = match config.vendor {
             Vendor::Zoom => (chars(s, 1, 22, ALNUM), chars(s, 2, 32, ALNUM)),
-            Vendor::GoTo => {
-                let h = chars(s, 1, 32, hex);
-                let id = format!(
-                    "{}-{}-{}-{}-{}",
-                    &h[..8],
-                    &h[8..12],
-                    &h[12..16],
-                    &h[16..20],
-                    &h[20..]
-                );
-                (id, chars(s, 2, 24, ALNUM))
-            }
-            Vendor::Aha => (chars(s, 1, 64, hex), chars(s, 2, 64, hex)),
+            Vendor::GoTo => (goto_client_id(s, 1), chars(s, 2, 24, ALNUM)),
+            Vendor::Aha => (chars(s, 1, 64, HEX), chars(s, 2, 64, HEX)),
         };
+        let connect = config.vendor == Vendor::GoTo && config.goto_connect_client;
         Credentials {
             client_id,
             client_secret,
@@ -65,9 +127,32 @@ impl Credentials {
                     .clone()
                     .unwrap_or_else(|| format!("{company}{}", s % 1000))
             }),
-            api_key: (config.vendor == Vendor::Aha).then(|| chars(s, 4, 64, hex)),
+            api_key: (config.vendor == Vendor::Aha).then(|| chars(s, 4, 64, HEX)),
             redirect_uri: config.redirect_uri.clone(),
+            connect_client_id: connect.then(|| goto_client_id(s, 5)),
+            connect_client_secret: connect.then(|| chars(s, 6, 24, ALNUM)),
         }
+    }
+
+    /// The client `client_id` names, if any.
+    pub(crate) fn client_by_id(&self, client_id: &str) -> Option<Client> {
+        if client_id == self.client_id {
+            Some(Client::Main)
+        } else if self.connect_client_id.as_deref() == Some(client_id) {
+            Some(Client::Connect)
+        } else {
+            None
+        }
+    }
+
+    /// The client these credentials authenticate, if they match one.
+    pub(crate) fn client(&self, client_id: &str, client_secret: &str) -> Option<Client> {
+        let client = self.client_by_id(client_id)?;
+        let secret = match client {
+            Client::Main => Some(self.client_secret.as_str()),
+            Client::Connect => self.connect_client_secret.as_deref(),
+        };
+        (secret == Some(client_secret)).then_some(client)
     }
 }
 
@@ -80,6 +165,7 @@ pub(crate) enum RefreshPolicy {
 }
 
 struct Access {
+    grant: Grant,
     expires_ms: i64,
     revoked: bool,
     /// API keys survive a revocation fault: they are not OAuth tokens.
@@ -87,12 +173,14 @@ struct Access {
 }
 
 struct Refresh {
+    grant: Grant,
     issued: i64,
     expires: i64,
     valid: bool,
 }
 
 struct Code {
+    grant: Grant,
     redirect_uri: String,
     issued: i64,
     used: bool,
@@ -112,6 +200,8 @@ pub(crate) enum CodeError {
     Invalid,
     Expired,
     RedirectMismatch,
+    /// Issued to another client than the one redeeming it.
+    WrongClient,
 }
 
 /// Codes live five minutes (Zoom 4733).
@@ -139,6 +229,7 @@ impl OAuthStore {
         self.access.insert(
             key.to_string(),
             Access {
+                grant: Grant::ALL,
                 expires_ms: i64::MAX,
                 revoked: false,
                 permanent: true,
@@ -158,12 +249,20 @@ impl OAuthStore {
         }
     }
 
-    pub fn issue_access(&mut self, now_ms: i64, ttl_secs: u64) -> String {
+    /// Whether `token` was granted `scope`; says nothing of whether it is still valid.
+    pub fn allows(&self, token: Option<&str>, scope: &str) -> bool {
+        token
+            .and_then(|t| self.access.get(t))
+            .is_some_and(|a| a.grant.scopes.allows(scope))
+    }
+
+    pub fn issue_access(&mut self, now_ms: i64, ttl_secs: u64, grant: Grant) -> String {
         let token = random_token("eyJzaW0iOiIxIn0.", 48);
         let expires_ms = now_ms.saturating_add(ttl_secs as i64 * 1000);
         self.access.insert(
             token.clone(),
             Access {
+                grant,
                 expires_ms,
                 revoked: false,
                 permanent: false,
@@ -172,11 +271,12 @@ impl OAuthStore {
         token
     }
 
-    pub fn issue_refresh(&mut self, now: i64, ttl: i64) -> String {
+    pub fn issue_refresh(&mut self, now: i64, ttl: i64, grant: Grant) -> String {
         let token = random_token("rt.", 48);
         self.refresh.insert(
             token.clone(),
             Refresh {
+                grant,
                 issued: now,
                 expires: now + ttl,
                 valid: true,
@@ -185,11 +285,12 @@ impl OAuthStore {
         token
     }
 
-    pub fn issue_code(&mut self, redirect_uri: &str, now: i64) -> String {
+    pub fn issue_code(&mut self, redirect_uri: &str, now: i64, grant: Grant) -> String {
         let code = random_token("", 24);
         self.codes.insert(
             code.clone(),
             Code {
+                grant,
                 redirect_uri: redirect_uri.to_string(),
                 issued: now,
                 used: false,
@@ -198,13 +299,16 @@ impl OAuthStore {
         code
     }
 
-    /// Each code works once, within five minutes, with the same redirect URI.
+    /// Each code works once, within five minutes, for the client it was issued to and with
+    /// the same redirect URI; returns what it grants. A code offered by another client stays
+    /// usable by its own.
     pub fn redeem_code(
         &mut self,
         code: &str,
         redirect_uri: Option<&str>,
         now: i64,
-    ) -> Result<(), CodeError> {
+        client: Client,
+    ) -> Result<Grant, CodeError> {
         let c = self.codes.get_mut(code).ok_or(CodeError::Invalid)?;
         if c.used {
             return Err(CodeError::Invalid);
@@ -212,37 +316,40 @@ impl OAuthStore {
         if now - c.issued > CODE_TTL {
             return Err(CodeError::Expired);
         }
+        if c.grant.client != client {
+            return Err(CodeError::WrongClient);
+        }
         if redirect_uri != Some(c.redirect_uri.as_str()) {
             return Err(CodeError::RedirectMismatch);
         }
         c.used = true;
-        Ok(())
+        Ok(c.grant)
     }
 
-    /// Validates a refresh token; returns the refresh token to send back, if any.
+    /// Validates a refresh token issued to `client`; returns what it grants and the refresh
+    /// token to send back, if any. A new refresh token keeps the grant.
     pub fn refresh(
         &mut self,
         token: &str,
         now: i64,
         policy: RefreshPolicy,
-    ) -> Result<Option<String>, ()> {
+        client: Client,
+    ) -> Result<(Grant, Option<String>), ()> {
         let r = self.refresh.get_mut(token).ok_or(())?;
-        if !r.valid || r.expires <= now {
+        if !r.valid || r.expires <= now || r.grant.client != client {
             return Err(());
         }
-        match policy {
+        let grant = r.grant;
+        let next = match policy {
             RefreshPolicy::Rotate { ttl } => {
                 r.valid = false;
-                Ok(Some(self.issue_refresh(now, ttl)))
+                Some(self.issue_refresh(now, ttl, grant))
             }
             RefreshPolicy::KeepUntilOld { ttl } => {
-                if (now - r.issued) * 10 >= ttl * 6 {
-                    Ok(Some(self.issue_refresh(now, ttl)))
-                } else {
-                    Ok(None)
-                }
+                ((now - r.issued) * 10 >= ttl * 6).then(|| self.issue_refresh(now, ttl, grant))
             }
-        }
+        };
+        Ok((grant, next))
     }
 
     /// The "token revoked mid-sync" fault: every OAuth access token stops working; refresh
@@ -327,9 +434,12 @@ pub(crate) fn authorize(
     req: &actix_web::HttpRequest,
 ) -> actix_web::HttpResponse {
     let p = crate::http::Params::query(req);
-    if p.get("client_id") != Some(shared.creds.client_id.as_str()) {
+    let Some(client) = p
+        .get("client_id")
+        .and_then(|id| shared.creds.client_by_id(id))
+    else {
         return error_page("Invalid client_id.");
-    }
+    };
     let Some(redirect) = p
         .value("redirect_uri")
         .filter(|r| redirect_allowed(&shared.config, r))
@@ -338,7 +448,8 @@ pub(crate) fn authorize(
     };
     let state = p.get("state");
     let location = if p.get("response_type") == Some("code") {
-        let code = shared.oauth().issue_code(redirect, shared.now());
+        let grant = Grant::of(&shared.config, client);
+        let code = shared.oauth().issue_code(redirect, shared.now(), grant);
         callback(redirect, &code, state)
     } else {
         let mut url = url::Url::parse(redirect).expect("checked by redirect_allowed");

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::check_tenant;
 use crate::http::{ApiError, ApiResult, Params, basic, ok};
-use crate::oauth::{CodeError, RefreshPolicy};
+use crate::oauth::{Client, CodeError, RefreshPolicy};
 use crate::state::Shared;
 
 const REFRESH_TTL: i64 = 90 * 86_400;
@@ -60,21 +60,28 @@ pub(super) async fn token(
             "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.",
         )
     };
-    let refresh = match p.value("grant_type") {
+    // Aha! has one client, granted every scope.
+    let (grant, refresh) = match p.value("grant_type") {
         Some("authorization_code") => {
             let code = p.value("code").unwrap_or_default();
-            shared
+            let grant = shared
                 .oauth()
-                .redeem_code(code, p.value("redirect_uri"), now)
+                .redeem_code(code, p.value("redirect_uri"), now, Client::Main)
                 .map_err(|_: CodeError| invalid_grant())?;
-            shared.oauth().issue_refresh(now, REFRESH_TTL)
+            (grant, shared.oauth().issue_refresh(now, REFRESH_TTL, grant))
         }
         Some("refresh_token") => {
             let rt = p.value("refresh_token").unwrap_or_default();
-            let next = shared
-                .oauth()
-                .refresh(rt, now, RefreshPolicy::Rotate { ttl: REFRESH_TTL });
-            next.ok().flatten().ok_or_else(invalid_grant)?
+            let next = shared.oauth().refresh(
+                rt,
+                now,
+                RefreshPolicy::Rotate { ttl: REFRESH_TTL },
+                Client::Main,
+            );
+            match next {
+                Ok((grant, Some(rt))) => (grant, rt),
+                _ => return Err(invalid_grant()),
+            }
         }
         _ => {
             return Err(oauth_error(
@@ -88,7 +95,7 @@ pub(super) async fn token(
     let access = {
         let mut store = shared.oauth();
         store.prune(now);
-        store.issue_access(shared.clock.now_ms(), ttl)
+        store.issue_access(shared.clock.now_ms(), ttl, grant)
     };
     Ok(ok(&json!({
         "access_token": access,

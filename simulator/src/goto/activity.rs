@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, web};
 use serde_json::{Value, json};
 
-use super::{account_key, authenticate, bad_request, check_account, find, instant};
+use super::{Scope, account_key, authenticate, bad_request, check_account, find, instant};
 use crate::clock::iso;
 use crate::http::{ApiResult, Params, ok};
 use crate::paging::{Cursor, decode, encode, query_hash};
@@ -34,7 +34,7 @@ pub(super) async fn historical_meetings(
     req: HttpRequest,
     organizer: web::Path<String>,
 ) -> ApiResult {
-    authenticate(&shared, &req)?;
+    authenticate(&shared, &req, Scope::Collab)?;
     let p = Params::query(&req);
     let (from, to) = (instant(&p, "startDate")?, instant(&p, "endDate")?);
     if to < from || to - from > G2M_MAX_WINDOW {
@@ -79,7 +79,7 @@ pub(super) async fn sessions(
     req: HttpRequest,
     organizer: web::Path<String>,
 ) -> ApiResult {
-    authenticate(&shared, &req)?;
+    authenticate(&shared, &req, Scope::Collab)?;
     let p = Params::query(&req);
     let (from, to) = (instant(&p, "fromTime")?, instant(&p, "toTime")?);
     let number = |name: &str, default: usize| {
@@ -130,7 +130,7 @@ pub(super) async fn sessions(
 /// `GET /call-history/v1/calls?accountKey&userKey&startTime&endTime&pageSize&pageMarker`:
 /// calls oldest first; `nextPageMarker` is absent on the last page.
 pub(super) async fn calls(shared: web::Data<Shared>, req: HttpRequest) -> ApiResult {
-    authenticate(&shared, &req)?;
+    authenticate(&shared, &req, Scope::CallHistory)?;
     let p = Params::query(&req);
     let account = p
         .value("accountKey")

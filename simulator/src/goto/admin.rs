@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{account_key, authenticate, bad_request, check_account, error, find, not_found};
+use super::{Scope, account_key, authenticate, bad_request, check_account, error, find, not_found};
 use crate::http::{ApiError, ApiResult, Params, ok};
 use crate::paging::window;
 use crate::state::Shared;
@@ -72,7 +72,7 @@ fn wire_user(t: &Tenant, idx: u32) -> User<'_> {
 }
 
 pub(super) async fn me(shared: web::Data<Shared>, req: HttpRequest) -> ApiResult {
-    authenticate(&shared, &req)?;
+    authenticate(&shared, &req, Scope::Admin)?;
     let t = shared.read();
     let mut body = serde_json::to_value(wire_user(&t, 0)).unwrap_or_default();
     body["accountKey"] = json!(account_key(&t));
@@ -86,7 +86,7 @@ pub(super) async fn users(
     req: HttpRequest,
     account: web::Path<String>,
 ) -> ApiResult {
-    authenticate(&shared, &req)?;
+    authenticate(&shared, &req, Scope::Admin)?;
     let p = Params::query(&req);
     let number = |name: &str, default: usize| -> Result<usize, ApiError> {
         p.value(name).map_or(Ok(default), |v| {
@@ -121,7 +121,7 @@ pub(super) async fn user(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> ApiResult {
-    authenticate(&shared, &req)?;
+    authenticate(&shared, &req, Scope::Admin)?;
     let t = shared.read();
     check_account(&t, &path.0)?;
     let idx = find(&t, &path.1)?;
@@ -133,7 +133,7 @@ pub(super) async fn licenses(
     req: HttpRequest,
     account: web::Path<String>,
 ) -> ApiResult {
-    authenticate(&shared, &req)?;
+    authenticate(&shared, &req, Scope::Admin)?;
     let t = shared.read();
     check_account(&t, &account)?;
     let mut results: Vec<Value> = Product::of(t.vendor)
@@ -210,7 +210,7 @@ pub(super) async fn update_user(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> ApiResult {
-    authenticate(&shared, &req)?;
+    authenticate(&shared, &req, Scope::Admin)?;
     let body: Value =
         serde_json::from_slice(&body).map_err(|_| bad_request("Malformed JSON body"))?;
     let now = shared.now();
@@ -302,7 +302,7 @@ pub(super) async fn remove_license_users(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> ApiResult {
-    authenticate(&shared, &req)?;
+    authenticate(&shared, &req, Scope::Admin)?;
     let mut keys: Vec<String> = Params::query(&req)
         .value("userKeys")
         .map(|v| v.split(',').map(|k| k.trim().to_string()).collect())

@@ -2,6 +2,10 @@
 //! Meeting (`/G2M/rest`), GoTo Webinar v2 (`/G2W/rest/v2`) and GoTo Connect
 //! (`/call-history/v1`) on one listener. Error bodies use the GoTo Connect shape
 //! `{"errorCode":"…","message":"…"}` everywhere, the only one the reference documents.
+//!
+//! GoTo grants scopes per OAuth client: each endpoint checks its token carries the scope its
+//! API needs, and with `SimConfig::goto_connect_client` Connect's scopes belong to a second
+//! client only.
 
 mod activity;
 mod admin;
@@ -11,8 +15,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use serde_json::json;
 
+use crate::config::SimConfig;
 use crate::http::{ApiError, bearer};
-use crate::oauth::TokenCheck;
+use crate::oauth::{Client, Scopes, TokenCheck};
 use crate::server::Route;
 use crate::state::Shared;
 use crate::tenant::Tenant;
@@ -108,9 +113,61 @@ pub(crate) fn rate_limited() -> ApiError {
     )
 }
 
-pub(crate) fn authenticate(shared: &Shared, req: &HttpRequest) -> Result<(), ApiError> {
-    match shared.oauth().check(bearer(req), shared.clock.now_ms()) {
-        TokenCheck::Valid => Ok(()),
+/// Every scope the simulator knows: the main client's when it is the only one.
+const ALL_SCOPES: &str =
+    "identity: collab: cr.v1.read call-events-report.v1.read users.v1.lines.read";
+/// The main client's beside a Connect client: Admin API, GoTo Meeting and Webinar.
+const MAIN_SCOPES: &str = "identity: collab:";
+/// GoTo Connect's own client: call history, call reports and lines.
+const CONNECT_SCOPES: &str = "cr.v1.read call-events-report.v1.read users.v1.lines.read";
+
+/// What `client` is granted. The Connect client exists only with `goto_connect_client`.
+pub(crate) fn scopes(config: &SimConfig, client: Client) -> Scopes {
+    Scopes::Only(match (config.goto_connect_client, client) {
+        (false, _) => ALL_SCOPES,
+        (true, Client::Main) => MAIN_SCOPES,
+        (true, Client::Connect) => CONNECT_SCOPES,
+    })
+}
+
+/// The scope a GoTo API needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// The Admin API (`/admin/rest/v1`): `identity:`.
+    Admin,
+    /// GoTo Meeting and GoTo Webinar: `collab:`.
+    Collab,
+    /// GoTo Connect call history: `cr.v1.read`.
+    CallHistory,
+}
+
+impl Scope {
+    /// The scope's name as tokens carry it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Admin => "identity:",
+            Scope::Collab => "collab:",
+            Scope::CallHistory => "cr.v1.read",
+        }
+    }
+}
+
+/// A valid bearer token that carries `scope`. Bad tokens get 401, a valid one without the
+/// scope 403 `AUTHZ_INSUFFICIENT_SCOPE`.
+pub(crate) fn authenticate(
+    shared: &Shared,
+    req: &HttpRequest,
+    scope: Scope,
+) -> Result<(), ApiError> {
+    let store = shared.oauth();
+    let token = bearer(req);
+    match store.check(token, shared.clock.now_ms()) {
+        TokenCheck::Valid if store.allows(token, scope.as_str()) => Ok(()),
+        TokenCheck::Valid => Err(error(
+            StatusCode::FORBIDDEN,
+            "AUTHZ_INSUFFICIENT_SCOPE",
+            format!("The access token lacks the scope {}.", scope.as_str()),
+        )),
         TokenCheck::Expired => Err(error(
             StatusCode::UNAUTHORIZED,
             "AUTHN_EXPIRED_TOKEN",

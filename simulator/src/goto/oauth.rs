@@ -1,12 +1,14 @@
 //! `authentication.logmeininc.com/oauth/*`: authorization code and refresh grants with HTTP
-//! Basic client authentication. A refresh normally returns no new refresh token.
+//! Basic client authentication. A refresh normally returns no new refresh token. Codes and
+//! refresh tokens are redeemed only by the client they were issued to, and tokens carry that
+//! client's scopes.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use crate::http::{ApiError, ApiResult, Params, basic, ok};
-use crate::oauth::{CodeError, RefreshPolicy};
+use crate::oauth::{CodeError, RefreshPolicy, Scopes};
 use crate::state::Shared;
 
 /// About 30 days; a new one is issued once 60% of it has passed (G7).
@@ -29,29 +31,31 @@ pub(super) async fn token(
     body: web::Bytes,
 ) -> ApiResult {
     let p = Params::parse(&body);
-    let creds = &shared.creds;
-    match basic(&req) {
-        Some((id, secret)) if id == creds.client_id && secret == creds.client_secret => {}
-        _ => {
-            return Err(oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "Bad client credentials",
-            ));
-        }
-    }
+    let Some(client) = basic(&req).and_then(|(id, secret)| shared.creds.client(&id, &secret))
+    else {
+        return Err(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Bad client credentials",
+        ));
+    };
     let now = shared.now();
-    let refresh_token = match p.value("grant_type") {
+    let (grant, refresh_token) = match p.value("grant_type") {
         Some("authorization_code") => {
             let code = p.value("code").unwrap_or_default();
-            shared
+            let grant = shared
                 .oauth()
-                .redeem_code(code, p.value("redirect_uri"), now)
+                .redeem_code(code, p.value("redirect_uri"), now, client)
                 .map_err(|e| match e {
                     CodeError::Invalid | CodeError::Expired => oauth_error(
                         StatusCode::BAD_REQUEST,
                         "invalid_grant",
                         "Invalid authorization code",
+                    ),
+                    CodeError::WrongClient => oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "Authorization code was issued to another client",
                     ),
                     CodeError::RedirectMismatch => oauth_error(
                         StatusCode::BAD_REQUEST,
@@ -59,13 +63,15 @@ pub(super) async fn token(
                         "Redirect URI mismatch",
                     ),
                 })?;
-            Some(shared.oauth().issue_refresh(now, REFRESH_TTL))
+            let refresh = shared.oauth().issue_refresh(now, REFRESH_TTL, grant);
+            (grant, Some(refresh))
         }
         Some("refresh_token") => {
             let rt = p.value("refresh_token").unwrap_or_default();
+            let policy = RefreshPolicy::KeepUntilOld { ttl: REFRESH_TTL };
             shared
                 .oauth()
-                .refresh(rt, now, RefreshPolicy::KeepUntilOld { ttl: REFRESH_TTL })
+                .refresh(rt, now, policy, client)
                 .map_err(|()| {
                     oauth_error(
                         StatusCode::BAD_REQUEST,
@@ -86,14 +92,18 @@ pub(super) async fn token(
     let access = {
         let mut store = shared.oauth();
         store.prune(now);
-        store.issue_access(shared.clock.now_ms(), ttl)
+        store.issue_access(shared.clock.now_ms(), ttl, grant)
+    };
+    let scope = match grant.scopes {
+        Scopes::Only(scope) => scope,
+        Scopes::All => super::ALL_SCOPES,
     };
     let principal = shared.read().email(0);
     let mut body = json!({
         "access_token": access,
         "token_type": "Bearer",
         "expires_in": ttl,
-        "scope": "identity: collab: cr.v1.read call-events-report.v1.read users.v1.lines.read",
+        "scope": scope,
         "principal": principal,
     });
     if let Some(rt) = refresh_token {

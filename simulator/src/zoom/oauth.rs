@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use crate::http::{ApiError, ApiResult, Params, basic, ok};
-use crate::oauth::{CodeError, RefreshPolicy};
+use crate::oauth::{Client, CodeError, Grant, RefreshPolicy};
 use crate::state::Shared;
 
 const SCOPE: &str = "user:read:admin user:write:admin report:read:admin";
@@ -43,7 +43,9 @@ pub(super) async fn token(
     let now = shared.now();
     let ttl = shared.config.token_ttl.as_secs();
     let api_url = format!("http://{}", req.connection_info().host());
-    let refresh_token = match p.value("grant_type") {
+    // Zoom has one client, granted every scope.
+    let main = Grant::of(&shared.config, Client::Main);
+    let (grant, refresh_token) = match p.value("grant_type") {
         Some("account_credentials") => {
             if p.value("account_id") != creds.account_id.as_deref() {
                 return Err(oauth_error(
@@ -52,7 +54,7 @@ pub(super) async fn token(
                     "Invalid account_id",
                 ));
             }
-            None
+            (main, None)
         }
         Some("authorization_code") => {
             let code = p.value("code").ok_or_else(|| {
@@ -62,11 +64,11 @@ pub(super) async fn token(
                     "Invalid authorization code",
                 )
             })?;
-            shared
+            let grant = shared
                 .oauth()
-                .redeem_code(code, p.value("redirect_uri"), now)
+                .redeem_code(code, p.value("redirect_uri"), now, Client::Main)
                 .map_err(|e| match e {
-                    CodeError::Invalid => oauth_error(
+                    CodeError::Invalid | CodeError::WrongClient => oauth_error(
                         StatusCode::BAD_REQUEST,
                         "invalid_grant",
                         "Invalid authorization code",
@@ -82,16 +84,29 @@ pub(super) async fn token(
                         "Redirect URI mismatch.",
                     ),
                 })?;
-            Some(shared.oauth().issue_refresh(now, REFRESH_TTL))
+            (
+                grant,
+                Some(shared.oauth().issue_refresh(now, REFRESH_TTL, grant)),
+            )
         }
         Some("refresh_token") => {
             let rt = p.value("refresh_token").unwrap_or_default();
-            let next = shared
-                .oauth()
-                .refresh(rt, now, RefreshPolicy::Rotate { ttl: REFRESH_TTL });
-            Some(next.ok().flatten().ok_or_else(|| {
-                oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid Token!")
-            })?)
+            let next = shared.oauth().refresh(
+                rt,
+                now,
+                RefreshPolicy::Rotate { ttl: REFRESH_TTL },
+                Client::Main,
+            );
+            match next {
+                Ok((grant, Some(rt))) => (grant, Some(rt)),
+                _ => {
+                    return Err(oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "Invalid Token!",
+                    ));
+                }
+            }
         }
         _ => {
             return Err(oauth_error(
@@ -104,7 +119,7 @@ pub(super) async fn token(
     let access = {
         let mut store = shared.oauth();
         store.prune(now);
-        store.issue_access(shared.clock.now_ms(), ttl)
+        store.issue_access(shared.clock.now_ms(), ttl, grant)
     };
     let mut body = json!({"access_token": access, "token_type": "bearer", "expires_in": ttl, "scope": SCOPE, "api_url": api_url});
     if let Some(rt) = refresh_token {

@@ -7,6 +7,7 @@ mod control;
 mod faults;
 mod goto;
 mod goto_foreign;
+mod goto_scopes;
 mod recorded_activity;
 mod seat_limits;
 mod zoom;
