@@ -42,6 +42,22 @@ pub struct Model {
     pub refresh_token_enc: Option<Vec<u8>>,
     /// When the access token expires.
     pub token_expires_at: Option<DateTimeUtc>,
+    /// GoTo Connect's own OAuth client id, when call history needs a second client.
+    pub connect_client_id: Option<String>,
+    /// GoTo Connect's client secret, AEAD-encrypted.
+    #[sea_orm(column_type = "Blob", nullable)]
+    #[serde(skip_serializing)]
+    pub connect_client_secret_enc: Option<Vec<u8>>,
+    /// GoTo Connect's access token, AEAD-encrypted.
+    #[sea_orm(column_type = "Blob", nullable)]
+    #[serde(skip_serializing)]
+    pub connect_access_token_enc: Option<Vec<u8>>,
+    /// GoTo Connect's refresh token, AEAD-encrypted.
+    #[sea_orm(column_type = "Blob", nullable)]
+    #[serde(skip_serializing)]
+    pub connect_refresh_token_enc: Option<Vec<u8>>,
+    /// When GoTo Connect's access token expires.
+    pub connect_token_expires_at: Option<DateTimeUtc>,
     /// OAuth scopes, space separated.
     pub scopes: Option<String>,
     /// When the alias was created.

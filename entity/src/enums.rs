@@ -69,6 +69,14 @@ string_enum! {
     }
 }
 
+// `string_enum!` derives a fixed set, without `Default`.
+#[allow(clippy::derivable_impls)]
+impl Default for CredentialSet {
+    fn default() -> Self {
+        CredentialSet::Primary
+    }
+}
+
 impl VendorCloud {
     /// The vendor whose cloud this is.
     pub fn vendor(self) -> Vendor {
@@ -76,6 +84,18 @@ impl VendorCloud {
             VendorCloud::Zoom | VendorCloud::ZoomGov => Vendor::Zoom,
             VendorCloud::GoTo => Vendor::GoTo,
         }
+    }
+}
+
+string_enum! {
+    /// Which of an alias's OAuth clients: its own, or the second one GoTo Connect's call
+    /// history may need (a GoTo OAuth client is granted scopes per client).
+    CredentialSet {
+        /// The alias's own client and tokens: every call but GoTo Connect's, and those too
+        /// when no GoTo Connect client is set.
+        Primary = "PRIMARY",
+        /// GoTo Connect's own client and tokens (scope `cr.v1.read`).
+        GoToConnect = "GOTO_CONNECT",
     }
 }
 

@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::CredentialSet;
+
 /// One pending authorization.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "oauth_state")]
@@ -12,6 +14,8 @@ pub struct Model {
     pub id: i64,
     /// The connection alias the tokens are for.
     pub alias_id: i64,
+    /// Which of the alias's clients the tokens are for.
+    pub credentials: CredentialSet,
     /// SHA-256 of the `state` parameter, hex.
     #[sea_orm(unique)]
     pub state_hash: String,

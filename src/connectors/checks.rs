@@ -32,8 +32,9 @@ pub(crate) fn failed(
         process,
         ok: false,
         message: format!(
-            "{}: {what} failed{code}: {err}. {}",
+            "{}: {what} failed{code}: {}. {}",
             vendor_name(vendor),
+            err.to_string().trim_end_matches('.'),
             hint(vendor, err)
         ),
         vendor_code: err.vendor_code().map(str::to_owned),
@@ -75,6 +76,14 @@ pub fn hint(vendor: Vendor, err: &ConnectorError) -> &'static str {
         (ConnectorError::Transient(_), _) => "The vendor could not be reached; try again later.",
         (ConnectorError::Permanent { .. }, Vendor::Zoom) => {
             "The app may lack a scope this call needs (user:read:admin, report:read:admin, user:update:admin)."
+        }
+        (ConnectorError::Permanent { vendor_code, .. }, Vendor::GoTo)
+            if vendor_code.as_deref() == Some("AUTHZ_INSUFFICIENT_SCOPE") =>
+        {
+            "The OAuth client lacks a scope this call needs (Admin API identity:, GoTo Meeting and Webinar collab:, GoTo Connect call history cr.v1.read). GoTo grants scopes per client: give GoTo Connect a client of its own with setConnectionCredentials(credentials: GOTO_CONNECT) and startOAuthAuthorization(credentials: GOTO_CONNECT)."
+        }
+        (ConnectorError::NotConfigured(_), Vendor::GoTo) => {
+            "Complete the connection's settings; a GoTo Connect client needs its own authorization (startOAuthAuthorization with credentials: GOTO_CONNECT)."
         }
         (ConnectorError::Permanent { .. }, Vendor::GoTo) => {
             "The authorizing user may lack the admin role (Manage users, Manage seats) or the app a scope."

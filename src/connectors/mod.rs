@@ -15,6 +15,7 @@ mod zoom;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+pub use entity::enums::CredentialSet;
 use entity::enums::{ActivityKind, Vendor};
 use futures_util::stream::BoxStream;
 
@@ -320,10 +321,18 @@ pub struct StoredTokens {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Where a connector saves tokens it obtained or refreshed.
+/// Where a connector saves tokens it obtained or refreshed, for one of the alias's clients.
 #[async_trait::async_trait]
 pub trait TokenSink: Send + Sync {
-    async fn save(&self, tokens: &StoredTokens) -> Result<(), String>;
+    async fn save(&self, set: CredentialSet, tokens: &StoredTokens) -> Result<(), String>;
+}
+
+/// A second OAuth client of a connection (GoTo Connect's): its id, secret and tokens.
+#[derive(Debug, Clone, Default)]
+pub struct ClientCredentials {
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub tokens: Option<StoredTokens>,
 }
 
 /// Everything a connector needs to reach one tenant.
@@ -340,6 +349,27 @@ pub struct ConnectionConfig {
     pub account_id: Option<String>,
     pub scopes: Option<String>,
     pub tokens: Option<StoredTokens>,
+    /// GoTo Connect's own client, when call history is granted to a second one.
+    pub connect: Option<ClientCredentials>,
+}
+
+impl ConnectionConfig {
+    /// The connection as one of its clients sees it: `GoToConnect` swaps in that client's
+    /// id, secret and tokens (`None` when the connection has no such client).
+    pub fn for_credentials(&self, set: CredentialSet) -> Option<ConnectionConfig> {
+        match set {
+            CredentialSet::Primary => Some(self.clone()),
+            CredentialSet::GoToConnect => self.connect.as_ref().map(|c| ConnectionConfig {
+                client_id: c.client_id.clone(),
+                client_secret: c.client_secret.clone(),
+                account_id: None,
+                scopes: None,
+                tokens: c.tokens.clone(),
+                connect: None,
+                ..self.clone()
+            }),
+        }
+    }
 }
 
 /// The contract. Implementations own paging, retries, rate limiting and token refresh
@@ -444,7 +474,7 @@ pub struct DiscardTokens;
 
 #[async_trait::async_trait]
 impl TokenSink for DiscardTokens {
-    async fn save(&self, _tokens: &StoredTokens) -> Result<(), String> {
+    async fn save(&self, _set: CredentialSet, _tokens: &StoredTokens) -> Result<(), String> {
         Ok(())
     }
 }
@@ -461,7 +491,26 @@ pub fn build(
     })?;
     let stats = Arc::new(http::Stats::default());
     let client = http::build_client(&options)?;
-    let auth = oauth::Auth::new(&config, client.clone(), sink, stats.clone(), options.retry)?;
+    let auth = oauth::Auth::new(
+        &config,
+        CredentialSet::Primary,
+        client.clone(),
+        sink.clone(),
+        stats.clone(),
+        options.retry,
+    )?;
+    // GoTo Connect's call history may be granted to a client of its own.
+    let connect_auth = match config.for_credentials(CredentialSet::GoToConnect) {
+        Some(connect) if config.vendor == Vendor::GoTo => Some(oauth::Auth::new(
+            &connect,
+            CredentialSet::GoToConnect,
+            client.clone(),
+            sink,
+            stats.clone(),
+            options.retry,
+        )?),
+        _ => None,
+    };
     // The budget belongs to the vendor account: same base and same app or account id.
     let account = format!(
         "{}|{}|{}",
@@ -478,7 +527,10 @@ pub fn build(
     let http = http::Http::new(client, auth, limiter, options.retry, stats);
     Ok(match config.vendor {
         Vendor::Zoom => Box::new(zoom::ZoomConnector::new(config, http, options)),
-        Vendor::GoTo => Box::new(goto::GoToConnector::new(config, http, options)),
+        Vendor::GoTo => {
+            let connect = connect_auth.map(|auth| http.with_auth(auth));
+            Box::new(goto::GoToConnector::new(config, http, connect, options))
+        }
         Vendor::Aha => Box::new(aha::AhaConnector::new(config, http, options)),
     })
 }

@@ -8,7 +8,7 @@ pub mod inbox;
 mod showcase;
 
 use anyhow::Context as _;
-use entity::enums::{JobKind, JobState, Vendor};
+use entity::enums::{CredentialSet, JobKind, JobState, Vendor};
 use entity::{connection_alias, integration_profile};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use seatkeeper_sim::{RateLimitMode, SimConfig, Simulator, Vendor as SimVendor};
@@ -91,6 +91,7 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
         base_url: Some(sim.base_url()),
         scopes: None,
         credentials: CredentialsInput {
+            set: CredentialSet::Primary,
             client_id: Some(creds.client_id.clone()),
             client_secret: Some(Secret::new(creds.client_secret.clone())),
             account_id: creds.account_id.clone(),
@@ -220,7 +221,7 @@ async fn connect(state: &AppState, sim: &Simulator, vendor: Vendor) -> anyhow::R
 
 /// Runs the authorization-code flow against the simulator as a browser would.
 async fn authorize(state: &AppState, actor: &Principal, alias_id: i64) -> anyhow::Result<()> {
-    let url = oauth::start(state, actor, alias_id)
+    let url = oauth::start(state, actor, alias_id, CredentialSet::Primary)
         .await
         .map_err(|e| anyhow::anyhow!(e.message()))?;
     let browser = reqwest::Client::builder()

@@ -4,7 +4,7 @@
 
 use crate::db::BeginWrite;
 use chrono::Utc;
-use entity::enums::{Vendor, VendorCloud};
+use entity::enums::{CredentialSet, Vendor, VendorCloud};
 use entity::{connection_alias, integration_profile};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -35,9 +35,11 @@ pub struct AliasInput {
     pub credentials: CredentialsInput,
 }
 
-/// Credentials; the secret is write-only.
+/// Credentials of one of the alias's clients; the secret is write-only.
 #[derive(Debug, Default)]
 pub struct CredentialsInput {
+    /// Which client: the alias's own, or GoTo Connect's.
+    pub set: CredentialSet,
     pub client_id: Option<String>,
     pub client_secret: Option<Secret>,
     pub account_id: Option<String>,
@@ -148,45 +150,116 @@ fn apply(
         (None, None) => {}
     }
     set_opt!(scopes, "scopes", text_field("scopes", input.scopes, 2000)?);
-    let creds = input.credentials;
-    set_opt!(
-        client_id,
-        "clientId",
-        text_field("clientId", creds.client_id, 500)?
-    );
-    set_opt!(
-        account_id,
-        "accountId",
-        text_field("accountId", creds.account_id, 200)?
-    );
+    apply_credentials(row, vendor, input.credentials, cipher, &mut changed)?;
+    Ok(changed)
+}
+
+/// Credential fields of one of the alias's clients, as stored.
+struct CredentialColumns {
+    client_id: connection_alias::Column,
+    client_secret: connection_alias::Column,
+    access_token: connection_alias::Column,
+    refresh_token: connection_alias::Column,
+    expires_at: connection_alias::Column,
+}
+
+fn columns(set: CredentialSet) -> CredentialColumns {
+    use connection_alias::Column as C;
+    match set {
+        CredentialSet::Primary => CredentialColumns {
+            client_id: C::ClientId,
+            client_secret: C::ClientSecretEnc,
+            access_token: C::AccessTokenEnc,
+            refresh_token: C::RefreshTokenEnc,
+            expires_at: C::TokenExpiresAt,
+        },
+        CredentialSet::GoToConnect => CredentialColumns {
+            client_id: C::ConnectClientId,
+            client_secret: C::ConnectClientSecretEnc,
+            access_token: C::ConnectAccessTokenEnc,
+            refresh_token: C::ConnectRefreshTokenEnc,
+            expires_at: C::ConnectTokenExpiresAt,
+        },
+    }
+}
+
+/// Sets one client's credentials: a new secret or token forgets the tokens minted before.
+fn apply_credentials(
+    row: &mut connection_alias::ActiveModel,
+    vendor: Vendor,
+    creds: CredentialsInput,
+    cipher: &Cipher,
+    changed: &mut Vec<&'static str>,
+) -> Result<()> {
+    let set = creds.set;
+    if set == CredentialSet::GoToConnect {
+        if vendor != Vendor::GoTo {
+            return Err(AppError::bad_input(
+                "credentials",
+                "only GoTo aliases have a GoTo Connect client",
+            ));
+        }
+        if creds.account_id.is_some() {
+            return Err(AppError::bad_input(
+                "accountId",
+                "GoTo Connect's client has no account id",
+            ));
+        }
+    }
+    let cols = columns(set);
+    let no_bytes = || sea_orm::Value::Bytes(None);
+    let put = |row: &mut connection_alias::ActiveModel, col, value| {
+        row.try_set(col, value)
+            .map_err(|e| AppError::internal(format!("setting a credential column: {e}")))
+    };
+    let forget_tokens = |row: &mut connection_alias::ActiveModel| -> Result<()> {
+        put(row, cols.access_token, no_bytes())?;
+        put(row, cols.refresh_token, no_bytes())?;
+        put(
+            row,
+            cols.expires_at,
+            sea_orm::Value::ChronoDateTimeUtc(None),
+        )
+    };
+    if let Some(id) = text_field("clientId", creds.client_id, 500)? {
+        put(row, cols.client_id, id.into())?;
+        changed.push("clientId");
+    }
+    if let Some(account) = text_field("accountId", creds.account_id, 200)? {
+        row.account_id = Set(account);
+        changed.push("accountId");
+    }
     if creds.clear_secrets {
-        row.client_secret_enc = Set(None);
-        row.access_token_enc = Set(None);
-        row.refresh_token_enc = Set(None);
-        row.token_expires_at = Set(None);
+        put(row, cols.client_secret, no_bytes())?;
+        forget_tokens(row)?;
         changed.push("secretsCleared");
     }
     if let Some(secret) = creds.client_secret {
         if secret.expose().trim().is_empty() {
             return Err(AppError::bad_input("clientSecret", "must not be empty"));
         }
-        row.client_secret_enc = Set(Some(cipher.encrypt(secret.expose())));
+        put(
+            row,
+            cols.client_secret,
+            cipher.encrypt(secret.expose()).into(),
+        )?;
         // Tokens minted with the old secret are no longer trusted.
-        row.access_token_enc = Set(None);
-        row.refresh_token_enc = Set(None);
-        row.token_expires_at = Set(None);
+        forget_tokens(row)?;
         changed.push("clientSecret");
     }
     if let Some(token) = creds.access_token {
         if token.expose().trim().is_empty() {
             return Err(AppError::bad_input("accessToken", "must not be empty"));
         }
-        row.access_token_enc = Set(Some(cipher.encrypt(token.expose().trim())));
-        row.refresh_token_enc = Set(None);
-        row.token_expires_at = Set(None);
+        forget_tokens(row)?;
+        put(
+            row,
+            cols.access_token,
+            cipher.encrypt(token.expose().trim()).into(),
+        )?;
         changed.push("accessToken");
     }
-    Ok(changed)
+    Ok(())
 }
 
 async fn check_parent(db: &impl ConnectionTrait, parent_id: i64, vendor: Vendor) -> Result<()> {

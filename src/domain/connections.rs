@@ -9,7 +9,9 @@ use entity::enums::{Vendor, VendorCloud};
 use entity::{connection_alias, integration_profile};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 
-use crate::connectors::{self, ConnectionConfig, Connector, StoredTokens, TokenSink};
+use crate::connectors::{
+    self, ClientCredentials, ConnectionConfig, Connector, CredentialSet, StoredTokens, TokenSink,
+};
 use crate::domain::sync::SyncError;
 use crate::secret::{Cipher, Secret};
 use crate::state::AppState;
@@ -23,18 +25,34 @@ struct AliasTokenSink {
 
 #[async_trait::async_trait]
 impl TokenSink for AliasTokenSink {
-    async fn save(&self, tokens: &StoredTokens) -> Result<(), String> {
+    async fn save(&self, set: CredentialSet, tokens: &StoredTokens) -> Result<(), String> {
         let row = connection_alias::Entity::find_by_id(self.alias_id)
             .one(&self.db)
             .await
             .map_err(|e| e.to_string())?
             .ok_or("the connection alias was deleted")?;
         let mut row: connection_alias::ActiveModel = row.into();
-        row.access_token_enc = Set(Some(self.cipher.encrypt(tokens.access_token.expose())));
-        if let Some(refresh) = &tokens.refresh_token {
-            row.refresh_token_enc = Set(Some(self.cipher.encrypt(refresh.expose())));
+        let access = Set(Some(self.cipher.encrypt(tokens.access_token.expose())));
+        let refresh = tokens
+            .refresh_token
+            .as_ref()
+            .map(|r| Set(Some(self.cipher.encrypt(r.expose()))));
+        match set {
+            CredentialSet::Primary => {
+                row.access_token_enc = access;
+                if let Some(refresh) = refresh {
+                    row.refresh_token_enc = refresh;
+                }
+                row.token_expires_at = Set(tokens.expires_at);
+            }
+            CredentialSet::GoToConnect => {
+                row.connect_access_token_enc = access;
+                if let Some(refresh) = refresh {
+                    row.connect_refresh_token_enc = refresh;
+                }
+                row.connect_token_expires_at = Set(tokens.expires_at);
+            }
         }
-        row.token_expires_at = Set(tokens.expires_at);
         row.updated_at = Set(Utc::now());
         row.update(&self.db).await.map_err(|e| e.to_string())?;
         Ok(())
@@ -92,13 +110,26 @@ pub async fn config_for_alias(
             )
         },
     )?;
-    let tokens = match decrypt(&state.cipher, &alias.access_token_enc)? {
-        Some(access_token) => Some(StoredTokens {
-            access_token,
-            refresh_token: decrypt(&state.cipher, &alias.refresh_token_enc)?,
-            expires_at: alias.token_expires_at,
-        }),
-        None => None,
+    let cipher = &state.cipher;
+    let tokens = stored_tokens(
+        cipher,
+        &alias.access_token_enc,
+        &alias.refresh_token_enc,
+        alias.token_expires_at,
+    )?;
+    let connect = if alias.connect_client_id.is_some() || alias.connect_access_token_enc.is_some() {
+        Some(ClientCredentials {
+            client_id: alias.connect_client_id.clone(),
+            client_secret: decrypt(cipher, &alias.connect_client_secret_enc)?,
+            tokens: stored_tokens(
+                cipher,
+                &alias.connect_access_token_enc,
+                &alias.connect_refresh_token_enc,
+                alias.connect_token_expires_at,
+            )?,
+        })
+    } else {
+        None
     };
     Ok(ConnectionConfig {
         vendor: alias.vendor,
@@ -112,6 +143,23 @@ pub async fn config_for_alias(
             .clone()
             .or_else(|| parent.as_ref().and_then(|p| p.scopes.clone())),
         tokens,
+        connect,
+    })
+}
+
+fn stored_tokens(
+    cipher: &Cipher,
+    access: &Option<Vec<u8>>,
+    refresh: &Option<Vec<u8>>,
+    expires_at: Option<chrono::DateTime<Utc>>,
+) -> Result<Option<StoredTokens>, SyncError> {
+    Ok(match decrypt(cipher, access)? {
+        Some(access_token) => Some(StoredTokens {
+            access_token,
+            refresh_token: decrypt(cipher, refresh)?,
+            expires_at,
+        }),
+        None => None,
     })
 }
 

@@ -4,6 +4,7 @@
 
 use crate::db::BeginWrite;
 use chrono::{Duration, Utc};
+use entity::enums::CredentialSet;
 use entity::{connection_alias, oauth_state};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
@@ -24,21 +25,41 @@ fn vendor_error(err: connectors::ConnectorError) -> AppError {
     }
 }
 
-/// Starts a flow for the alias and returns the URL to send the user to.
-pub async fn start(state: &AppState, actor: &Principal, alias_id: i64) -> Result<String> {
+/// The connection as the flow's client sees it.
+async fn flow_config(
+    state: &AppState,
+    alias: &connection_alias::Model,
+    set: CredentialSet,
+) -> Result<connectors::ConnectionConfig> {
+    let config = connections::config_for_alias(state, alias)
+        .await
+        .map_err(|e| AppError::bad_input("aliasId", e.message()))?;
+    config.for_credentials(set).ok_or_else(|| {
+        AppError::bad_input(
+            "credentials",
+            "the alias has no GoTo Connect client: set it first (setConnectionCredentials)",
+        )
+    })
+}
+
+/// Starts a flow for one of the alias's clients and returns the URL to send the user to.
+pub async fn start(
+    state: &AppState,
+    actor: &Principal,
+    alias_id: i64,
+    set: CredentialSet,
+) -> Result<String> {
     let alias = connection_alias::Entity::find_by_id(alias_id)
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::not_found("ConnectionAlias"))?;
-    if alias.client_id.is_none() {
+    let config = flow_config(state, &alias, set).await?;
+    if config.client_id.is_none() {
         return Err(AppError::bad_input(
             "aliasId",
             "set the client id and secret first (setConnectionCredentials)",
         ));
     }
-    let config = connections::config_for_alias(state, &alias)
-        .await
-        .map_err(|e| AppError::bad_input("aliasId", e.message()))?;
     let flow = connectors::start_authorization(&config)
         .map_err(|e| AppError::bad_input("aliasId", e.to_string()))?;
     let now = Utc::now();
@@ -50,6 +71,7 @@ pub async fn start(state: &AppState, actor: &Principal, alias_id: i64) -> Result
         .await?;
     oauth_state::ActiveModel {
         alias_id: Set(alias.id),
+        credentials: Set(set),
         state_hash: Set(hash_token(&flow.state)),
         pkce_verifier_enc: Set(state.cipher.encrypt(flow.pkce_verifier.expose())),
         created_at: Set(now),
@@ -64,7 +86,7 @@ pub async fn start(state: &AppState, actor: &Principal, alias_id: i64) -> Result
         "startOAuthAuthorization",
         "ConnectionAlias",
         Some(alias.id),
-        json!({}),
+        json!({ "credentials": set }),
     )
     .await?;
     txn.commit().await?;
@@ -99,14 +121,12 @@ pub async fn callback(state: &AppState, code: &str, flow_state: &str) -> Result<
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::not_found("ConnectionAlias"))?;
-    let config = connections::config_for_alias(state, &alias)
-        .await
-        .map_err(|e| AppError::bad_input("aliasId", e.message()))?;
+    let config = flow_config(state, &alias, pending.credentials).await?;
     let tokens = connectors::exchange_code(&config, code, &verifier, &connections::options(state))
         .await
         .map_err(vendor_error)?;
     connections::token_sink(state, alias.id)
-        .save(&tokens)
+        .save(pending.credentials, &tokens)
         .await
         .map_err(AppError::internal)?;
     Ok(alias.name)

@@ -60,7 +60,12 @@ pub struct Saved(pub Mutex<Vec<StoredTokens>>);
 
 #[async_trait::async_trait]
 impl TokenSink for Saved {
-    async fn save(&self, tokens: &StoredTokens) -> Result<(), String> {
+    async fn save(
+        &self,
+        set: seatkeeper::connectors::CredentialSet,
+        tokens: &StoredTokens,
+    ) -> Result<(), String> {
+        assert_eq!(set, seatkeeper::connectors::CredentialSet::Primary);
         self.0.lock().unwrap().push(tokens.clone());
         Ok(())
     }
@@ -95,6 +100,7 @@ pub fn config(sim: &Simulator) -> ConnectionConfig {
         account_id: creds.account_id,
         scopes: None,
         tokens: None,
+        connect: None,
     }
 }
 

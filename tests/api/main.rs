@@ -16,6 +16,7 @@ mod connectors;
 mod decisions;
 mod demo;
 mod export;
+mod goto_connect;
 mod graceful_stop;
 mod graphiql_browser;
 mod http_protocol;

@@ -78,38 +78,42 @@ pub async fn connect(app: &TestApp, sim: &Simulator) -> String {
                 true
             );
         }
-        SimVendor::GoTo => {
-            let resp = app
-                .gql(
-                    "mutation($a: ID!) { startOAuthAuthorization(aliasId: $a) }",
-                    json!({ "a": alias }),
-                )
-                .await;
-            let url = resp.data()["startOAuthAuthorization"]
-                .as_str()
-                .unwrap()
-                .to_owned();
-            assert!(
-                url.contains("code_challenge=") && url.contains("state="),
-                "{url}"
-            );
-            let browser = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            let at_vendor = browser.get(&url).send().await.unwrap();
-            let back = at_vendor.headers()["location"].to_str().unwrap().to_owned();
-            assert!(
-                back.starts_with(&format!("{}/oauth/callback", app.address)),
-                "{back}"
-            );
-            let page = browser.get(&back).send().await.unwrap();
-            assert_eq!(page.status(), 200, "{}", page.text().await.unwrap());
-            // The same state cannot be used twice.
-            assert_eq!(browser.get(&back).send().await.unwrap().status(), 400);
-        }
+        SimVendor::GoTo => authorize_in_browser(app, &alias, "PRIMARY").await,
     }
     alias
+}
+
+/// Authorizes one of the alias's clients as an admin's browser would: Seatkeeper's authorize
+/// URL, the vendor's redirect back to `/oauth/callback`, which stores the tokens.
+pub async fn authorize_in_browser(app: &TestApp, alias: &str, credentials: &str) {
+    let resp = app
+        .gql(
+            "mutation($a: ID!, $c: CredentialSet!) { startOAuthAuthorization(aliasId: $a, credentials: $c) }",
+            json!({ "a": alias, "c": credentials }),
+        )
+        .await;
+    let url = resp.data()["startOAuthAuthorization"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        url.contains("code_challenge=") && url.contains("state="),
+        "{url}"
+    );
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let at_vendor = browser.get(&url).send().await.unwrap();
+    let back = at_vendor.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        back.starts_with(&format!("{}/oauth/callback", app.address)),
+        "{back}"
+    );
+    let page = browser.get(&back).send().await.unwrap();
+    assert_eq!(page.status(), 200, "{}", page.text().await.unwrap());
+    // The same state cannot be used twice.
+    assert_eq!(browser.get(&back).send().await.unwrap().status(), 400);
 }
 
 pub async fn create_profile(app: &TestApp, vendor: SimVendor, alias: &str) -> String {

@@ -23,6 +23,8 @@ const CALLS_PAGE: u32 = 100;
 
 pub(super) struct Client {
     pub http: Http,
+    /// GoTo Connect's own client, when the alias has one.
+    connect_http: Option<Http>,
     base: String,
     connect_base: String,
 }
@@ -32,9 +34,10 @@ fn iso(t: DateTime<Utc>) -> String {
 }
 
 impl Client {
-    pub fn new(http: Http, base: &str, connect_base: &str) -> Client {
+    pub fn new(http: Http, connect_http: Option<Http>, base: &str, connect_base: &str) -> Client {
         Client {
             http,
+            connect_http,
             base: base.trim_end_matches('/').to_owned(),
             connect_base: connect_base.trim_end_matches('/').to_owned(),
         }
@@ -150,6 +153,10 @@ impl Client {
         if let Some(marker) = marker {
             call = call.query("pageMarker", marker);
         }
-        self.http.json(&call).await
+        self.connect_http
+            .as_ref()
+            .unwrap_or(&self.http)
+            .json(&call)
+            .await
     }
 }

@@ -76,9 +76,21 @@ pub(crate) struct GoToConnector {
 }
 
 impl GoToConnector {
-    pub fn new(config: ConnectionConfig, http: Http, options: ConnectorOptions) -> Self {
+    /// `connect` carries GoTo Connect's own client, when the alias has one; without it call
+    /// history goes out with the alias's own token.
+    pub fn new(
+        config: ConnectionConfig,
+        http: Http,
+        connect: Option<Http>,
+        options: ConnectorOptions,
+    ) -> Self {
         GoToConnector {
-            client: Client::new(http, &config.urls.api_url, &config.urls.connect_url),
+            client: Client::new(
+                http,
+                connect,
+                &config.urls.api_url,
+                &config.urls.connect_url,
+            ),
             options,
             me: OnceCell::new(),
             licenses: OnceCell::new(),
@@ -181,19 +193,31 @@ impl Connector for GoToConnector {
             ),
         };
         let until = chrono::Utc::now();
-        let activity = match self
-            .client
-            .historical_meetings(&me.1, until - Duration::days(7), until)
-            .await
-        {
-            Ok(_) => passed(
+        let since = until - Duration::days(7);
+        let meetings = self.client.historical_meetings(&me.1, since, until).await;
+        let calls = match meetings {
+            Ok(_) => self
+                .client
+                .calls(&me.0, &me.1, since, until, None)
+                .await
+                .map(drop),
+            Err(_) => Ok(()),
+        };
+        let activity = match (meetings, calls) {
+            (Ok(_), Ok(())) => passed(
                 JobKind::PullActivity,
-                "GoTo: read the caller's GoTo Meeting history of the last week.",
+                "GoTo: read the caller's GoTo Meeting history and GoTo Connect call history of the last week.",
             ),
-            Err(e) => failed(
+            (Err(e), _) => failed(
                 Vendor::GoTo,
                 JobKind::PullActivity,
                 "reading GoTo Meeting history",
+                &e,
+            ),
+            (Ok(_), Err(e)) => failed(
+                Vendor::GoTo,
+                JobKind::PullActivity,
+                "reading GoTo Connect call history",
                 &e,
             ),
         };

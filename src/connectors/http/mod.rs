@@ -129,6 +129,18 @@ impl Http {
         }
     }
 
+    /// The same client, rate budget and counters with another client's tokens (GoTo
+    /// Connect's own OAuth client).
+    pub fn with_auth(&self, auth: Auth) -> Http {
+        Http {
+            client: self.client.clone(),
+            auth,
+            limiter: self.limiter.clone(),
+            retry: self.retry,
+            stats: self.stats.clone(),
+        }
+    }
+
     pub fn stats(&self) -> &Stats {
         &self.stats
     }

@@ -13,7 +13,7 @@ use entity::enums::Vendor;
 
 use super::http::{Stats, backoff, decode, vendor_error};
 use super::options::RetryPolicy;
-use super::{ConnectionConfig, ConnectorError, StoredTokens, TokenSink};
+use super::{ConnectionConfig, ConnectorError, CredentialSet, StoredTokens, TokenSink};
 use crate::secret::Secret;
 
 pub use flow::{AuthorizationStart, exchange_code, start_authorization};
@@ -43,6 +43,8 @@ struct TokenState {
 /// The tokens of one connector.
 pub(crate) struct Auth {
     grant: Grant,
+    /// Which of the alias's clients these tokens belong to.
+    set: CredentialSet,
     config: ConnectionConfig,
     client: reqwest::Client,
     sink: Arc<dyn TokenSink>,
@@ -54,6 +56,7 @@ pub(crate) struct Auth {
 impl Auth {
     pub fn new(
         config: &ConnectionConfig,
+        set: CredentialSet,
         client: reqwest::Client,
         sink: Arc<dyn TokenSink>,
         stats: Arc<Stats>,
@@ -73,6 +76,9 @@ impl Auth {
             }
             (_, Some(t)) if t.refresh_token.is_some() => Grant::Refresh,
             (_, Some(_)) => Grant::Fixed,
+            // GoTo Connect's client before its authorization: the other calls still work,
+            // call history says what is missing.
+            (_, None) if set == CredentialSet::GoToConnect => Grant::Fixed,
             (_, None) => {
                 return Err(ConnectorError::NotConfigured(
                     "no tokens yet: authorize the connection first".into(),
@@ -81,6 +87,7 @@ impl Auth {
         };
         Ok(Auth {
             grant,
+            set,
             config: config.clone(),
             client,
             sink,
@@ -114,9 +121,12 @@ impl Auth {
         }
         match &s.access {
             Some(token) => Ok((token.clone(), s.generation)),
-            None => Err(ConnectorError::NotConfigured(
-                "no access token: authorize the connection first".into(),
-            )),
+            None => Err(ConnectorError::NotConfigured(match self.set {
+                CredentialSet::Primary => "no access token: authorize the connection first".into(),
+                CredentialSet::GoToConnect => "GoTo Connect's client has no access token: \
+                    authorize it (startOAuthAuthorization with credentials: GOTO_CONNECT)"
+                    .into(),
+            })),
         }
     }
 
@@ -157,7 +167,7 @@ impl Auth {
             refresh_token: s.refresh.clone(),
             expires_at: fresh.expires_at,
         };
-        if let Err(reason) = self.sink.save(&saved).await {
+        if let Err(reason) = self.sink.save(self.set, &saved).await {
             tracing::warn!(vendor = %self.config.vendor, %reason, "new vendor tokens could not be saved");
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! Integration profiles and connection aliases (integrator).
 
 use async_graphql::{Context, ID, InputObject, Object};
-use entity::enums::{Role, Vendor, VendorCloud};
+use entity::enums::{CredentialSet, Role, Vendor, VendorCloud};
 
 use crate::domain::aliases::{AliasInput, CredentialsInput};
 use crate::domain::profiles::ProfileInput;
@@ -193,8 +193,10 @@ impl IntegrationMutation {
         Ok(row.into())
     }
 
-    /// Sets an alias's OAuth client credentials (and Zoom account id). The secret is stored
-    /// encrypted and never returned; `clear: true` forgets the secret and any tokens.
+    /// Sets the OAuth client credentials (and Zoom account id) of one of the alias's clients:
+    /// its own, or with `credentials: GOTO_CONNECT` the second client GoTo Connect's call
+    /// history may need. The secret is stored encrypted and never returned; a new secret
+    /// forgets that client's tokens; `clear: true` forgets the secret and tokens.
     #[graphql(guard = "RoleGuard(Role::Integrator)")]
     #[allow(clippy::too_many_arguments)]
     async fn set_connection_credentials(
@@ -207,11 +209,17 @@ impl IntegrationMutation {
         #[graphql(secret, desc = "A token used as is, e.g. an Aha! API key; write-only.")]
         access_token: Option<String>,
         #[graphql(default = false)] clear: bool,
+        #[graphql(
+            default_with = "CredentialSet::Primary",
+            desc = "Which of the alias's clients (default its own)."
+        )]
+        credentials: CredentialSet,
     ) -> async_graphql::Result<ConnectionAlias> {
         let st = state(ctx);
         let id = expect_id(&alias_id, "ConnectionAlias", "aliasId")?;
         let input = AliasInput {
             credentials: CredentialsInput {
+                set: credentials,
                 client_id,
                 client_secret: client_secret.map(Secret::new),
                 account_id,
@@ -370,9 +378,10 @@ pub struct OAuthMutation;
 
 #[Object]
 impl OAuthMutation {
-    /// Starts the vendor's OAuth authorization-code flow (with `state` and PKCE) for an
-    /// alias and returns the URL to open in a browser. The vendor redirects to
-    /// `/oauth/callback`, which stores the tokens on the alias.
+    /// Starts the vendor's OAuth authorization-code flow (with `state` and PKCE) for one of
+    /// an alias's clients (its own, or `GOTO_CONNECT`) and returns the URL to open in a
+    /// browser. The vendor redirects to `/oauth/callback`, which stores the tokens on the
+    /// alias.
     #[graphql(
         name = "startOAuthAuthorization",
         guard = "RoleGuard(Role::Integrator)"
@@ -381,8 +390,13 @@ impl OAuthMutation {
         &self,
         ctx: &Context<'_>,
         alias_id: ID,
+        #[graphql(
+            default_with = "CredentialSet::Primary",
+            desc = "Which of the alias's clients to authorize (default its own)."
+        )]
+        credentials: CredentialSet,
     ) -> async_graphql::Result<String> {
         let id = expect_id(&alias_id, "ConnectionAlias", "aliasId")?;
-        Ok(crate::domain::oauth::start(state(ctx), principal(ctx)?, id).await?)
+        Ok(crate::domain::oauth::start(state(ctx), principal(ctx)?, id, credentials).await?)
     }
 }

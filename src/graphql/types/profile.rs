@@ -79,6 +79,21 @@ impl From<integration_profile::Model> for IntegrationProfile {
     }
 }
 
+/// What is stored for a second OAuth client; secrets are write-only.
+#[derive(SimpleObject, Clone)]
+pub struct ClientCredentialStatus {
+    /// OAuth client id.
+    pub client_id: Option<String>,
+    /// Whether a client secret is stored.
+    pub has_client_secret: bool,
+    /// Whether an access token is stored.
+    pub has_access_token: bool,
+    /// Whether a refresh token is stored.
+    pub has_refresh_token: bool,
+    /// When the stored access token expires.
+    pub token_expires_at: Option<DateTime<Utc>>,
+}
+
 /// The URLs a connection alias resolves to.
 #[derive(SimpleObject, Clone)]
 pub struct VendorEndpoints {
@@ -122,6 +137,10 @@ pub struct ConnectionAlias {
     pub has_refresh_token: bool,
     /// When the stored access token expires.
     pub token_expires_at: Option<DateTime<Utc>>,
+    /// GoTo Connect's own OAuth client, when call history is granted to a second one (set
+    /// with `setConnectionCredentials(credentials: GOTO_CONNECT)`); null when none is set.
+    #[graphql(name = "goToConnect")]
+    pub go_to_connect: Option<ClientCredentialStatus>,
     /// True for a child alias.
     pub is_child: bool,
     /// When it was created.
@@ -201,6 +220,16 @@ impl From<connection_alias::Model> for ConnectionAlias {
             has_access_token: m.access_token_enc.is_some(),
             has_refresh_token: m.refresh_token_enc.is_some(),
             token_expires_at: m.token_expires_at,
+            go_to_connect: (m.connect_client_id.is_some()
+                || m.connect_client_secret_enc.is_some()
+                || m.connect_access_token_enc.is_some())
+            .then(|| ClientCredentialStatus {
+                client_id: m.connect_client_id,
+                has_client_secret: m.connect_client_secret_enc.is_some(),
+                has_access_token: m.connect_access_token_enc.is_some(),
+                has_refresh_token: m.connect_refresh_token_enc.is_some(),
+                token_expires_at: m.connect_token_expires_at,
+            }),
             is_child: m.parent_id.is_some(),
             parent_id: m.parent_id,
             created_at: m.created_at,
