@@ -1,49 +1,54 @@
-//! The last touches on every response, over HTTP and WebSocket alike: keys in selection
-//! order ([`super::field_order`]) and argument errors that name their argument
-//! ([`super::argument_errors`]). Both need the operation as parsed, which this extension
-//! keeps for the request.
+//! The schema as every handler runs it, over HTTP and WebSocket alike: the limits checked
+//! before anything runs ([`super::limits`]), and the last touches on every response: keys in
+//! selection order ([`super::field_order`]), argument errors that name their argument
+//! ([`super::argument_errors`]) and refusals that name their limit.
+//!
+//! This wraps the schema (an [`Executor`]) rather than being an async-graphql extension:
+//! with any extension registered, async-graphql sends every field through its per-field
+//! extension path, which cost a fifth of the API's throughput.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
-    NextSubscribe, NextValidation,
-};
 use async_graphql::futures_util::StreamExt;
-use async_graphql::futures_util::stream::BoxStream;
+use async_graphql::futures_util::stream::{self, BoxStream};
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
-use async_graphql::{
-    Positioned, Request, Response, ServerError, ServerResult, ValidationResult, Variables,
-};
+use async_graphql::{Data, Executor, Positioned, Request, Response, ServerError, Variables};
 
-use super::{argument_errors, field_order};
+use super::schema::RootSchema;
+use super::{argument_errors, field_order, limits};
 
-/// Registered on the schema: one [`FinishExtension`] per request.
-pub struct Finish;
+/// The schema every handler shares, with its checks and last touches.
+#[derive(Clone)]
+pub struct AppSchema(pub(super) RootSchema);
 
-impl ExtensionFactory for Finish {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(FinishExtension::default())
-    }
-}
-
-/// The request's operation name, document and variables, as parsed.
-#[derive(Default)]
+/// What the last touches need from the request: the operation as parsed.
 struct Parsed {
     operation_name: Option<String>,
-    document: Option<Arc<ExecutableDocument>>,
-    variables: Arc<Variables>,
+    document: ExecutableDocument,
+    variables: Variables,
+}
+
+/// Parses the request once (the schema reuses the document) and checks the limits that
+/// hold before validation.
+fn prepare(request: &mut Request) -> Result<Parsed, ServerError> {
+    let operation_name = request.operation_name.clone();
+    let variables = request.variables.clone();
+    let document = request.parsed_query().map_err(limits::parse_error)?;
+    limits::check_root_fields(document)?;
+    Ok(Parsed {
+        operation_name,
+        document: document.clone(),
+        variables,
+    })
 }
 
 impl Parsed {
     fn finish(&self, response: &mut Response) {
-        let Some(document) = &self.document else {
-            return;
-        };
-        if let Some(operation) = operation(document, self.operation_name.as_deref()) {
-            field_order::order_response(document, &operation.node, response);
+        limits::name_refusals(&mut response.errors);
+        if let Some(operation) = operation(&self.document, self.operation_name.as_deref()) {
+            field_order::order_response(&self.document, &operation.node, response);
         }
-        argument_errors::name_arguments(document, &self.variables, &mut response.errors);
+        argument_errors::name_arguments(&self.document, &self.variables, &mut response.errors);
     }
 }
 
@@ -59,81 +64,39 @@ fn operation<'d>(
     }
 }
 
-#[derive(Default)]
-struct FinishExtension {
-    parsed: Arc<Mutex<Parsed>>,
-}
-
-fn lock(parsed: &Mutex<Parsed>) -> MutexGuard<'_, Parsed> {
-    parsed.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-#[async_trait::async_trait]
-impl Extension for FinishExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        lock(&self.parsed).operation_name = request.operation_name.clone();
-        next.run(ctx, request).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let mut parsed = lock(&self.parsed);
-        parsed.document = Some(Arc::new(document.clone()));
-        parsed.variables = Arc::new(variables.clone());
-        Ok(document)
-    }
-
-    /// Argument values are converted during validation too (a list's complexity reads its
-    /// `first`), so the errors of validation get their argument named as well.
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|mut errors| {
-            let parsed = lock(&self.parsed);
-            if let Some(document) = &parsed.document {
-                argument_errors::name_arguments(document, &parsed.variables, &mut errors);
-            }
-            errors
-        })
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        lock(&self.parsed).finish(&mut response);
+impl Executor for AppSchema {
+    async fn execute(&self, mut request: Request) -> Response {
+        let parsed = match prepare(&mut request) {
+            Ok(parsed) => parsed,
+            Err(err) => return Response::from_errors(vec![err]),
+        };
+        let mut response = self.0.execute(request).await;
+        parsed.finish(&mut response);
         response
     }
 
-    fn subscribe<'s>(
+    fn execute_stream(
         &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        let parsed = Arc::clone(&self.parsed);
-        next.run(ctx, stream)
-            .map(move |mut response| {
-                // The document is parsed when the stream is first polled, before any event.
-                lock(&parsed).finish(&mut response);
-                response
-            })
-            .boxed()
+        mut request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        match prepare(&mut request) {
+            Err(err) => stream::once(async move { Response::from_errors(vec![err]) }).boxed(),
+            Ok(parsed) => self
+                .0
+                .execute_stream_with_session_data(request, session_data.unwrap_or_default())
+                .map(move |mut response| {
+                    parsed.finish(&mut response);
+                    response
+                })
+                .boxed(),
+        }
+    }
+}
+
+impl AppSchema {
+    /// Runs one operation (a query or mutation) with its checks and last touches.
+    pub async fn run(&self, request: Request) -> Response {
+        Executor::execute(self, request).await
     }
 }

@@ -6,13 +6,8 @@
 //! is too complex.") name no limit and carry no code; here each gets its own
 //! `extensions.code` and a message with the limit, over HTTP and WebSocket alike.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
-};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{ErrorExtensionValues, ServerError};
 
 /// Root fields one operation may select; each runs its own queries.
 pub const MAX_ROOT_FIELDS: usize = 20;
@@ -47,17 +42,6 @@ pub fn substring_weight(filter: &Option<String>) -> usize {
     }
 }
 
-/// Registered on the schema.
-pub struct Limits;
-
-impl ExtensionFactory for Limits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension)
-    }
-}
-
-struct LimitsExtension;
-
 fn refusal(code: &str, message: String) -> ServerError {
     let mut err = ServerError::new(message, None);
     let mut ext = ErrorExtensionValues::default();
@@ -73,65 +57,56 @@ fn too_deep() -> ServerError {
     )
 }
 
-#[async_trait::async_trait]
-impl Extension for LimitsExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await.map_err(|err| {
-            // The parser's own guard ("recursion limit exceeded.") and async-graphql's
-            // check after it both mean the document nests too deep.
-            if err.message.starts_with("The recursion depth of the query")
-                || err.message.starts_with("recursion limit exceeded")
-            {
-                too_deep()
-            } else {
-                err
-            }
-        })?;
-        for (name, operation) in document.operations.iter() {
-            let fields = root_fields(&operation.node.selection_set.node, &document, 0);
-            if fields > MAX_ROOT_FIELDS {
-                let which = name.map(|n| format!(" `{n}`")).unwrap_or_default();
-                return Err(refusal(
-                    "TOO_MANY_ROOT_FIELDS",
-                    format!(
-                        "the operation{which} selects {fields} root fields (aliases included); \
-                         the limit is {MAX_ROOT_FIELDS}: split it into several requests"
-                    ),
-                ));
-            }
-        }
-        Ok(document)
+/// A parse error, with the parser's nesting guard ("recursion limit exceeded.") reported as
+/// the depth limit it stands for.
+pub fn parse_error(err: ServerError) -> ServerError {
+    if is_depth_refusal(&err.message) {
+        too_deep()
+    } else {
+        err
     }
+}
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|err| match err.message.as_str() {
-                    "Query is too complex." => refusal(
-                        "QUERY_TOO_COMPLEX",
-                        format!(
-                            "the operation costs more than {MAX_COMPLEXITY} (the limit): a \
-                             list weighs its page size (`first`/`last`, 50 when unset) times \
-                             its selection, a `totalCount` {COUNT_WEIGHT}, a substring filter \
-                             {SUBSTRING_FILTER_WEIGHT}; ask for fewer items or fewer fields"
-                        ),
-                    ),
-                    "Query is nested too deep." => too_deep(),
-                    _ => err,
-                })
-                .collect()
-        })
+fn is_depth_refusal(message: &str) -> bool {
+    message.starts_with("The recursion depth of the query")
+        || message.starts_with("recursion limit exceeded")
+        || message == "Query is nested too deep."
+}
+
+/// Refuses an operation of the document that selects more than [`MAX_ROOT_FIELDS`].
+pub fn check_root_fields(document: &ExecutableDocument) -> Result<(), ServerError> {
+    for (name, operation) in document.operations.iter() {
+        let fields = root_fields(&operation.node.selection_set.node, document, 0);
+        if fields > MAX_ROOT_FIELDS {
+            let which = name.map(|n| format!(" `{n}`")).unwrap_or_default();
+            return Err(refusal(
+                "TOO_MANY_ROOT_FIELDS",
+                format!(
+                    "the operation{which} selects {fields} root fields (aliases included); \
+                     the limit is {MAX_ROOT_FIELDS}: split it into several requests"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// async-graphql's own refusals of depth and complexity, given a code and the limit.
+pub fn name_refusals(errors: &mut [ServerError]) {
+    for err in errors {
+        if err.message == "Query is too complex." {
+            *err = refusal(
+                "QUERY_TOO_COMPLEX",
+                format!(
+                    "the operation costs more than {MAX_COMPLEXITY} (the limit): a list weighs \
+                     its page size (`first`/`last`, 50 when unset) times its selection, a \
+                     `totalCount` {COUNT_WEIGHT}, a substring filter \
+                     {SUBSTRING_FILTER_WEIGHT}; ask for fewer items or fewer fields"
+                ),
+            );
+        } else if is_depth_refusal(&err.message) {
+            *err = too_deep();
+        }
     }
 }
 

@@ -2,15 +2,15 @@
 
 use async_graphql::{Schema, SchemaBuilder};
 
-use super::finish::Finish;
-use super::limits::{Limits, MAX_COMPLEXITY, MAX_DEPTH, MAX_PARSE_NESTING};
+pub use super::finish::AppSchema;
+use super::limits::{MAX_COMPLEXITY, MAX_DEPTH, MAX_PARSE_NESTING};
 use super::mutation::MutationRoot;
 use super::query::QueryRoot;
 use super::subscription::SubscriptionRoot;
 use crate::state::AppState;
 
-/// The schema type every handler shares.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+/// The schema itself; handlers run it through [`AppSchema`].
+pub type RootSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
@@ -21,16 +21,16 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(MAX_PARSE_NESTING)
-    .extension(Limits)
-    .extension(Finish)
 }
 
 /// The schema served by `seatkeeper serve`.
 pub fn build_schema(state: AppState) -> AppSchema {
     let db = state.db.clone();
-    crate::domain::lookup::register_loaders(builder(), &db)
-        .data(state)
-        .finish()
+    AppSchema(
+        crate::domain::lookup::register_loaders(builder(), &db)
+            .data(state)
+            .finish(),
+    )
 }
 
 /// The SDL printed by `seatkeeper export-schema` and checked in as `schema.graphql`.

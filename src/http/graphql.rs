@@ -247,7 +247,7 @@ async fn execute(
     principal: Principal,
     kind: ResponseType,
 ) -> HttpResponse {
-    let mut response = schema.execute(request.data(principal)).await;
+    let mut response = schema.run(request.data(principal)).await;
     // Parse, validation and limit errors stop a request before execution: they carry no
     // path and leave no data, and the specification says such a response has no `data`.
     let request_failed = response.data == async_graphql::Value::Null
