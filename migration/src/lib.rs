@@ -32,6 +32,7 @@ mod m20261205_000026_reconciliation;
 mod m20261205_000027_summary_rollups;
 mod m20261206_000028_vendor_urls_from_one_setting;
 mod m20261206_000029_goto_connect_credentials;
+mod m20261206_000030_summary_covering_indexes;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000027_summary_rollups::Migration),
             Box::new(m20261206_000028_vendor_urls_from_one_setting::Migration),
             Box::new(m20261206_000029_goto_connect_credentials::Migration),
+            Box::new(m20261206_000030_summary_covering_indexes::Migration),
         ]
     }
 }
