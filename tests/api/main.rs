@@ -28,6 +28,7 @@ mod jobs_sync;
 mod notices;
 mod operations;
 mod reclaim_crash;
+mod reclaim_precheck;
 mod reclamation;
 mod reclamation_flow;
 mod reconciliation;

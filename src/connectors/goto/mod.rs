@@ -289,10 +289,14 @@ impl Connector for GoToConnector {
         let product = Product::from(target.product.identifier.to_owned());
         let account = self.account().await?;
         let user = unless_gone(self.client.user(account, &target.external_user_id).await)?;
-        Ok(SeatStatus {
-            held: user.is_some_and(|u| u.products.contains(&product)),
-            last_used_at: None,
-        })
+        let held = user.is_some_and(|u| u.products.contains(&product));
+        let last_used_at = match target.exact_query(chrono::Utc::now()) {
+            Some((user, query)) if held && !target.product.activity.is_empty() => {
+                target.last_use(&activity::user_events(&self.client, account, &user, &query).await?)
+            }
+            _ => None,
+        };
+        Ok(SeatStatus { held, last_used_at })
     }
 
     async fn restore(

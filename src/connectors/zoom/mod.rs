@@ -282,10 +282,14 @@ impl Connector for ZoomConnector {
                 mapping::type_identifier(u.kind).as_deref() == Some(target.product.identifier)
             }),
         };
-        Ok(SeatStatus {
-            held,
-            last_used_at: None,
-        })
+        // Exact per-user history, not the account report a verdict may have rested on.
+        let last_used_at = match target.exact_query(chrono::Utc::now()) {
+            Some((user, query)) if held => {
+                target.last_use(&activity::user_events(&self.client, &user, &query).await?)
+            }
+            _ => None,
+        };
+        Ok(SeatStatus { held, last_used_at })
     }
 
     async fn restore(

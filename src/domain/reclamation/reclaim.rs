@@ -355,15 +355,17 @@ async fn reclaim_one(
             None,
         ));
     };
-    let target = ReclaimTarget {
-        external_user_id: subscription.external_user_id.clone(),
-        user_principal_name: subscription.user_principal_name.clone(),
-        product,
-    };
     let window_from = cand
         .evidence
         .get("windowFrom")
         .and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok());
+    let target = ReclaimTarget {
+        external_user_id: subscription.external_user_id.clone(),
+        user_principal_name: subscription.user_principal_name.clone(),
+        product,
+        used_since: window_from,
+    };
+
     // The connector retries transient failures and 429s itself (SEATKEEPER_VENDOR_RETRIES);
     // what still fails needs a person, who can retry the candidate.
     let result = async {

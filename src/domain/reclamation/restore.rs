@@ -76,6 +76,7 @@ pub async fn restore(state: &AppState, actor: &Actor, id: i64) -> Result<Candida
         external_user_id: subscription.external_user_id.clone(),
         user_principal_name: subscription.user_principal_name.clone(),
         product,
+        used_since: None,
     };
     let connector = crate::domain::connections::connector_for(state, &profile)
         .await

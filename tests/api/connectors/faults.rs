@@ -215,6 +215,7 @@ async fn malformed_or_truncated_json_becomes_malformed() {
         user_principal_name: String::new(),
         product: seatkeeper::connectors::product(entity::enums::Vendor::Aha, "AHA_PAID_SEAT")
             .unwrap(),
+        used_since: None,
     };
     assert!(matches!(
         seatkeeper::connectors::reclaim(c.as_ref(), &target).await,

@@ -1,6 +1,7 @@
 //! Reclaims change the simulator's truth; reclaiming an owner's or admin's license fails
 //! with the vendor's own error.
 
+use chrono::DateTime;
 use entity::enums::Vendor;
 use seatkeeper::connectors::{
     Connector, ConnectorError, ConnectorOptions, GoToReclaim, ReclaimTarget, reclaim, restore,
@@ -17,6 +18,7 @@ fn target(u: &TruthUser, product: Product) -> ReclaimTarget {
             .into_iter()
             .find_map(|v| seatkeeper::connectors::product(v, identifier(product)))
             .expect("a known product"),
+        used_since: None,
     }
 }
 
@@ -248,4 +250,71 @@ async fn restores_give_the_seat_back_unless_the_vendor_has_none_free() {
     cfg.tokens = fixed(&aha.credentials().api_key.unwrap());
     let c = connector(cfg, fast_options());
     reclaim_and_restore(&aha, c.as_ref(), Product::AhaRoadmaps).await;
+}
+
+/// The seat check just before a reclaim reads the user's exact per-user history since the
+/// judged window's start, counting only the product's own qualifying activity.
+#[tokio::test]
+async fn the_seat_check_reads_exact_per_user_use_of_the_product() {
+    for (vendor, product, other) in [
+        (SimVendor::Zoom, Product::ZoomMeetings, None),
+        (
+            SimVendor::Zoom,
+            Product::ZoomWebinar,
+            Some(Product::ZoomMeetings),
+        ),
+        (
+            SimVendor::GoTo,
+            Product::GoToMeeting,
+            Some(Product::GoToConnect),
+        ),
+        (
+            SimVendor::GoTo,
+            Product::GoToConnect,
+            Some(Product::GoToMeeting),
+        ),
+    ] {
+        let sim = start(vendor, 200).await;
+        let cfg = match vendor {
+            SimVendor::GoTo => authorized(&sim).await,
+            _ => config(&sim),
+        };
+        let c = connector(cfg, fast_options());
+        let now = sim.now();
+        // A member idle in this product for the last 20 days (and who holds `other`).
+        let idle_since = now - chrono::Duration::days(20);
+        let user = sim
+            .truth()
+            .holders(product)
+            .find(|u| {
+                u.role == UserRole::Member
+                    && u.subscription(product)
+                        .unwrap()
+                        .last_activity
+                        .is_none_or(|t| t < idle_since)
+                    && other.is_none_or(|o| u.subscription(o).is_some())
+            })
+            .cloned()
+            .expect("an idle member");
+        let mut t = target(&user, product);
+        t.used_since = Some(idle_since);
+        let before = c.seat(&t).await.unwrap();
+        assert!(before.held);
+        assert_eq!(before.last_used_at, None, "{vendor:?} {product:?}");
+        // Use of another product does not count for this one.
+        if let Some(other) = other {
+            sim.record_activity(&user.id, other, now - chrono::Duration::days(3))
+                .unwrap();
+            let seat = c.seat(&t).await.unwrap();
+            assert_eq!(seat.last_used_at, None, "{vendor:?} {product:?}: {other:?}");
+        }
+        let used =
+            DateTime::from_timestamp((now - chrono::Duration::days(2)).timestamp(), 0).unwrap();
+        sim.record_activity(&user.id, product, used).unwrap();
+        let seat = c.seat(&t).await.unwrap();
+        assert_eq!(seat.last_used_at, Some(used), "{vendor:?} {product:?}");
+        // Without a window to check, no history is read.
+        t.used_since = None;
+        assert_eq!(c.seat(&t).await.unwrap().last_used_at, None);
+    }
 }
