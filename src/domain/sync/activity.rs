@@ -15,19 +15,19 @@ use sea_orm::{
 };
 
 use super::events::{EventRow, store_events};
+use super::per_user::{Histories, OVERLAP, OpenSub, users_to_ask};
 use super::{Progress, ProgressSink, RunCounts, SyncError, move_last_activity_forward_many};
-use crate::connectors::{ActivityQuery, ActivityRecord, ProductInfo, UserRef};
+use crate::connectors::{ActivityQuery, ActivityRecord, ProductInfo};
 use crate::db::BeginWrite;
 use crate::domain::connections;
 use crate::state::AppState;
 
 /// At most this many users get per-user activity calls in one run by default
-/// (`SEATKEEPER_ACTIVITY_PER_USER_BUDGET`); the rest wait for the next run, users never
-/// asked first, then those asked longest ago, so a big tenant is covered over a few days
-/// instead of blowing the vendor's daily budget.
+/// (`SEATKEEPER_ACTIVITY_PER_USER_BUDGET`); the rest wait for the next run, in the order of
+/// [`super::per_user::users_to_ask`], so a big tenant is covered over a few days instead of blowing
+/// the vendor's daily budget.
 pub const PER_USER_BUDGET: usize = 5_000;
-/// Overlap with the previous pull, for events the vendor reports late.
-const OVERLAP: Duration = Duration::days(2);
+
 /// Vendor users per insert statement at most; fewer on PostgreSQL, see
 /// `rows_per_statement`.
 const CHUNK: usize = 512;
@@ -394,14 +394,6 @@ async fn window_start(
     })
 }
 
-struct OpenSub {
-    id: i64,
-    external_user_id: String,
-    user_principal_name: String,
-    identifier: String,
-    last_activity_at: Option<DateTime<Utc>>,
-}
-
 async fn open_subscriptions(
     db: &DatabaseConnection,
     profile_id: i64,
@@ -434,9 +426,6 @@ async fn open_subscriptions(
         )
         .collect())
 }
-
-/// Each vendor user's exact history (`exact_activity_from`, `_to`), by external id.
-type Histories = HashMap<String, (Option<DateTime<Utc>>, DateTime<Utc>)>;
 
 async fn exact_histories(db: &DatabaseConnection, profile_id: i64) -> Result<Histories, SyncError> {
     type Row = (String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
@@ -520,60 +509,4 @@ async fn record_exact_coverage(
     }
     txn.commit().await?;
     Ok(())
-}
-
-/// Where a user's per-user calls start: where their exact history ends (less the overlap),
-/// or, for a user never asked per user, the look-back (their whole history); `None` when
-/// that is the query's own start.
-fn own_start(
-    exact: &Histories,
-    user: &str,
-    look_back: DateTime<Utc>,
-    since: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    let start = exact
-        .get(user)
-        .map_or(look_back, |(_, to)| (*to - OVERLAP).max(look_back));
-    (start < since).then_some(start)
-}
-
-/// Users holding a product with activity, within the budget: those never asked per user
-/// first, then those asked longest ago, then the least recently active. Each starts where
-/// their exact history ends (within the look-back), so it stays without a gap.
-fn users_to_ask(
-    subs: &[OpenSub],
-    kinds: &HashMap<&str, &[ActivityKind]>,
-    exact: &Histories,
-    since: DateTime<Utc>,
-    look_back: DateTime<Utc>,
-    budget: usize,
-) -> Vec<UserRef> {
-    let mut by_user: HashMap<&str, (UserRef, Option<DateTime<Utc>>)> = HashMap::new();
-    for s in subs.iter().filter(|s| {
-        kinds
-            .get(s.identifier.as_str())
-            .is_some_and(|k| !k.is_empty())
-    }) {
-        let entry = by_user.entry(&s.external_user_id).or_insert_with(|| {
-            let user = UserRef {
-                external_user_id: s.external_user_id.clone(),
-                user_principal_name: s.user_principal_name.clone(),
-                identifiers: Vec::new(),
-                since: own_start(exact, &s.external_user_id, look_back, since),
-            };
-            (user, s.last_activity_at)
-        });
-        entry.0.identifiers.push(s.identifier.clone());
-        entry.1 = entry.1.min(s.last_activity_at);
-    }
-    let mut users: Vec<_> = by_user.into_values().collect();
-    // None sorts first: never asked, then never seen active.
-    let asked = |u: &UserRef| exact.get(u.external_user_id.as_str()).map(|(_, to)| *to);
-    users.sort_by(|a, b| {
-        asked(&a.0)
-            .cmp(&asked(&b.0))
-            .then_with(|| a.1.cmp(&b.1))
-            .then_with(|| a.0.external_user_id.cmp(&b.0.external_user_id))
-    });
-    users.into_iter().take(budget).map(|(u, _)| u).collect()
 }

@@ -8,6 +8,7 @@ pub(crate) mod catalog;
 mod download;
 mod events;
 mod exclusions;
+mod per_user;
 
 pub use activity::{PER_USER_BUDGET, ingest_activity, pull_activity};
 pub use download::download_subscriptions;
