@@ -17,7 +17,7 @@ use crate::helpers::{Db, TestApp};
 use crate::jobs_support::wait_final;
 use crate::sync_e2e::{app_and_sim, connect, create_profile, run_and_wait};
 
-const THRESHOLD: i64 = 60;
+pub const THRESHOLD: i64 = 60;
 
 /// A published profile whose download and first activity pull (and so its evaluation)
 /// have run.
