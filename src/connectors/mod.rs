@@ -4,6 +4,8 @@
 
 mod aha;
 mod checks;
+mod connection;
+mod target;
 pub use checks::hint;
 mod goto;
 mod http;
@@ -19,13 +21,12 @@ pub use entity::enums::CredentialSet;
 use entity::enums::{ActivityKind, Vendor};
 use futures_util::stream::BoxStream;
 
-use crate::secret::Secret;
-
+pub use connection::{ClientCredentials, ConnectionConfig, DiscardTokens, StoredTokens, TokenSink};
 pub use oauth::{AuthorizationStart, exchange_code, start_authorization};
 pub use options::{
     ConnectorOptions, GoToReclaim, RateLimits, RetryPolicy, VendorUrls, ZoomPlan, canonical_root,
-    default_cloud,
 };
+pub use target::{ReclaimTarget, SeatStatus};
 
 /// What reclaiming a license of a product does at the vendor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,57 +167,6 @@ pub struct DownloadHints {
     pub known_addons: std::collections::HashMap<String, Vec<String>>,
 }
 
-/// One subscription to reclaim or check: the user and the product as its connector
-/// declared it (no identifier string to parse again).
-#[derive(Debug, Clone)]
-pub struct ReclaimTarget {
-    pub external_user_id: String,
-    pub user_principal_name: String,
-    pub product: &'static ProductInfo,
-    /// Ask the vendor's exact per-user activity (where it has one) for qualifying use
-    /// after this instant: the start of the window the seat was judged idle over.
-    pub used_since: Option<DateTime<Utc>>,
-}
-
-impl ReclaimTarget {
-    /// The per-user activity query `seat` makes for `used_since`, up to `until`.
-    pub(crate) fn exact_query(&self, until: DateTime<Utc>) -> Option<(UserRef, ActivityQuery)> {
-        let since = self.used_since.filter(|since| *since < until)?;
-        let user = UserRef {
-            external_user_id: self.external_user_id.clone(),
-            user_principal_name: self.user_principal_name.clone(),
-            identifiers: vec![self.product.identifier.to_owned()],
-            since: None,
-        };
-        let query = ActivityQuery {
-            since,
-            until,
-            users: Vec::new(),
-        };
-        Some((user, query))
-    }
-
-    /// The latest of `events` that counts as use of the target's product.
-    pub(crate) fn last_use(&self, events: &[ActivityRecord]) -> Option<DateTime<Utc>> {
-        events
-            .iter()
-            .filter(|e| self.product.activity.contains(&e.kind))
-            .map(|e| e.occurred_at)
-            .max()
-    }
-}
-
-/// Whether a user still holds a product at the vendor, read just before a reclaim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SeatStatus {
-    /// The user holds the product (and, where it matters, is enabled).
-    pub held: bool,
-    /// The last qualifying use the vendor reports: the user's own last-use date (Aha!
-    /// `accessed_at`), or the latest in the exact per-user activity since the target's
-    /// `used_since` (Zoom's per-user meeting report, GoTo's per-organizer history).
-    pub last_used_at: Option<DateTime<Utc>>,
-}
-
 /// The product `identifier` names among `vendor`'s known ones.
 pub fn product(vendor: Vendor, identifier: &str) -> Option<&'static ProductInfo> {
     known_products(vendor)
@@ -346,65 +296,6 @@ impl ConnectorError {
     }
 }
 
-/// OAuth tokens as stored (encrypted) on the connection alias.
-#[derive(Debug, Clone)]
-pub struct StoredTokens {
-    pub access_token: Secret,
-    pub refresh_token: Option<Secret>,
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// Where a connector saves tokens it obtained or refreshed, for one of the alias's clients.
-#[async_trait::async_trait]
-pub trait TokenSink: Send + Sync {
-    async fn save(&self, set: CredentialSet, tokens: &StoredTokens) -> Result<(), String>;
-}
-
-/// A second OAuth client of a connection (GoTo Connect's): its id, secret and tokens.
-#[derive(Debug, Clone, Default)]
-pub struct ClientCredentials {
-    pub client_id: Option<String>,
-    pub client_secret: Option<Secret>,
-    pub tokens: Option<StoredTokens>,
-}
-
-/// Everything a connector needs to reach one tenant.
-#[derive(Debug, Clone)]
-pub struct ConnectionConfig {
-    pub vendor: Vendor,
-    /// Every URL of the tenant: API, OAuth, GoTo Connect.
-    pub urls: VendorUrls,
-    /// This server's OAuth callback, registered at the vendor.
-    pub redirect_url: Option<String>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<Secret>,
-    /// Zoom's account id for the account-credentials grant.
-    pub account_id: Option<String>,
-    pub scopes: Option<String>,
-    pub tokens: Option<StoredTokens>,
-    /// GoTo Connect's own client, when call history is granted to a second one.
-    pub connect: Option<ClientCredentials>,
-}
-
-impl ConnectionConfig {
-    /// The connection as one of its clients sees it: `GoToConnect` swaps in that client's
-    /// id, secret and tokens (`None` when the connection has no such client).
-    pub fn for_credentials(&self, set: CredentialSet) -> Option<ConnectionConfig> {
-        match set {
-            CredentialSet::Primary => Some(self.clone()),
-            CredentialSet::GoToConnect => self.connect.as_ref().map(|c| ConnectionConfig {
-                client_id: c.client_id.clone(),
-                client_secret: c.client_secret.clone(),
-                account_id: None,
-                scopes: None,
-                tokens: c.tokens.clone(),
-                connect: None,
-                ..self.clone()
-            }),
-        }
-    }
-}
-
 /// The contract. Implementations own paging, retries, rate limiting and token refresh
 /// through the shared HTTP layer; callers see pages and typed errors.
 #[async_trait::async_trait]
@@ -498,17 +389,6 @@ pub fn known_products(vendor: Vendor) -> &'static [ProductInfo] {
         Vendor::Zoom => zoom::PRODUCTS,
         Vendor::GoTo => goto::PRODUCTS,
         Vendor::Aha => aha::PRODUCTS,
-    }
-}
-
-/// A sink that keeps nothing: for validation with throw-away tokens, and tests.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DiscardTokens;
-
-#[async_trait::async_trait]
-impl TokenSink for DiscardTokens {
-    async fn save(&self, _set: CredentialSet, _tokens: &StoredTokens) -> Result<(), String> {
-        Ok(())
     }
 }
 

@@ -126,7 +126,7 @@ fn cloud_api_root(cloud: VendorCloud) -> &'static str {
 
 /// The cloud a vendor's tenants live on when nothing is set; Aha! has none (each tenant has
 /// its own subdomain).
-pub fn default_cloud(vendor: Vendor) -> Option<VendorCloud> {
+fn default_cloud(vendor: Vendor) -> Option<VendorCloud> {
     match vendor {
         Vendor::Zoom => Some(VendorCloud::Zoom),
         Vendor::GoTo => Some(VendorCloud::GoTo),

@@ -84,16 +84,13 @@ pub async fn children(db: &DatabaseConnection, id: i64) -> Result<Vec<connection
         .await?)
 }
 
-fn url_field(field: &str, value: Option<String>) -> Result<Option<Option<String>>> {
-    value
-        .map(|v| {
-            if v.trim().is_empty() {
-                Ok(None)
-            } else {
-                validate::http_url(field, &v).map(Some)
-            }
-        })
-        .transpose()
+/// A `baseUrl` as stored: validated and without an API path; empty is none.
+fn root_field(vendor: Vendor, root: &str) -> Result<Option<String>> {
+    if root.trim().is_empty() {
+        return Ok(None);
+    }
+    let root = validate::http_url("baseUrl", root)?;
+    Ok(Some(crate::connectors::canonical_root(vendor, &root)))
 }
 
 fn text_field(field: &str, value: Option<String>, max: usize) -> Result<Option<Option<String>>> {
@@ -114,14 +111,6 @@ fn apply(
         row.name = Set(validate::name("name", &name, 100)?);
         changed.push("name");
     }
-    macro_rules! set_opt {
-        ($field:ident, $gql:literal, $value:expr) => {
-            if let Some(v) = $value {
-                row.$field = Set(v);
-                changed.push($gql);
-            }
-        };
-    }
     match (input.cloud, input.base_url) {
         (Some(_), Some(_)) => {
             return Err(AppError::bad_input(
@@ -141,15 +130,16 @@ fn apply(
             changed.push("cloud");
         }
         (None, Some(root)) => {
-            row.base_url = Set(url_field("baseUrl", Some(root))?
-                .flatten()
-                .map(|root| crate::connectors::canonical_root(vendor, &root)));
+            row.base_url = Set(root_field(vendor, &root)?);
             row.cloud = Set(None);
             changed.push("baseUrl");
         }
         (None, None) => {}
     }
-    set_opt!(scopes, "scopes", text_field("scopes", input.scopes, 2000)?);
+    if let Some(scopes) = text_field("scopes", input.scopes, 2000)? {
+        row.scopes = Set(scopes);
+        changed.push("scopes");
+    }
     apply_credentials(row, vendor, input.credentials, cipher, &mut changed)?;
     Ok(changed)
 }

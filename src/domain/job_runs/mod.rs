@@ -521,7 +521,7 @@ pub async fn cancel_active(
             }
             match job_run::Entity::find_by_id(run.id).one(db).await? {
                 Some(now_run) if !is_final(now_run.state) => run = now_run,
-                _ => break,
+                Some(_) | None => break,
             }
         }
     }
