@@ -14,7 +14,8 @@ use crate::server_process::{Server, poll};
 
 /// Losses before a run fails (the default is 3; 2 keeps the test shorter).
 const MAX_LOST: &str = "2";
-/// 20 pages at 2 requests/s: a ten-second download, killed long before it ends.
+/// 40 pages at 2 requests/s: a twenty-second download, killed long before it ends even
+/// when a loaded machine is slow to see it running.
 const ENV: &[(&str, &str)] = &[
     ("SEATKEEPER_VENDOR_RATE_LIMIT", "2"),
     ("SEATKEEPER_ZOOM_ADDON_CHECKS", "false"),
@@ -35,7 +36,7 @@ async fn running_attempt(server: &Server, run: &str, attempt: i64) {
 async fn killed_until_worker_lost(kind: Db) {
     let sim = Simulator::start(
         SimConfig::new(Vendor::Zoom)
-            .users(6_000)
+            .users(12_000)
             .seed(4)
             .rate_limit(RateLimitMode::Off),
     )
