@@ -196,7 +196,7 @@ async fn main() -> anyhow::Result<()> {
                 print_generated_token(token);
             }
             println!(
-                "Seatkeeper listening on http://{}:{} (GraphiQL at /graphql)",
+                "Seatkeeper listening on http://{}:{} (console at /, GraphiQL at /graphql)",
                 addr.ip(),
                 app.port
             );
@@ -205,6 +205,17 @@ async fn main() -> anyhow::Result<()> {
                 println!(
                     "Demo mode: simulated Zoom, GoTo and Aha! tenants are syncing; try {{ jobRuns {{ edges {{ node {{ kind state }} }} }} }}"
                 );
+                let console = format!("http://{}:{}/", addr.ip(), app.port);
+                match &app.generated_token {
+                    // The fragment never reaches the server; the console keeps the token
+                    // for the tab and drops it from the address bar.
+                    Some(token) => {
+                        println!("Demo mode: open the console at {console}#token={token}")
+                    }
+                    None => println!(
+                        "Demo mode: open the console at {console} and sign in with your admin token"
+                    ),
+                }
                 if let Some((url, _)) = &demo.inbox {
                     println!("Demo mode: notices to seat holders arrive at {url} (GET lists them)");
                 }

@@ -1,9 +1,12 @@
-//! The HTTP surface: `/graphql` (POST, GET, WebSocket), GraphiQL (`graphiql`: the page a
-//! browser gets from `GET /graphql` and its assets under `/graphiql/`, all from the
-//! binary), the CSV exports, the notice pages, health, readiness and metrics. Every error
-//! an API client can meet is JSON with `extensions.code`, including those actix answers
-//! itself (unknown route, wrong method, body too large): see [`json_errors`].
+//! The HTTP surface: `/graphql` (POST, GET, WebSocket), the web console (`console`: `/`
+//! and its assets under `/console/`), GraphiQL (`graphiql`: the page a browser gets from
+//! `GET /graphql` and its assets under `/graphiql/`), all from the binary, the CSV
+//! exports, the notice pages, health, readiness and metrics. Every error an API client
+//! can meet is JSON with `extensions.code`, including those actix answers itself (unknown
+//! route, wrong method, body too large): see [`json_errors`].
 
+pub mod console;
+mod embedded;
 pub mod export;
 pub mod graphiql;
 pub mod graphql;
@@ -41,6 +44,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(notice::show))
                 .route(web::post().to(notice::submit)),
         )
+        .service(web::resource("/").get(console::page))
+        .service(web::resource("/console/{file}").get(console::asset))
         .service(web::resource("/graphiql/{file}").get(graphiql::asset))
         // Resources, not bare routes: another method gets 405 with `Allow`, not 404.
         .service(web::resource("/export/{kind}").get(export::download))

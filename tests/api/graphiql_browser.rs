@@ -3,195 +3,13 @@
 //! `chromedriver`, loads `/graphql` from the server alone and runs a query and a
 //! subscription with the token typed into the "API token" field.
 
-use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
 
-use base64::Engine;
-use futures_util::FutureExt;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
+use crate::browser::{Session, in_browser};
 use crate::db_test;
 use crate::helpers::{ADMIN_TOKEN, Db, TestApp, spawn_app};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-/// How long the browser may take to find an element or finish a waiting script.
-const WAIT: Duration = Duration::from_secs(30);
-
-/// A `chromedriver` on a port of its choosing, stopped on drop.
-struct Driver {
-    _child: Child,
-    url: String,
-    http: reqwest::Client,
-}
-
-impl Driver {
-    async fn start() -> Driver {
-        for path in [CHROMIUM, CHROMEDRIVER] {
-            assert!(
-                Path::new(path).exists(),
-                "{path} is missing: install Debian's browser and driver with \
-                 `apt-get install chromium chromium-driver` (.ci/run does)"
-            );
-        }
-        let mut child = Command::new(CHROMEDRIVER)
-            .arg("--port=0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("chromedriver starts");
-        // It prints "ChromeDriver was started successfully on port 41234."
-        let stdout = child.stdout.take().expect("chromedriver's stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let port = tokio::time::timeout(WAIT, async {
-            while let Some(line) = lines.next_line().await.expect("chromedriver's output") {
-                if let Some(rest) = line.split("successfully on port ").nth(1) {
-                    return rest.trim_end_matches('.').trim().parse::<u16>().ok();
-                }
-            }
-            None
-        })
-        .await
-        .expect("chromedriver reports its port in time")
-        .expect("chromedriver reports its port");
-        // Keep draining its output so it never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Driver {
-            _child: child,
-            url: format!("http://127.0.0.1:{port}"),
-            http: reqwest::Client::new(),
-        }
-    }
-
-    async fn session(&self, profile: &Path) -> Session<'_> {
-        let caps = json!({ "capabilities": { "alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                    "--disable-gpu", "--window-size=1280,800", "--no-first-run",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-            },
-            "goog:loggingPrefs": { "browser": "ALL" },
-        } } });
-        let value = send(self.http.post(format!("{}/session", self.url)), caps).await;
-        let id = value["sessionId"]
-            .as_str()
-            .expect("a session id")
-            .to_owned();
-        let session = Session { driver: self, id };
-        let ms = WAIT.as_millis() as u64;
-        session
-            .post("timeouts", json!({ "implicit": ms, "script": ms }))
-            .await;
-        session
-    }
-}
-
-/// One WebDriver command: its `value`, or a panic naming the driver's error.
-async fn send(req: reqwest::RequestBuilder, body: Value) -> Value {
-    let resp = req
-        .json(&body)
-        .timeout(WAIT * 2)
-        .send()
-        .await
-        .expect("chromedriver answers");
-    let status = resp.status();
-    let body: Value = resp.json().await.expect("chromedriver answers JSON");
-    assert!(status.is_success(), "WebDriver error {status}: {body}");
-    body["value"].clone()
-}
-
-/// A browser window.
-struct Session<'a> {
-    driver: &'a Driver,
-    id: String,
-}
-
-impl Session<'_> {
-    fn url(&self, path: &str) -> String {
-        format!("{}/session/{}/{path}", self.driver.url, self.id)
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        send(self.driver.http.post(self.url(path)), body).await
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let http = &self.driver.http;
-        let resp = http
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("chromedriver answers");
-        let body: Value = resp.json().await.expect("chromedriver answers JSON");
-        body["value"].clone()
-    }
-
-    async fn goto(&self, url: &str) {
-        self.post("url", json!({ "url": url })).await;
-    }
-
-    /// The element `css` selects, waiting for it to appear.
-    async fn find(&self, css: &str) -> String {
-        let found = self
-            .post("element", json!({ "using": "css selector", "value": css }))
-            .await;
-        found
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(Value::as_str)
-            .unwrap_or_else(|| panic!("no element {css}: {found}"))
-            .to_owned()
-    }
-
-    async fn type_into(&self, css: &str, text: &str) {
-        let el = self.find(css).await;
-        self.post(&format!("element/{el}/value"), json!({ "text": text }))
-            .await;
-    }
-
-    async fn click(&self, css: &str) {
-        let el = self.find(css).await;
-        self.post(&format!("element/{el}/click"), json!({})).await;
-    }
-
-    async fn exec(&self, script: &str, args: Value) -> Value {
-        self.post("execute/sync", json!({ "script": script, "args": args }))
-            .await
-    }
-
-    /// Runs `script`, which calls its last argument once it has what it waits for.
-    async fn exec_async(&self, script: &str, args: Value) -> Value {
-        self.post("execute/async", json!({ "script": script, "args": args }))
-            .await
-    }
-
-    async fn screenshot(&self) -> Vec<u8> {
-        let b64 = self.get("screenshot").await;
-        base64::engine::general_purpose::STANDARD
-            .decode(b64.as_str().expect("a base64 screenshot"))
-            .expect("valid base64")
-    }
-
-    /// The browser console's entries since the last call.
-    async fn console(&self) -> Vec<Value> {
-        let entries = self.post("se/log", json!({ "type": "browser" })).await;
-        entries.as_array().cloned().unwrap_or_default()
-    }
-
-    async fn close(self) {
-        let url = format!("{}/session/{}", self.driver.url, self.id);
-        let _ = self.driver.http.delete(url).send().await;
-    }
-}
 
 /// Puts `arguments[0]` into the query editor (GraphiQL 3 edits with CodeMirror 5) and
 /// returns once GraphiQL has parsed it: it does so 100 ms after a change, and until then
@@ -285,14 +103,7 @@ async fn drive(session: &Session<'_>, app: &TestApp, shot: &Path) {
         );
     }
 
-    let png = session.screenshot().await;
-    std::fs::write(shot, &png).expect("the screenshot is written");
-    let png = std::fs::read(shot).expect("the screenshot is read");
-    assert!(png.len() > 10_000, "a screenshot of {} bytes", png.len());
-    assert!(
-        png.starts_with(b"\x89PNG\r\n\x1a\n"),
-        "the screenshot is a PNG"
-    );
+    session.save_screenshot(shot).await;
 
     // GraphiQL's dialogs add a <style>: the policy lets it in with the page's nonce.
     session
@@ -331,28 +142,14 @@ async fn drive(session: &Session<'_>, app: &TestApp, shot: &Path) {
 }
 
 async fn graphiql_runs_a_query_and_a_subscription_in_headless_chromium(app: TestApp) {
-    let driver = Driver::start().await;
-    let dir = std::env::temp_dir().join(format!(
-        "seatkeeper_chromium_{}_{}",
-        std::process::id(),
-        app.address.rsplit(':').next().unwrap_or("0")
-    ));
-    let profile = dir.join("profile");
-    std::fs::create_dir_all(&profile).expect("a browser profile directory");
-    // Set SEATKEEPER_GRAPHIQL_SCREENSHOT=/tmp/graphiql.png to keep the screenshot.
-    let shot = std::env::var_os("SEATKEEPER_GRAPHIQL_SCREENSHOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| dir.join("graphiql.png"));
-    let session = driver.session(&profile).await;
-    // Close the browser even when an assertion fails: killing chromedriver leaves it running.
-    let outcome = AssertUnwindSafe(drive(&session, &app, &shot))
-        .catch_unwind()
-        .await;
-    session.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
+    in_browser("graphiql", async |session, dir| {
+        // Set SEATKEEPER_GRAPHIQL_SCREENSHOT=/tmp/graphiql.png to keep the screenshot.
+        let shot = std::env::var_os("SEATKEEPER_GRAPHIQL_SCREENSHOT")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| dir.join("graphiql.png"));
+        drive(session, &app, &shot).await;
+    })
+    .await;
 }
 
 db_test!(graphiql_runs_a_query_and_a_subscription_in_headless_chromium);
