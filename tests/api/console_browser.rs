@@ -32,8 +32,18 @@ fn digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// Both sizes of the page now shown, as `<name>-1280.png` and `<name>-420.png`.
+/// Controls without a name a screen reader can say, on the page now shown.
+const UNNAMED: &str = "return [...document.querySelectorAll('input, select, button, a')] \
+     .filter((el) => el.offsetParent !== null) \
+     .filter((el) => !((el.labels && el.labels.length) || el.getAttribute('aria-label') || \
+       el.getAttribute('aria-labelledby') || el.textContent.trim())) \
+     .map((el) => el.outerHTML);";
+
+/// Both sizes of the page now shown, as `<name>-1280.png` and `<name>-420.png`, once every
+/// control on it is named.
 async fn shoot(session: &Session<'_>, name: &str) {
+    let unnamed = session.exec(UNNAMED, json!([])).await;
+    assert_eq!(unnamed, json!([]), "{name}: controls without a name");
     for (w, h) in [NARROW, WIDE] {
         session.resize(w, h).await;
         session
@@ -42,10 +52,12 @@ async fn shoot(session: &Session<'_>, name: &str) {
     }
 }
 
+/// Signs in from the keyboard: the token typed into its field, then Enter.
 async fn sign_in(session: &Session<'_>, app: &TestApp, token: &str) {
     session.goto(&format!("{}/", app.address)).await;
-    session.type_into("#token", token).await;
-    session.click("#sign-in button[type=submit]").await;
+    session
+        .type_into("#token", &format!("{token}\u{E007}"))
+        .await;
     session
         .wait_for(
             "the overview",
@@ -152,6 +164,45 @@ async fn reclaim_one(session: &Session<'_>) -> String {
     id
 }
 
+/// Skips the first READY seat shown with a reason; the API then has the reason.
+async fn skip_one(session: &Session<'_>, app: &TestApp) {
+    let id = session
+        .exec(
+            "const row = document.querySelector('#candidates tr[data-state=READY]'); \
+             row.querySelector('input[type=checkbox]').click(); return row.dataset.id;",
+            json!([]),
+        )
+        .await;
+    session.click("[data-action=skip]").await;
+    session
+        .type_into("#confirm-note", "kept for the audit")
+        .await;
+    session.click("#confirm-ok").await;
+    session
+        .wait_for(
+            "the skipped row to close",
+            &format!(
+                "document.querySelector('#candidates tr[data-id={id}][data-state=CLOSED_SKIPPED]')"
+            ),
+        )
+        .await;
+    let node = app
+        .gql(
+            "query($id: ID!) { node(id: $id) { ... on RemovalCandidate { state closeReason } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let node = &node.data()["node"];
+    assert_eq!(node["state"], "CLOSED_SKIPPED");
+    assert!(
+        node["closeReason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("kept for the audit"),
+        "{node}"
+    );
+}
+
 /// Starts a download from the jobs page and records every row the live table draws for
 /// its run: (state, progress done).
 async fn download_moves(session: &Session<'_>) -> Vec<(String, i64)> {
@@ -243,8 +294,19 @@ async fn as_admin(session: &Session<'_>, app: &TestApp) -> (String, String) {
     session
         .wait_for("the sign-in form", "document.querySelector('#sign-in')")
         .await;
+    session
+        .type_into("#token", "sk_not_a_token_of_this_server\u{E007}")
+        .await;
+    session
+        .wait_for(
+            "a wrong token refused",
+            "document.querySelector('#sign-in-error').textContent.includes('not accepted')",
+        )
+        .await;
     shoot(session, "sign-in").await;
     sign_in(session, app, ADMIN_TOKEN).await;
+    // The refused token's 401 is in the browser's log; from here on, nothing may be.
+    session.console().await;
     let paint = session
         .exec(
             "const p = performance.getEntriesByName('first-contentful-paint')[0]; \
@@ -272,6 +334,7 @@ async fn as_admin(session: &Session<'_>, app: &TestApp) -> (String, String) {
     session.resize(WIDE.0, WIDE.1).await;
 
     let id = reclaim_one(session).await;
+    skip_one(session, app).await;
     shoot(session, "idle").await;
     session.resize(WIDE.0, WIDE.1).await;
     let candidate = app

@@ -33,10 +33,11 @@
   // its confirmation says it does.
   var ACTIONS = [
     { key: 'reclaim', label: 'Reclaim', field: 'reclaimRemovalCandidates', states: ['READY'], verb: 'Remove the licence at the vendor from' },
-    { key: 'approve', label: 'Approve', field: 'approveRemovalCandidates', states: ['AWAITING_APPROVAL'], verb: 'Approve the reclaim of' },
-    { key: 'reject', label: 'Reject', field: 'rejectRemovalCandidates', states: ['AWAITING_APPROVAL'], verb: 'Keep (reject the reclaim of)' },
-    { key: 'skip', label: 'Skip', field: 'skipRemovalCandidates', states: OPEN.filter(function (s) { return s !== 'RECLAIMING'; }), verb: 'Stop pursuing' },
+    { key: 'approve', label: 'Approve', field: 'approveRemovalCandidates', states: ['AWAITING_APPROVAL'], verb: 'Approve the reclaim of', note: 'note' },
+    { key: 'reject', label: 'Reject', field: 'rejectRemovalCandidates', states: ['AWAITING_APPROVAL'], verb: 'Keep (reject the reclaim of)', note: 'note' },
+    { key: 'skip', label: 'Skip', field: 'skipRemovalCandidates', states: OPEN.filter(function (s) { return s !== 'RECLAIMING'; }), verb: 'Stop pursuing', note: 'reason' },
     { key: 'retry', label: 'Retry', field: 'retryRemovalCandidates', states: ['ATTENTION_REQUIRED'], verb: 'Retry' },
+    { key: 'complete', label: 'Mark removed', field: 'completeRemovalCandidates', states: ['AWAITING_REVOCATION'], verb: 'Record as removed at the vendor by hand', note: 'note' },
   ];
 
   var STATE_FILTERS = [
@@ -346,18 +347,25 @@
       var priced = fits.some(function (c) {
         return !!c.currency;
       });
-      var worth = !priced ? '; no entitlement prices them, so the saving is not known'
+      var worth = !priced ? '; no entitlement prices ' + (fits.length === 1 ? 'it' : 'them') + ', so the saving is not known'
         : action.key === 'reclaim' || action.key === 'approve' ? ', saving ' + money + ' a month'
           : ' (worth ' + money + ' a month)';
       var text = action.verb + ' ' + seats + worth + '?';
-      ui.confirmDialog(action.label + ' ' + fits.length + (fits.length === 1 ? ' seat' : ' seats'), text, action.label).then(function (yes) {
-        if (!yes) {
+      var note = action.note ? (action.note === 'reason' ? 'Reason (optional)' : 'Note (optional)') : null;
+      ui.confirmDialog(action.label + ' ' + seats, text, action.label, note).then(function (answer) {
+        if (!answer) {
           return;
         }
         var ids = fits.map(function (c) {
           return c.id;
         });
-        SK.api.gql('mutation Act($ids: [ID!]!) { results: ' + action.field + '(ids: $ids) { id error { code message } candidate { ...Candidate } } } ' + CANDIDATE, { ids: ids })
+        var args = '(ids: $ids' + (action.note ? ', ' + action.note + ': $note' : '') + ')';
+        var vars = { ids: ids };
+        if (action.note) {
+          vars.note = answer.note || null;
+        }
+        SK.api.gql('mutation Act($ids: [ID!]!' + (action.note ? ', $note: String' : '') + ') { results: ' + action.field + args +
+          ' { id error { code message } candidate { ...Candidate } } } ' + CANDIDATE, vars)
           .then(function (data) {
             var failed = [];
             data.results.forEach(function (r) {

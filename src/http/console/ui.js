@@ -234,25 +234,30 @@
     }, 6000);
   }
 
-  // Asks before a bulk action; resolves true when confirmed.
-  function confirmDialog(title, text, action) {
+  // Asks before an action; resolves { note } when confirmed (the text typed into the
+  // optional field labelled `noteLabel`), null when not.
+  function confirmDialog(title, text, action, noteLabel) {
     var dialog = document.getElementById('confirm');
     clear(dialog);
     return new Promise(function (resolve) {
-      var done = function (answer) {
+      var note = noteLabel ? h('input', { id: 'confirm-note', type: 'text', maxlength: 500 }) : null;
+      var done = function (yes) {
+        dialog.onclose = null;
         dialog.close();
-        resolve(answer);
+        resolve(yes ? { note: note ? note.value.trim() : '' } : null);
       };
       var form = h('form', { method: 'dialog' },
         h('h2', { id: 'confirm-title' }, title),
         h('p', {}, text),
+        note ? h('p', {}, h('label', { for: 'confirm-note' }, noteLabel), ' ', note) : null,
         h('div', { class: 'actions' },
           h('button', { type: 'button', class: 'secondary', onclick: function () { done(false); } }, 'Cancel'),
           h('button', { type: 'button', class: 'primary', id: 'confirm-ok', onclick: function () { done(true); } }, action)));
       dialog.setAttribute('aria-labelledby', 'confirm-title');
       dialog.appendChild(form);
+      // Escape closes it: not confirmed.
       dialog.onclose = function () {
-        resolve(false);
+        resolve(null);
       };
       dialog.showModal();
       document.getElementById('confirm-ok').focus();
