@@ -34,6 +34,7 @@ mod reclaim_precheck;
 mod reclamation;
 mod reclamation_flow;
 mod reconciliation;
+mod replicas;
 mod role_matrix;
 mod run_errors;
 mod schema_file;
