@@ -6,6 +6,10 @@
 //! SEATKEEPER_TEST_POSTGRES_URL or the local default). Every download goes into a fresh
 //! database. Prints one line per figure; asserts correctness only, never time.
 //! `-- --only download|activity|paced` runs one part (activity still downloads first).
+//! `-- --scale 500k` is DESIGN's scale bar instead: 500k users (add-on checks off) and 5M
+//! activity events, without the paced part unless asked for with `--only paced`. Each part
+//! prints the process's peak RSS (server and in-process simulator; the RSS before the
+//! part is printed beside it, the simulator's tenant being most of it).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -23,10 +27,65 @@ use seatkeeper::state::AppState;
 use seatkeeper_sim::{RateLimitMode, RequestRecord, SimConfig, Simulator, Vendor as SimVendor};
 use serde_json::{Value, json};
 
-const USERS: usize = 100_000;
 const SEED: u64 = 42;
 const PACED_RATE: u32 = 60;
-const EVENTS: usize = 1_000_000;
+
+/// How big the tenant and its activity are.
+#[derive(Clone, Copy)]
+struct Scale {
+    users: usize,
+    events: usize,
+    /// DESIGN's 500k bar: one download (add-on checks off) and no paced part by default.
+    bar: bool,
+}
+
+impl Scale {
+    fn from_args(args: &[String]) -> Scale {
+        match args
+            .iter()
+            .position(|a| a == "--scale")
+            .and_then(|i| args.get(i + 1))
+        {
+            Some(s) if s == "500k" => Scale {
+                users: 500_000,
+                events: 5_000_000,
+                bar: true,
+            },
+            Some(other) => panic!("--scale takes 500k, not {other}"),
+            None => Scale {
+                users: 100_000,
+                events: 1_000_000,
+                bar: false,
+            },
+        }
+    }
+}
+
+/// (current, peak) resident memory of this process in MiB, from /proc/self/status.
+fn rss_mib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
+            .map_or(0, |kib| kib / 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Starts a new peak: the kernel resets VmHWM to the current RSS ("5" > clear_refs).
+fn reset_peak() -> u64 {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    rss_mib().0
+}
+
+fn print_peak(part: &str, before: u64) {
+    println!(
+        "  peak RSS during {part}: {} MiB (process: server and simulator; {before} MiB before it)",
+        rss_mib().1
+    );
+}
 /// Events per stored batch: what one connector batch would hand the pull.
 const EVENT_BATCH: usize = 1_000;
 const TOKEN: &str = "sk_bench_admin_token_0123456789";
@@ -160,9 +219,9 @@ async fn connect_profile(endpoint: &str, sim: &Simulator) -> i64 {
     expect_id(&id.into(), "IntegrationProfile", "id").unwrap()
 }
 
-async fn start_sim(rate: RateLimitMode) -> Simulator {
+async fn start_sim(rate: RateLimitMode, users: usize) -> Simulator {
     let config = SimConfig::new(SimVendor::Zoom)
-        .users(USERS)
+        .users(users)
         .seed(SEED)
         .rate_limit(rate);
     Simulator::start(config).await.unwrap()
@@ -258,9 +317,11 @@ fn truth_licences(sim: &Simulator) -> usize {
         .sum()
 }
 
-/// 1M events over the profile's open subscriptions: per subscription a run of distinct
-/// hosted meetings or webinars, at pseudo-random times within the last year.
-async fn events_for(state: &AppState, profile: i64) -> Vec<Vec<ActivityRecord>> {
+/// `events` events over the profile's open subscriptions: per subscription a run of
+/// distinct hosted meetings or webinars, at pseudo-random times within the last year. The
+/// holders are read once; the events are made batch by batch as the ingest asks for them
+/// (always the same ones), so the bench's own memory stays out of the peak.
+async fn holders_of(state: &AppState, profile: i64) -> Vec<(String, String, ActivityKind)> {
     let holders: Vec<(String, String, String)> = sub::Entity::find()
         .select_only()
         .columns([
@@ -274,42 +335,51 @@ async fn events_for(state: &AppState, profile: i64) -> Vec<Vec<ActivityRecord>> 
         .all(&state.db)
         .await
         .unwrap();
-    let holders: Vec<_> = holders
+    holders
         .into_iter()
         .filter_map(|(user, upn, id)| match id.as_str() {
             MEETINGS => Some((user, upn, ActivityKind::MeetingHosted)),
             WEBINAR => Some((user, upn, ActivityKind::WebinarHosted)),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+fn events_for(
+    holders: &[(String, String, ActivityKind)],
+    events: usize,
+) -> impl Iterator<Item = Vec<ActivityRecord>> + '_ {
     // Vendors report whole seconds.
     let now = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
     let mut x: u64 = SEED | 1;
-    let mut events = Vec::with_capacity(EVENTS);
-    for i in 0..EVENTS {
-        let (user, upn, kind) = &holders[i % holders.len()];
-        // xorshift: spread over a year, to the second; (user, kind, time) stays unique.
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let round = (i / holders.len()) as i64;
-        assert!(round < 32, "too few holders for distinct event times");
-        let secs = (x % (364 * 86_400 / 32)) as i64 * 32 + round;
-        events.push(ActivityRecord {
-            external_user_id: user.clone(),
-            user_principal_name: Some(upn.clone()),
-            kind: *kind,
-            occurred_at: now - chrono::Duration::seconds(secs),
-            source: "bench".into(),
-            external_ref: Some(format!("m{i}")),
-        });
-    }
-    let mut batches = Vec::with_capacity(EVENTS / EVENT_BATCH + 1);
-    let mut rest = events.into_iter().peekable();
-    while rest.peek().is_some() {
-        batches.push(rest.by_ref().take(EVENT_BATCH).collect());
-    }
-    batches
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        if i >= events {
+            return None;
+        }
+        let end = (i + EVENT_BATCH).min(events);
+        let mut batch = Vec::with_capacity(end - i);
+        while i < end {
+            let (user, upn, kind) = &holders[i % holders.len()];
+            // xorshift: spread over a year, to the second; (user, kind, time) stays unique.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let round = (i / holders.len()) as i64;
+            assert!(round < 32, "too few holders for distinct event times");
+            let secs = (x % (364 * 86_400 / 32)) as i64 * 32 + round;
+            batch.push(ActivityRecord {
+                external_user_id: user.clone(),
+                user_principal_name: Some(upn.clone()),
+                kind: *kind,
+                occurred_at: now - chrono::Duration::seconds(secs),
+                source: "bench".into(),
+                external_ref: Some(format!("m{i}")),
+            });
+            i += 1;
+        }
+        Some(batch)
+    })
 }
 
 #[tokio::main]
@@ -321,15 +391,22 @@ async fn main() {
         .iter()
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1).cloned());
-    let want = |part: &str| only.as_deref().is_none_or(|o| o == part);
-    println!("database: {db_name}; Zoom tenant of {USERS} users, seed {SEED}");
+    let scale = Scale::from_args(&args);
+    let want = |part: &str| match only.as_deref() {
+        Some(o) => o == part,
+        None => !(scale.bar && part == "paced"),
+    };
+    let users = scale.users;
+    let events = scale.events;
+    println!("database: {db_name}; Zoom tenant of {users} users, seed {SEED}");
 
     // 1. Unpaced downloads into fresh databases, add-on checks on (default) and off.
-    let sim = start_sim(RateLimitMode::Off).await;
+    let sim = start_sim(RateLimitMode::Off, users).await;
     let licences = truth_licences(&sim);
     let mut kept = None;
     let runs: &[(&str, &str)] = match (want("download"), want("activity")) {
-        (true, _) => &[("true", "on"), ("false", "off")],
+        (true, _) if !scale.bar => &[("true", "on"), ("false", "off")],
+        (true, _) => &[("false", "off")],
         (false, true) => &[("false", "off")],
         (false, false) => &[],
     };
@@ -341,11 +418,13 @@ async fn main() {
         ];
         let (state, endpoint) = start_app(&db, &extra).await;
         let profile = connect_profile(&endpoint, &sim).await;
+        let before = reset_peak();
         let first = download(&state, &sim, profile).await;
         print_download(
-            &format!("download 100k users, no rate limit, add-on checks {label} ({db_name})"),
+            &format!("download {users} users, no rate limit, add-on checks {label} ({db_name})"),
             &first,
         );
+        print_peak("the download", before);
         if checks == "true" {
             assert_eq!(
                 first.counts.created as usize, licences,
@@ -385,39 +464,40 @@ async fn main() {
     }
     sim.stop().await;
 
-    // 4. 1M activity events ingested and rolled up, on the add-on-off database.
+    // 4. The activity events ingested and rolled up, on the add-on-off database.
     if let Some((db, state, profile)) = kept {
         if !want("activity") {
             drop(state);
             db.drop().await;
             return;
         }
-        let batches = events_for(&state, profile).await;
-        let copy = batches.clone();
+        let holders = holders_of(&state, profile).await;
+        let before = reset_peak();
         let started = Instant::now();
-        let counts = sync::ingest_activity(&state.db, profile, copy)
+        let counts = sync::ingest_activity(&state.db, profile, events_for(&holders, events))
             .await
             .unwrap_or_else(|e| panic!("{}", e.message()));
         let wall = started.elapsed();
         println!(
-            "ingest {EVENTS} activity events ({} batches of {EVENT_BATCH}) and roll up ({db_name}): {:.3} s, {:.0} events/s; \
+            "ingest {events} activity events ({} batches of {EVENT_BATCH}) and roll up ({db_name}): {:.3} s, {:.0} events/s; \
          stored {}, subscriptions moved {}",
-            batches.len(),
+            events.div_ceil(EVENT_BATCH),
             wall.as_secs_f64(),
-            EVENTS as f64 / wall.as_secs_f64(),
+            events as f64 / wall.as_secs_f64(),
             counts.created,
             counts.updated
         );
-        assert_eq!(counts.created as usize, EVENTS);
+        print_peak("the ingest", before);
+        assert_eq!(counts.created as usize, events);
         let started = Instant::now();
-        let counts = sync::ingest_activity(&state.db, profile, batches)
+        let counts = sync::ingest_activity(&state.db, profile, events_for(&holders, events))
             .await
             .unwrap_or_else(|e| panic!("{}", e.message()));
         let wall = started.elapsed();
         println!(
-            "re-ingest the same {EVENTS} events (all duplicates) ({db_name}): {:.3} s, {:.0} events/s; stored {}, moved {}",
+            "re-ingest the same {events} events (all duplicates) ({db_name}): {:.3} s, {:.0} events/s; stored {}, moved {}",
             wall.as_secs_f64(),
-            EVENTS as f64 / wall.as_secs_f64(),
+            events as f64 / wall.as_secs_f64(),
             counts.created,
             counts.updated
         );
@@ -429,7 +509,7 @@ async fn main() {
     if !want("paced") {
         return;
     }
-    let sim = start_sim(RateLimitMode::PerSecond(PACED_RATE)).await;
+    let sim = start_sim(RateLimitMode::PerSecond(PACED_RATE), users).await;
     let db = FreshDb::create(postgres, "paced").await;
     let rate = PACED_RATE.to_string();
     let extra = [
@@ -440,7 +520,9 @@ async fn main() {
     let profile = connect_profile(&endpoint, &sim).await;
     let paced = download(&state, &sim, profile).await;
     print_download(
-        &format!("download 100k users at {PACED_RATE} requests/s, add-on checks off ({db_name})"),
+        &format!(
+            "download {users} users at {PACED_RATE} requests/s, add-on checks off ({db_name})"
+        ),
         &paced,
     );
     let floor = paced.seen.pages as f64 / f64::from(PACED_RATE);
