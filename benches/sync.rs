@@ -345,12 +345,13 @@ async fn holders_of(state: &AppState, profile: i64) -> Vec<(String, String, Acti
         .collect()
 }
 
+/// The events as of `now` (whole seconds, as vendors report): the same `now` gives the
+/// same events.
 fn events_for(
     holders: &[(String, String, ActivityKind)],
     events: usize,
+    now: DateTime<Utc>,
 ) -> impl Iterator<Item = Vec<ActivityRecord>> + '_ {
-    // Vendors report whole seconds.
-    let now = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
     let mut x: u64 = SEED | 1;
     let mut i = 0;
     std::iter::from_fn(move || {
@@ -472,9 +473,10 @@ async fn main() {
             return;
         }
         let holders = holders_of(&state, profile).await;
+        let now = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
         let before = reset_peak();
         let started = Instant::now();
-        let counts = sync::ingest_activity(&state.db, profile, events_for(&holders, events))
+        let counts = sync::ingest_activity(&state.db, profile, events_for(&holders, events, now))
             .await
             .unwrap_or_else(|e| panic!("{}", e.message()));
         let wall = started.elapsed();
@@ -490,10 +492,14 @@ async fn main() {
         print_peak("the ingest", before);
         assert_eq!(counts.created as usize, events);
         let started = Instant::now();
-        let counts = sync::ingest_activity(&state.db, profile, events_for(&holders, events))
+        let counts = sync::ingest_activity(&state.db, profile, events_for(&holders, events, now))
             .await
             .unwrap_or_else(|e| panic!("{}", e.message()));
         let wall = started.elapsed();
+        assert_eq!(
+            counts.created, 0,
+            "the same events again are all duplicates"
+        );
         println!(
             "re-ingest the same {events} events (all duplicates) ({db_name}): {:.3} s, {:.0} events/s; stored {}, moved {}",
             wall.as_secs_f64(),

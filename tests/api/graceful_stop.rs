@@ -134,6 +134,11 @@ async fn sigterm_mid_run(kind: Db) {
     )
     .await;
     assert!(resumed.elapsed() < Duration::from_secs(5));
+    eprintln!(
+        "graceful stop ({kind:?}): exited {:.1} s after SIGTERM (grace 1 s), the replacement resumed the run {:.1} s after the signal",
+        exit_took.as_secs_f64(),
+        signalled.elapsed().as_secs_f64()
+    );
     let done = finished(&second, &run).await;
     assert_eq!(done["state"], "SUCCEEDED", "{done}");
     assert_eq!(done["handedBack"], 1);
