@@ -122,11 +122,18 @@
     });
     document.title = view.title + ' · Seatkeeper';
     clear(main);
-    var section = h('section', { class: 'view', 'aria-labelledby': 'view-title' },
-      h('h1', { id: 'view-title' }, view.title));
+    var title = h('h1', { id: 'view-title', tabindex: '-1' }, view.title);
+    var section = h('section', { class: 'view', 'aria-labelledby': 'view-title' }, title);
     main.appendChild(section);
     stop = view.render(section, ctx) || null;
+    // Moving between views, a keyboard or screen-reader user lands on the new view's
+    // title rather than back at the top of the page.
+    if (routed) {
+      title.focus();
+    }
+    routed = true;
   }
+  var routed = false;
 
   // Shows an error the API answered inside a view, in the API's words with its code.
   SK.failed = function (where, err) {

@@ -33,6 +33,16 @@
     });
   }
 
+  // One line per currency: amounts in different currencies are never added up.
+  function lines(list) {
+    if (!list.length) {
+      return '—';
+    }
+    return list.map(function (m) {
+      return h('div', {}, ui.money(m));
+    });
+  }
+
   function tile(label, value, id, note) {
     return h('div', { class: 'tile', 'data-figure': id },
       h('div', { class: 'tile-label' }, label),
@@ -43,14 +53,14 @@
   function tiles(figures) {
     var amounts = figures.amounts;
     return h('div', { class: 'tiles' },
-      tile('Annual spend', ui.moneys(pick(amounts, 'annualSpend')), 'annualSpend'),
+      tile('Annual spend', lines(pick(amounts, 'annualSpend')), 'annualSpend'),
       tile('Assigned seats', ui.count(figures.assigned), 'assigned'),
       tile('Idle seats', ui.count(figures.idle), 'idle', 'flagged by a rule on evidence'),
       tile('Unused', ui.percent(figures.percentUnused), 'percentUnused'),
-      tile('True-up', ui.moneys(pick(amounts, 'trueUpCost')), 'trueUpCost', 'per year, for rights used beyond those owned'),
-      tile('Over-licensed', ui.moneys(pick(amounts, 'overLicensed')), 'overLicensed', 'unused rights, per year'),
-      tile('Potential savings', ui.moneys(pick(amounts, 'potentialSavings')), 'potentialSavings', 'per month, open candidates'),
-      tile('Realised savings', ui.moneys(pick(amounts, 'actualSavings')), 'actualSavings',
+      tile('True-up', lines(pick(amounts, 'trueUpCost')), 'trueUpCost', 'per year, for rights used beyond those owned'),
+      tile('Over-licensed', lines(pick(amounts, 'overLicensed')), 'overLicensed', 'unused rights, per year'),
+      tile('Potential savings', lines(pick(amounts, 'potentialSavings')), 'potentialSavings', 'per month, open candidates'),
+      tile('Realised savings', lines(pick(amounts, 'actualSavings')), 'actualSavings',
         ui.moneys(pick(amounts, 'actualSavingsThisYear')) + ' this year, per month'));
   }
 
