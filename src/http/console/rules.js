@@ -14,7 +14,7 @@
     'condition { emailDomainsIn emailDomainsNotIn identifiers } softwareModel { id displayName } } } }';
   var PREVIEW =
     'query Preview($input: PreviewReclamationRuleInput!) { previewReclamationRule(input: $input) { ' +
-    'result { flagged alreadyOpen heldBack potentialSavings { amount currency } coverageGaps { identifier reason seats } } } }';
+    'result { flagged heldBack potentialSavings { amount currency } coverageGaps { identifier reason seats } } } }';
   var SAVE =
     'mutation Save($id: ID!, $input: UpdateReclamationRuleInput!) { updateReclamationRule(id: $id, input: $input) { id inactivityThresholdDays updatedAt } }';
   var MIN = 1;
@@ -85,10 +85,11 @@
         preview.setAttribute('aria-busy', 'false');
         var r = data.previewReclamationRule.result;
         ui.clear(preview);
+        // A preview judges every seat afresh: seats flagged already count among these.
         preview.appendChild(h('p', { class: 'preview-figures' },
-          h('strong', { 'data-figure': 'flagged' }, ui.count(r.flagged)), ' seats would be flagged, saving ',
+          h('strong', { 'data-figure': 'flagged' }, ui.count(r.flagged)), ' seats idle under this threshold, saving ',
           h('strong', { 'data-figure': 'saving' }, ui.moneys(r.potentialSavings)), ' a month · ',
-          ui.count(r.alreadyOpen) + ' already open · ' + ui.count(r.heldBack) + ' held back by a cooldown'));
+          ui.count(r.heldBack) + ' held back by a cooldown'));
         r.coverageGaps.forEach(function (gap) {
           preview.appendChild(h('p', { class: 'warn' }, gap.identifier + ': ' + ui.count(gap.seats) + ' seats wait for evidence — ' + gap.reason));
         });
