@@ -31,7 +31,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use entity::enums::{ActivityKind, CandidateState, JobKind, JobState};
+use entity::enums::{CandidateState, JobKind, JobState};
 use entity::{integration_profile, job_run, removal_candidate, software_subscription as sub};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -47,12 +47,12 @@ use seatkeeper_sim::{RateLimitMode, SimConfig, Simulator, Vendor as SimVendor};
 use serde_json::json;
 
 mod common;
+use common::activity::{now_in_seconds, zoom_events, zoom_holders};
 use common::{FreshDb, gql, start_app};
 
 const ZOOM_USERS: usize = 150_000;
 const SUBSCRIPTIONS: usize = 100_000;
 const EVENTS: usize = 1_000_000;
-const EVENT_BATCH: usize = 1_000;
 const AHA_USERS: usize = 5_000;
 const RECLAIMS: usize = 1_000;
 const NOTICES: usize = 10_000;
@@ -62,7 +62,6 @@ const AHA_RATE: f64 = 5.0;
 const THRESHOLD_DAYS: i32 = 60;
 const SEED: u64 = 42;
 const MEETINGS: &str = "ZOOM_MEETINGS_LICENSED";
-const WEBINAR: &str = "ZOOM_WEBINAR";
 /// The longest a reclaim run may go without any event before the bench gives up.
 const EVENT_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -188,58 +187,8 @@ async fn first_pull(state: &AppState, endpoint: &str, profile: i64) {
 /// 1M events over the profile's open Zoom seats, spread over the last year: the
 /// generator of benches/sync.rs, so the ingest matches its figures.
 async fn events_for(db: &impl ConnectionTrait, profile: i64) -> Vec<Vec<ActivityRecord>> {
-    let holders: Vec<(String, String, String)> = sub::Entity::find()
-        .select_only()
-        .columns([
-            sub::Column::ExternalUserId,
-            sub::Column::UserPrincipalName,
-            sub::Column::Identifier,
-        ])
-        .filter(sub::Column::ProfileId.eq(profile))
-        .filter(sub::Column::ClosedAt.is_null())
-        .into_tuple()
-        .all(db)
-        .await
-        .unwrap();
-    let holders: Vec<_> = holders
-        .into_iter()
-        .filter_map(|(user, upn, id)| match id.as_str() {
-            MEETINGS => Some((user, upn, ActivityKind::MeetingHosted)),
-            WEBINAR => Some((user, upn, ActivityKind::WebinarHosted)),
-            _ => None,
-        })
-        .collect();
-    let now = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
-    let mut x: u64 = SEED | 1;
-    let mut batches = Vec::with_capacity(EVENTS / EVENT_BATCH);
-    let mut batch = Vec::with_capacity(EVENT_BATCH);
-    for i in 0..EVENTS {
-        let (user, upn, kind) = &holders[i % holders.len()];
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let round = (i / holders.len()) as i64;
-        assert!(round < 32, "too few holders for distinct event times");
-        let secs = (x % (364 * 86_400 / 32)) as i64 * 32 + round;
-        batch.push(ActivityRecord {
-            external_user_id: user.clone(),
-            user_principal_name: Some(upn.clone()),
-            kind: *kind,
-            occurred_at: now - chrono::Duration::seconds(secs),
-            source: "bench".into(),
-            external_ref: Some(format!("m{i}")),
-        });
-        if batch.len() == EVENT_BATCH {
-            batches.push(std::mem::replace(
-                &mut batch,
-                Vec::with_capacity(EVENT_BATCH),
-            ));
-        }
-    }
-    if !batch.is_empty() {
-        batches.push(batch);
-    }
-    batches
+    let holders = zoom_holders(db, profile).await;
+    zoom_events(&holders, EVENTS, now_in_seconds(), SEED).collect()
 }
 
 fn ms(d: Duration) -> String {

@@ -11,21 +11,22 @@
 //! prints the process's peak RSS (server and in-process simulator; the RSS before the
 //! part is printed beside it, the simulator's tenant being most of it).
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use entity::enums::ActivityKind;
 use entity::software_subscription as sub;
-use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, QuerySelect};
-use seatkeeper::config::Settings;
-use seatkeeper::connectors::ActivityRecord;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use seatkeeper::domain::sync::{self, Progress, ProgressSink, RunCounts};
 use seatkeeper::graphql::relay::expect_id;
-use seatkeeper::startup::Application;
 use seatkeeper::state::AppState;
 use seatkeeper_sim::{RateLimitMode, RequestRecord, SimConfig, Simulator, Vendor as SimVendor};
-use serde_json::{Value, json};
+use serde_json::json;
+
+mod common;
+use common::activity::{
+    EVENT_BATCH, now_in_seconds, print_peak, reset_peak, zoom_events, zoom_holders,
+};
+use common::{FreshDb, gql, start_app};
 
 const SEED: u64 = 42;
 const PACED_RATE: u32 = 60;
@@ -61,132 +62,11 @@ impl Scale {
     }
 }
 
-/// (current, peak) resident memory of this process in MiB, from /proc/self/status.
-fn rss_mib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
-            .map_or(0, |kib| kib / 1024)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-/// Starts a new peak: the kernel resets VmHWM to the current RSS ("5" > clear_refs).
-fn reset_peak() -> u64 {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    rss_mib().0
-}
-
-fn print_peak(part: &str, before: u64) {
-    println!(
-        "  peak RSS during {part}: {} MiB (process: server and simulator; {before} MiB before it)",
-        rss_mib().1
-    );
-}
-/// Events per stored batch: what one connector batch would hand the pull.
-const EVENT_BATCH: usize = 1_000;
-const TOKEN: &str = "sk_bench_admin_token_0123456789";
-const MASTER_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-const MEETINGS: &str = "ZOOM_MEETINGS_LICENSED";
-const WEBINAR: &str = "ZOOM_WEBINAR";
-
 struct NoProgress;
 
 #[async_trait::async_trait]
 impl ProgressSink for NoProgress {
     async fn report(&self, _progress: &Progress) {}
-}
-
-fn admin_url() -> String {
-    std::env::var("SEATKEEPER_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// A fresh database: a SQLite file in a new directory, or a new PostgreSQL database.
-struct FreshDb {
-    url: String,
-    pg_name: Option<String>,
-    dir: Option<std::path::PathBuf>,
-}
-
-impl FreshDb {
-    async fn create(postgres: bool, tag: &str) -> FreshDb {
-        let unique = format!("{}_{tag}", std::process::id());
-        if !postgres {
-            let dir = std::env::temp_dir().join(format!("seatkeeper_bench_sync_{unique}"));
-            std::fs::create_dir_all(&dir).unwrap();
-            let url = format!("sqlite://{}/bench.db?mode=rwc", dir.display());
-            return FreshDb {
-                url,
-                pg_name: None,
-                dir: Some(dir),
-            };
-        }
-        let name = format!("sk_bench_sync_{unique}");
-        let admin = Database::connect(&admin_url()).await.unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .unwrap();
-        let base = admin_url();
-        let root = base.rsplit_once('/').unwrap().0;
-        FreshDb {
-            url: format!("{root}/{name}"),
-            pg_name: Some(name),
-            dir: None,
-        }
-    }
-
-    async fn drop(self) {
-        if let Some(name) = self.pg_name
-            && let Ok(admin) = Database::connect(&admin_url()).await
-        {
-            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-            let _ = admin.execute_unprepared(&sql).await;
-        }
-        if let Some(dir) = self.dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
-
-/// The server on `db` with its HTTP routes up (for GraphQL) and no job workers.
-async fn start_app(db: &FreshDb, extra: &[(&str, &str)]) -> (AppState, String) {
-    let mut vars: HashMap<&str, String> = HashMap::from([
-        ("SEATKEEPER_LISTEN", "127.0.0.1:0".to_owned()),
-        ("SEATKEEPER_DATABASE_URL", db.url.clone()),
-        ("SEATKEEPER_ADMIN_TOKEN", TOKEN.to_owned()),
-        ("SEATKEEPER_MASTER_KEY", MASTER_KEY.to_owned()),
-        ("SEATKEEPER_ROLE", "api".to_owned()),
-        ("SEATKEEPER_HTTP_WORKERS", "1".to_owned()),
-        ("SEATKEEPER_DB_MAX_CONNECTIONS", "8".to_owned()),
-    ]);
-    for (k, v) in extra {
-        vars.insert(k, (*v).to_owned());
-    }
-    let settings = Settings::from_env_fn(|k| vars.get(k).cloned()).unwrap();
-    let app = Application::build(settings).await.unwrap();
-    let state = app.state.clone();
-    let endpoint = format!("http://127.0.0.1:{}/graphql", app.port);
-    tokio::spawn(app.into_server());
-    (state, endpoint)
-}
-
-async fn gql(endpoint: &str, query: &str, variables: Value) -> Value {
-    let body = json!({ "query": query, "variables": variables });
-    let resp = reqwest::Client::new()
-        .post(endpoint)
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let value: Value = resp.json().await.unwrap();
-    assert!(value.get("errors").is_none(), "GraphQL errors: {value}");
-    value["data"].clone()
 }
 
 /// Alias (Zoom account credentials pointing at the simulator) and a draft profile, through
@@ -317,72 +197,6 @@ fn truth_licences(sim: &Simulator) -> usize {
         .sum()
 }
 
-/// `events` events over the profile's open subscriptions: per subscription a run of
-/// distinct hosted meetings or webinars, at pseudo-random times within the last year. The
-/// holders are read once; the events are made batch by batch as the ingest asks for them
-/// (always the same ones), so the bench's own memory stays out of the peak.
-async fn holders_of(state: &AppState, profile: i64) -> Vec<(String, String, ActivityKind)> {
-    let holders: Vec<(String, String, String)> = sub::Entity::find()
-        .select_only()
-        .columns([
-            sub::Column::ExternalUserId,
-            sub::Column::UserPrincipalName,
-            sub::Column::Identifier,
-        ])
-        .filter(sub::Column::ProfileId.eq(profile))
-        .filter(sub::Column::ClosedAt.is_null())
-        .into_tuple()
-        .all(&state.db)
-        .await
-        .unwrap();
-    holders
-        .into_iter()
-        .filter_map(|(user, upn, id)| match id.as_str() {
-            MEETINGS => Some((user, upn, ActivityKind::MeetingHosted)),
-            WEBINAR => Some((user, upn, ActivityKind::WebinarHosted)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The events as of `now` (whole seconds, as vendors report): the same `now` gives the
-/// same events.
-fn events_for(
-    holders: &[(String, String, ActivityKind)],
-    events: usize,
-    now: DateTime<Utc>,
-) -> impl Iterator<Item = Vec<ActivityRecord>> + '_ {
-    let mut x: u64 = SEED | 1;
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        if i >= events {
-            return None;
-        }
-        let end = (i + EVENT_BATCH).min(events);
-        let mut batch = Vec::with_capacity(end - i);
-        while i < end {
-            let (user, upn, kind) = &holders[i % holders.len()];
-            // xorshift: spread over a year, to the second; (user, kind, time) stays unique.
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let round = (i / holders.len()) as i64;
-            assert!(round < 32, "too few holders for distinct event times");
-            let secs = (x % (364 * 86_400 / 32)) as i64 * 32 + round;
-            batch.push(ActivityRecord {
-                external_user_id: user.clone(),
-                user_principal_name: Some(upn.clone()),
-                kind: *kind,
-                occurred_at: now - chrono::Duration::seconds(secs),
-                source: "bench".into(),
-                external_ref: Some(format!("m{i}")),
-            });
-            i += 1;
-        }
-        Some(batch)
-    })
-}
-
 #[tokio::main]
 async fn main() {
     let postgres = std::env::args().any(|a| a == "--postgres");
@@ -417,7 +231,7 @@ async fn main() {
             ("SEATKEEPER_VENDOR_RATE_LIMIT", "off"),
             ("SEATKEEPER_ZOOM_ADDON_CHECKS", checks),
         ];
-        let (state, endpoint) = start_app(&db, &extra).await;
+        let (state, endpoint) = start_app(&db, "api", &extra).await;
         let profile = connect_profile(&endpoint, &sim).await;
         let before = reset_peak();
         let first = download(&state, &sim, profile).await;
@@ -472,13 +286,14 @@ async fn main() {
             db.drop().await;
             return;
         }
-        let holders = holders_of(&state, profile).await;
-        let now = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
+        let holders = zoom_holders(&state.db, profile).await;
+        let now = now_in_seconds();
         let before = reset_peak();
         let started = Instant::now();
-        let counts = sync::ingest_activity(&state.db, profile, events_for(&holders, events, now))
-            .await
-            .unwrap_or_else(|e| panic!("{}", e.message()));
+        let counts =
+            sync::ingest_activity(&state.db, profile, zoom_events(&holders, events, now, SEED))
+                .await
+                .unwrap_or_else(|e| panic!("{}", e.message()));
         let wall = started.elapsed();
         println!(
             "ingest {events} activity events ({} batches of {EVENT_BATCH}) and roll up ({db_name}): {:.3} s, {:.0} events/s; \
@@ -492,9 +307,10 @@ async fn main() {
         print_peak("the ingest", before);
         assert_eq!(counts.created as usize, events);
         let started = Instant::now();
-        let counts = sync::ingest_activity(&state.db, profile, events_for(&holders, events, now))
-            .await
-            .unwrap_or_else(|e| panic!("{}", e.message()));
+        let counts =
+            sync::ingest_activity(&state.db, profile, zoom_events(&holders, events, now, SEED))
+                .await
+                .unwrap_or_else(|e| panic!("{}", e.message()));
         let wall = started.elapsed();
         assert_eq!(
             counts.created, 0,
@@ -522,7 +338,7 @@ async fn main() {
         ("SEATKEEPER_VENDOR_RATE_LIMIT", rate.as_str()),
         ("SEATKEEPER_ZOOM_ADDON_CHECKS", "false"),
     ];
-    let (state, endpoint) = start_app(&db, &extra).await;
+    let (state, endpoint) = start_app(&db, "api", &extra).await;
     let profile = connect_profile(&endpoint, &sim).await;
     let paced = download(&state, &sim, profile).await;
     print_download(

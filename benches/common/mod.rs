@@ -1,6 +1,8 @@
 //! What the benches share: a fresh database per part, the server on it, GraphQL calls.
 #![allow(dead_code)]
 
+pub mod activity;
+
 use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, Database};
