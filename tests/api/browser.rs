@@ -223,6 +223,20 @@ impl Session<'_> {
         entries.as_array().cloned().unwrap_or_default()
     }
 
+    /// No error in the browser console since its last read.
+    pub async fn assert_no_console_errors(&self) {
+        let errors: Vec<Value> = self
+            .console()
+            .await
+            .into_iter()
+            .filter(|e| e["level"] == "SEVERE")
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "the browser console shows errors: {errors:?}"
+        );
+    }
+
     pub async fn close(self) {
         let url = format!("{}/session/{}", self.driver.url, self.id);
         let _ = self.driver.http.delete(url).send().await;

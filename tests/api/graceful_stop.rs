@@ -23,7 +23,8 @@ fn env(grace: &'static str) -> [(&'static str, &'static str); 3] {
         ("SEATKEEPER_SHUTDOWN_GRACE_SECS", grace),
     ]
 }
-const RUN: &str = "query($id: ID!) { node(id: $id) { ... on JobRun { state progressDone attempt handedBack counts { fetched } } } }";
+const RUN: &str = "query($id: ID!) { node(id: $id) { ... on JobRun { state progressDone attempt handedBack \
+     counts { fetched } attempts { number startedAt endedAt outcome } } } }";
 
 /// A Zoom profile connected to the simulator and published; returns its first run's id.
 pub async fn publish(server: &Server, sim: &Simulator) -> (String, String) {
@@ -71,8 +72,9 @@ async fn started(server: &Server, run: &str) {
     .await;
 }
 
-async fn finished(server: &Server, run: &str) -> Value {
-    poll("the run to finish", Duration::from_secs(60), async || {
+/// The run once final, read through `server`.
+pub async fn finished(server: &Server, run: &str) -> Value {
+    poll("the run to finish", Duration::from_secs(120), async || {
         let node = run_status(server, run).await;
         matches!(
             node["state"].as_str(),

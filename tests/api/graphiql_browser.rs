@@ -110,16 +110,7 @@ async fn drive(session: &Session<'_>, app: &TestApp, shot: &Path) {
         .click("button[aria-label='Open settings dialog']")
         .await;
     session.find("[role='dialog']").await;
-    let errors: Vec<Value> = session
-        .console()
-        .await
-        .into_iter()
-        .filter(|e| e["level"] == "SEVERE")
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "the browser console shows errors: {errors:?}"
-    );
+    session.assert_no_console_errors().await;
 
     // The token survives a reload of the tab, and only in sessionStorage.
     session.post("refresh", json!({})).await;

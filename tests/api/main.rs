@@ -15,6 +15,8 @@ mod catalog_access;
 mod catalog_rules;
 mod connectors;
 mod console_browser;
+mod console_serving;
+mod console_support;
 mod decisions;
 mod demo;
 mod export;

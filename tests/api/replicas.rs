@@ -12,9 +12,10 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::connectors::truth_rows;
-use crate::graceful_stop::publish;
+use crate::graceful_stop::{finished, publish};
 use crate::helpers::{Db, TestDatabase};
-use crate::server_process::{Server, poll};
+use crate::server_process::Server;
+use crate::worker_lost::running_attempt;
 
 /// 40 pages at 4 requests/s: a download of about ten seconds.
 const USERS: usize = 12_000;
@@ -23,40 +24,6 @@ const ENV: &[(&str, &str)] = &[
     ("SEATKEEPER_ZOOM_ADDON_CHECKS", "false"),
     ("SEATKEEPER_SHUTDOWN_GRACE_SECS", "1"),
 ];
-/// Poll limit for a takeover; the bound itself (15 s after the last heartbeat, seen at the
-/// next heartbeat of the survivor) is printed, not asserted as a time.
-const TAKEOVER: Duration = Duration::from_secs(40);
-
-const RUN: &str = "query($id: ID!) { node(id: $id) { ... on JobRun { state attempt progressDone handedBack \
-     counts { fetched } attempts { number startedAt endedAt outcome } } } }";
-
-async fn run(server: &Server, id: &str) -> Value {
-    server.gql(RUN, json!({ "id": id })).await["node"].clone()
-}
-
-async fn running(server: &Server, id: &str, attempt: i64) {
-    poll(&format!("attempt {attempt} to run"), TAKEOVER, async || {
-        let node = run(server, id).await;
-        (node["state"] == "RUNNING"
-            && node["attempt"] == attempt
-            && node["progressDone"].as_i64() >= Some(1))
-        .then_some(())
-    })
-    .await;
-}
-
-async fn finished(server: &Server, id: &str) -> Value {
-    poll("the run to finish", Duration::from_secs(120), async || {
-        let node = run(server, id).await;
-        matches!(
-            node["state"].as_str(),
-            Some("SUCCEEDED" | "FAILED" | "CANCELED")
-        )
-        .then_some(node)
-    })
-    .await
-}
-
 /// No two executions of the run overlapped: each attempt ended before the next began.
 fn never_twice_at_once(node: &Value) {
     let attempts = node["attempts"].as_array().unwrap();
@@ -98,11 +65,11 @@ async fn two_replicas_survive_a_kill_and_a_rolling_restart_on_postgres() {
     // The first replica alone takes the first download; then the second joins.
     let a = Server::start("a", &database.url, ENV).await;
     let (profile, first) = publish(&a, &sim).await;
-    running(&a, &first, 1).await;
+    running_attempt(&a, &first, 1).await;
     let b = Server::start("b", &database.url, ENV).await;
     let killed = Instant::now();
     a.kill().await;
-    running(&b, &first, 2).await;
+    running_attempt(&b, &first, 2).await;
     eprintln!(
         "replicas: the survivor took the run over {:.1} s after the kill",
         killed.elapsed().as_secs_f64()
@@ -134,7 +101,7 @@ async fn two_replicas_survive_a_kill_and_a_rolling_restart_on_postgres() {
         .as_str()
         .unwrap()
         .to_owned();
-    running(&b, &second, 1).await;
+    running_attempt(&b, &second, 1).await;
     // Each replica in turn: SIGTERM, its replacement started half a second later.
     let b = replace(b, "b2", &database.url).await;
     let a = replace(a, "a3", &database.url).await;

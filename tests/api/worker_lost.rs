@@ -24,7 +24,8 @@ const ENV: &[(&str, &str)] = &[
 /// Another worker takes a dead one's run 15 s after its last heartbeat.
 const TAKEOVER: Duration = Duration::from_secs(40);
 
-async fn running_attempt(server: &Server, run: &str, attempt: i64) {
+/// Waits for the run's attempt `attempt` to be running, as a takeover allows.
+pub async fn running_attempt(server: &Server, run: &str, attempt: i64) {
     poll(&format!("attempt {attempt} to run"), TAKEOVER, async || {
         let node = run_status(server, run).await;
         assert_ne!(node["state"], "SUCCEEDED", "{node}");
