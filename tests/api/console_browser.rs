@@ -61,6 +61,13 @@ async fn overview_matches_the_api(session: &Session<'_>, app: &TestApp) {
             json!([]),
         )
         .await;
+    // Each model's history arrives in a query of its own after the figures.
+    session
+        .wait_for(
+            "the licence position over time",
+            "document.querySelector('.trend-chart p')",
+        )
+        .await;
     assert!(
         chart.as_str().unwrap_or_default().contains("never"),
         "{chart}"

@@ -88,6 +88,37 @@
       });
   }
 
+  // The API answers at most 20 root fields per operation.
+  var FIELDS_PER_OPERATION = 18;
+
+  // One field per item, as many to an operation as the API allows: `field('$v3')` writes
+  // the field for the item passed as variable $v3 (of GraphQL type `type`). Resolves to
+  // the fields' values in the items' order.
+  function each(items, type, field, fragments) {
+    var chunks = [];
+    for (var i = 0; i < items.length; i += FIELDS_PER_OPERATION) {
+      chunks.push(items.slice(i, i + FIELDS_PER_OPERATION));
+    }
+    return Promise.all(chunks.map(function (chunk) {
+      var params = [];
+      var fields = [];
+      var variables = {};
+      chunk.forEach(function (item, j) {
+        params.push('$v' + j + ': ' + type);
+        fields.push('f' + j + ': ' + field('$v' + j));
+        variables['v' + j] = item;
+      });
+      var query = 'query Each(' + params.join(', ') + ') { ' + fields.join(' ') + ' } ' + (fragments || '');
+      return gql(query, variables).then(function (data) {
+        return chunk.map(function (item, j) {
+          return data['f' + j];
+        });
+      });
+    })).then(function (lists) {
+      return [].concat.apply([], lists);
+    });
+  }
+
   // ---- Subscriptions: one socket shared by every live view, reopened when it drops.
   var socket = null;
   var acked = false;
@@ -212,6 +243,7 @@
 
   SK.api = {
     gql: gql,
+    each: each,
     subscribe: subscribe,
     token: readToken,
     signIn: storeToken,

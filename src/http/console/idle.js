@@ -309,29 +309,15 @@
       if (!ids.length) {
         return;
       }
-      // At most 20 root fields per operation: read the rows back in batches.
-      var batches = [];
-      for (var i = 0; i < ids.length; i += 18) {
-        batches.push(ids.slice(i, i + 18));
-      }
-      Promise.all(batches.map(function (batch) {
-        var fields = batch.map(function (id, j) {
-          return 'c' + j + ': node(id: "' + id + '") { ...Candidate }';
-        });
-        return SK.api.gql('query Outcome { ' + fields.join(' ') + ' } ' + CANDIDATE).then(function (data) {
-          return batch.map(function (id, j) {
-            return data['c' + j];
-          });
-        });
-      })).then(function (lists) {
+      SK.api.each(ids, 'ID!', function (v) {
+        return 'node(id: ' + v + ') { ...Candidate }';
+      }, CANDIDATE).then(function (list) {
         var done = 0;
-        lists.forEach(function (list) {
-          list.forEach(function (c) {
-            if (c) {
-              put(c);
-              done += c.state === 'CLOSED_COMPLETE' ? 1 : 0;
-            }
-          });
+        list.forEach(function (c) {
+          if (c) {
+            put(c);
+            done += c.state === 'CLOSED_COMPLETE' ? 1 : 0;
+          }
         });
         ui.toast('Reclaim finished: ' + done + ' of ' + ids.length + ' seats given back.', done === ids.length ? 'ok' : 'warn');
         loadSummary();

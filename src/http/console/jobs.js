@@ -13,27 +13,24 @@
     'counts { fetched created updated closed errors reclaimed } profile { id displayName }';
   var PROFILES = 'query Profiles { integrationProfiles(first: 100) { nodes { id displayName vendor status publishedAt downloadActivity reclaim } } ' +
     'jobRuns(last: 25) { nodes { ' + RUN_FIELDS + ' } } }';
-  // Two root fields a profile, at most 20 an operation.
-  var PROFILES_PER_BATCH = 9;
   var FINAL = ['SUCCEEDED', 'FAILED', 'CANCELED'];
 
+  // Each profile's last download and last activity pull.
   function lastRuns(profiles) {
-    var batches = [];
-    for (var i = 0; i < profiles.length; i += PROFILES_PER_BATCH) {
-      batches.push(profiles.slice(i, i + PROFILES_PER_BATCH));
-    }
-    return Promise.all(batches.map(function (batch) {
-      var fields = batch.map(function (p, j) {
-        return 'd' + j + ': jobRuns(profileId: "' + p.id + '", kind: DOWNLOAD_SUBSCRIPTIONS, last: 1) { nodes { ' + RUN_FIELDS + ' } } ' +
-          'a' + j + ': jobRuns(profileId: "' + p.id + '", kind: PULL_ACTIVITY, last: 1) { nodes { ' + RUN_FIELDS + ' } }';
+    var ids = profiles.map(function (p) {
+      return p.id;
+    });
+    var last = function (kind) {
+      return SK.api.each(ids, 'ID!', function (v) {
+        return 'jobRuns(profileId: ' + v + ', kind: ' + kind + ', last: 1) { nodes { ' + RUN_FIELDS + ' } }';
       });
-      return SK.api.gql('query LastRuns { ' + fields.join(' ') + ' }').then(function (data) {
-        batch.forEach(function (p, j) {
-          p.download = data['d' + j].nodes[0] || null;
-          p.activity = data['a' + j].nodes[0] || null;
-        });
+    };
+    return Promise.all([last('DOWNLOAD_SUBSCRIPTIONS'), last('PULL_ACTIVITY')]).then(function (runs) {
+      profiles.forEach(function (p, i) {
+        p.download = runs[0][i].nodes[0] || null;
+        p.activity = runs[1][i].nodes[0] || null;
       });
-    }));
+    });
   }
 
   function runCell(run) {

@@ -23,8 +23,6 @@
     'annualSaving { amount currency } entitlement { id name softwareModel { displayName vendor } } } } ' +
     FIGURES;
 
-  // The API answers at most 20 root fields per operation.
-  var HISTORY_BATCH = 18;
   var VENDORS = ['', 'ZOOM', 'GOTO', 'AHA'];
 
   function pick(amounts, key) {
@@ -140,21 +138,17 @@
       }
     }
     select.addEventListener('change', draw);
-    var batches = [];
-    for (var i = 0; i < models.length; i += HISTORY_BATCH) {
-      batches.push(models.slice(i, i + HISTORY_BATCH));
-    }
-    Promise.all(batches.map(function (batch) {
-      var fields = batch.map(function (m, j) {
-        return 'm' + j + ': licensePositionHistory(softwareModelId: "' + m.softwareModel.id + '", limit: 30) ' +
-          '{ computedAt rightsUsed rightsOwned complianceStatus }';
+    var ids = models.map(function (m) {
+      return m.softwareModel.id;
+    });
+    SK.api.each(ids, 'ID!', function (v) {
+      return 'licensePositionHistory(softwareModelId: ' + v + ', limit: 30) { computedAt rightsUsed rightsOwned complianceStatus }';
+    }).then(function (lists) {
+      ids.forEach(function (id, i) {
+        histories[id] = lists[i] || [];
       });
-      return SK.api.gql('query History { ' + fields.join(' ') + ' }').then(function (data) {
-        batch.forEach(function (m, j) {
-          histories[m.softwareModel.id] = data['m' + j] || [];
-        });
-      });
-    })).then(draw, function (err) {
+      draw();
+    }, function (err) {
       SK.failed(chart, err);
     });
   }
