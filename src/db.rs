@@ -53,6 +53,26 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// A query's rows, collected as they stream in. `Selector::all` holds every driver row
+/// and every value at once: on a big tenant's subscriptions that is hundreds of MiB more
+/// than the values alone.
+pub async fn all_streamed<S>(
+    select: sea_orm::Selector<S>,
+    db: &DatabaseConnection,
+) -> Result<Vec<S::Item>, DbErr>
+where
+    S: sea_orm::SelectorTrait + Send,
+    S::Item: Send,
+{
+    use futures_util::StreamExt;
+    let mut rows = select.stream(db).await?;
+    let mut all = Vec::new();
+    while let Some(row) = rows.next().await {
+        all.push(row?);
+    }
+    Ok(all)
+}
+
 /// True when a trivial query answers.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()

@@ -37,6 +37,8 @@ struct Known {
     hash: i64,
     closed: bool,
     model: Option<i64>,
+    /// The vendor listed it in this run.
+    seen: bool,
 }
 
 type Key = (String, String);
@@ -57,7 +59,8 @@ pub async fn download_subscriptions(
     let previously_open = known.values().filter(|k| !k.closed).count();
 
     let mut counts = RunCounts::default();
-    let mut seen: HashSet<Key> = HashSet::with_capacity(known.len());
+    // Keys the database did not hold (those it held are marked in `known`).
+    let mut seen: HashSet<Key> = HashSet::new();
     let mut unrecognized: HashMap<String, i64> = HashMap::new();
     let hints =
         addons::load_hints(db, profile_id, now, state.settings.zoom_addon_recheck_days).await?;
@@ -132,7 +135,7 @@ pub async fn download_subscriptions(
     let ((), written) = tokio::join!(fetch, write);
     let done = written?;
 
-    let seen_open = seen.len();
+    let seen_open = seen.len() + known.values().filter(|k| k.seen).count();
     if previously_open > 0 && (seen_open as f64) < previously_open as f64 * DEFAULT_SHRINK_GUARD {
         return Err(SyncError::Guard(format!(
             "the vendor returned {seen_open} subscriptions where the last download had {previously_open}; \
@@ -141,9 +144,9 @@ pub async fn download_subscriptions(
         )));
     }
     let to_close: Vec<i64> = known
-        .iter()
-        .filter(|(key, k)| !k.closed && !seen.contains(*key))
-        .map(|(_, k)| k.id)
+        .values()
+        .filter(|k| !k.closed && !k.seen)
+        .map(|k| k.id)
         .collect();
     counts.closed = close(db, &to_close, now).await?;
     catalog::record_unrecognized(db, profile.vendor, &unrecognized, now).await?;
@@ -158,12 +161,14 @@ pub async fn download_subscriptions(
     Ok(counts)
 }
 
+/// Every key the database holds for the profile, streamed: a big tenant's rows are never
+/// all in memory as rows, only as the map.
 async fn load_known(
     db: &DatabaseConnection,
     profile_id: i64,
 ) -> Result<HashMap<Key, Known>, SyncError> {
     type Row = (i64, String, String, i64, Option<DateTime<Utc>>, Option<i64>);
-    let rows: Vec<Row> = sub::Entity::find()
+    let mut rows = sub::Entity::find()
         .select_only()
         .columns([
             sub::Column::Id,
@@ -174,23 +179,22 @@ async fn load_known(
             sub::Column::SoftwareModelId,
         ])
         .filter(sub::Column::ProfileId.eq(profile_id))
-        .into_tuple()
-        .all(db)
+        .into_tuple::<Row>()
+        .stream(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, user, identifier, hash, closed_at, model)| {
-            (
-                (user, identifier),
-                Known {
-                    id,
-                    hash,
-                    closed: closed_at.is_some(),
-                    model,
-                },
-            )
-        })
-        .collect())
+    let mut known = HashMap::new();
+    while let Some(row) = rows.next().await {
+        let (id, user, identifier, hash, closed_at, model) = row?;
+        let k = Known {
+            id,
+            hash,
+            closed: closed_at.is_some(),
+            model,
+            seen: false,
+        };
+        known.insert((user, identifier), k);
+    }
+    Ok(known)
 }
 
 async fn close(db: &DatabaseConnection, ids: &[i64], now: DateTime<Utc>) -> Result<i64, SyncError> {
@@ -247,9 +251,16 @@ impl PageBatch<'_> {
                 continue;
             }
             let key = (record.external_user_id.clone(), record.identifier.clone());
+            let mut held = known.get_mut(&key);
             // A vendor that repeats a user across pages is counted once.
-            if !seen.insert(key.clone()) {
-                continue;
+            match held {
+                Some(Known { seen: true, .. }) => continue,
+                Some(ref mut k) => k.seen = true,
+                None => {
+                    if !seen.insert(key) {
+                        continue;
+                    }
+                }
             }
             let model = self.models.get(&record.identifier).copied();
             if model.is_none() {
@@ -260,7 +271,7 @@ impl PageBatch<'_> {
                 .exclusions
                 .verdict(&record.identifier, &record.user_principal_name);
             let hash = content_hash(&record, verdict.from_cost, verdict.from_reclaim);
-            match known.get(&key) {
+            match held {
                 Some(k) if k.hash == hash && !k.closed && k.model == model => counts.unchanged += 1,
                 Some(k) => {
                     let id = k.id;
@@ -274,15 +285,7 @@ impl PageBatch<'_> {
                     if let Some(hint) = hint {
                         super::move_last_activity_forward(&txn, id, hint).await?;
                     }
-                    known.insert(
-                        key,
-                        Known {
-                            id,
-                            hash,
-                            closed: false,
-                            model,
-                        },
-                    );
+                    (k.hash, k.closed, k.model) = (hash, false, model);
                     counts.updated += 1;
                 }
                 None => {
