@@ -68,8 +68,18 @@ async fn events_are_stored_once_and_last_activity_only_moves_forward(app: TestAp
     let days_ago = |d: i64| now - Duration::days(d) + Duration::milliseconds(123);
 
     let first = vec![
-        event(ada, ActivityKind::MeetingHosted, days_ago(3), "m1\t'\"{ü}"),
-        event(ada, ActivityKind::MeetingHosted, days_ago(3), "m1\t'\"{ü}"),
+        event(
+            ada,
+            ActivityKind::MeetingHosted,
+            days_ago(3),
+            "m1\t'\"{ü}\\N\n\r",
+        ),
+        event(
+            ada,
+            ActivityKind::MeetingHosted,
+            days_ago(3),
+            "m1\t'\"{ü}\\N\n\r",
+        ),
         // A kind the Meetings licence does not count, with no vendor reference.
         ActivityRecord {
             external_ref: None,
@@ -119,7 +129,7 @@ async fn events_are_stored_once_and_last_activity_only_moves_forward(app: TestAp
             (
                 Some(ActivityKind::MeetingHosted),
                 days_ago(3).timestamp_millis(),
-                Some("m1\t'\"{ü}".to_owned())
+                Some("m1\t'\"{ü}\\N\n\r".to_owned())
             ),
             (
                 Some(ActivityKind::CallMade),

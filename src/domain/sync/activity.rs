@@ -8,14 +8,14 @@ use chrono::{DateTime, Duration, Utc};
 use entity::enums::{ActivityKind, JobKind, JobState};
 use entity::{integration_profile, job_run, software_subscription as sub, vendor_user};
 use futures_util::StreamExt;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect,
 };
 
-use super::events::{EventRow, store_events};
+use super::ingest::Ingest;
 use super::per_user::{Histories, OVERLAP, OpenSub, users_to_ask};
+use super::pg_copy::{self, Line};
 use super::{Progress, ProgressSink, RunCounts, SyncError, move_last_activity_forward_many};
 use crate::connectors::{ActivityQuery, ActivityRecord, ProductInfo};
 use crate::db::BeginWrite;
@@ -27,13 +27,6 @@ use crate::state::AppState;
 /// [`super::per_user::users_to_ask`], so a big tenant is covered over a few days instead of blowing
 /// the vendor's daily budget.
 pub const PER_USER_BUDGET: usize = 5_000;
-
-/// Vendor users per insert statement at most; fewer on PostgreSQL, see
-/// `rows_per_statement`.
-const CHUNK: usize = 512;
-/// Events pending before they are stored, in one transaction: every flush rewrites pages
-/// all over the deduplicating index, so fewer, larger flushes write far less.
-const FLUSH: usize = 100_000;
 
 /// Pulls activity since the previous pull (within the profile's look-back) and moves each
 /// subscription's last activity forward.
@@ -96,9 +89,9 @@ pub async fn pull_activity(
             .await;
     }
     drop(batches);
-    ingest.flush(db, profile_id, &mut counts).await?;
+    ingest.finish(db, profile_id, &mut counts).await?;
 
-    counts.updated += roll_up(db, &subs, &kinds, &ingest.latest).await?;
+    counts.updated += roll_up(db, &subs, &kinds, &ingest).await?;
     let reach = |since| {
         connector.activity_reach(&ActivityQuery {
             since,
@@ -138,8 +131,8 @@ pub async fn ingest_activity(
             .add(db, profile_id, batch, &mut counts, &|r| r.occurred_at)
             .await?;
     }
-    ingest.flush(db, profile_id, &mut counts).await?;
-    counts.updated += roll_up(db, &subs, &kinds, &ingest.latest).await?;
+    ingest.finish(db, profile_id, &mut counts).await?;
+    counts.updated += roll_up(db, &subs, &kinds, &ingest).await?;
     Ok(counts)
 }
 
@@ -151,200 +144,40 @@ fn activity_kinds(products: &[ProductInfo]) -> HashMap<&'static str, &'static [A
         .collect()
 }
 
-/// The newest event per user and kind seen in a run (kinds by `ActivityKind::code`).
-type Latest = HashMap<String, [Option<DateTime<Utc>>; KINDS]>;
-/// Activity kinds there are (codes 1 to this).
-const KINDS: usize = 4;
-
-fn kind_slot(kind: ActivityKind) -> usize {
-    (kind.code() as usize - 1).min(KINDS - 1)
-}
-
-/// A run's events on their way in: noted for the roll-up at once, stored in large
-/// transactions. Connector batches are small (a report page, one user's meetings), and a
-/// commit per batch rewrites the same pages over and over.
-#[derive(Default)]
-struct Ingest {
-    latest: Latest,
-    pending: Vec<ActivityRecord>,
-    /// The profile's `vendor_user` ids by external user id, once loaded.
-    users: Option<HashMap<String, i64>>,
-}
-
-impl Ingest {
-    /// Takes one batch; stores what is pending once there is enough of it.
-    async fn add(
-        &mut self,
-        db: &DatabaseConnection,
-        profile_id: i64,
-        batch: Vec<ActivityRecord>,
-        counts: &mut RunCounts,
-        roll_at: &(dyn Fn(&ActivityRecord) -> DateTime<Utc> + Sync),
-    ) -> Result<(), SyncError> {
-        for record in &batch {
-            // Looked up by &str first: an owned key is made once per user, not per event.
-            let newest = match self.latest.get_mut(record.external_user_id.as_str()) {
-                Some(newest) => newest,
-                None => self
-                    .latest
-                    .entry(record.external_user_id.clone())
-                    .or_default(),
-            };
-            let slot = &mut newest[kind_slot(record.kind)];
-            *slot = (*slot).max(Some(roll_at(record)));
-        }
-        counts.fetched += batch.len() as i64;
-        self.pending.extend(batch);
-        if self.pending.len() >= FLUSH {
-            self.flush(db, profile_id, counts).await?;
-        }
-        Ok(())
-    }
-
-    /// Stores every pending event (and any user met for the first time) in one
-    /// transaction, in key order so that neighbouring rows are written together.
-    async fn flush(
-        &mut self,
-        db: &DatabaseConnection,
-        profile_id: i64,
-        counts: &mut RunCounts,
-    ) -> Result<(), SyncError> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let txn = db.begin_write().await?;
-        super::hold_profile(&txn, profile_id).await?;
-        let users = match self.users.take() {
-            Some(users) => users,
-            None => load_users(&txn, profile_id).await?,
-        };
-        let users = add_new_users(&txn, profile_id, users, &self.pending).await?;
-        let mut rows: Vec<EventRow<'_>> = self
-            .pending
-            .iter()
-            .map(|r| EventRow {
-                user: users[&r.external_user_id],
-                kind: r.kind.code(),
-                at_ms: r.occurred_at.timestamp_millis(),
-                source: &r.source,
-                external_ref: r.external_ref.as_deref(),
-            })
-            .collect();
-        rows.sort_unstable_by_key(|r| (r.user, r.kind, r.at_ms));
-        rows.dedup_by_key(|r| (r.user, r.kind, r.at_ms));
-        let stored = store_events(&txn, &rows).await?;
-        txn.commit().await?;
-        drop(rows);
-        self.users = Some(users);
-        counts.created += stored as i64;
-        self.pending.clear();
-        counts.unchanged = counts.fetched - counts.created;
-        Ok(())
-    }
-}
-
-/// The profile's vendor users, by external id.
-async fn load_users(
-    db: &impl ConnectionTrait,
-    profile_id: i64,
-) -> Result<HashMap<String, i64>, SyncError> {
-    let rows: Vec<(i64, String)> = vendor_user::Entity::find()
-        .select_only()
-        .columns([vendor_user::Column::Id, vendor_user::Column::ExternalUserId])
-        .filter(vendor_user::Column::ProfileId.eq(profile_id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|(id, user)| (user, id)).collect())
-}
-
-/// Creates the vendor users these events name that the profile has not met yet; returns
-/// the map with them in.
-async fn add_new_users(
-    db: &impl ConnectionTrait,
-    profile_id: i64,
-    users: HashMap<String, i64>,
-    events: &[ActivityRecord],
-) -> Result<HashMap<String, i64>, SyncError> {
-    let mut new: HashMap<&str, Option<&str>> = HashMap::new();
-    for e in events
-        .iter()
-        .filter(|e| !users.contains_key(&e.external_user_id))
-    {
-        let upn = new.entry(&e.external_user_id).or_default();
-        if upn.is_none() {
-            *upn = e.user_principal_name.as_deref();
-        }
-    }
-    if new.is_empty() {
-        return Ok(users);
-    }
-    let now = Utc::now();
-    let mut new: Vec<_> = new.into_iter().collect();
-    new.sort_unstable();
-    let widest = new
-        .iter()
-        .map(|(user, upn)| super::row_bytes(4, &[user, upn.unwrap_or_default()]))
-        .max()
-        .unwrap_or(1);
-    let per_statement = super::rows_per_statement(db.get_database_backend(), CHUNK, widest);
-    for chunk in new.chunks(per_statement) {
-        let rows = chunk.iter().map(|(user, upn)| vendor_user::ActiveModel {
-            profile_id: Set(profile_id),
-            external_user_id: Set((*user).to_owned()),
-            user_principal_name: Set(upn.map(str::to_owned)),
-            addons_checked_at: Set(None),
-            known_addons: Set(None),
-            created_at: Set(now),
-            ..Default::default()
-        });
-        let conflict = OnConflict::columns([
-            vendor_user::Column::ProfileId,
-            vendor_user::Column::ExternalUserId,
-        ])
-        .do_nothing()
-        .to_owned();
-        match vendor_user::Entity::insert_many(rows)
-            .on_conflict(conflict)
-            .exec_without_returning(db)
-            .await
-        {
-            Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {}
-            Err(err) => return Err(err.into()),
-        }
-    }
-    load_users(db, profile_id).await
-}
-
 /// Moves each open subscription's last activity forward to the newest event of the kinds
 /// its product counts; returns how many moved.
 async fn roll_up(
     db: &DatabaseConnection,
     subs: &[OpenSub],
     kinds: &HashMap<&str, &[ActivityKind]>,
-    latest: &Latest,
+    ingest: &Ingest,
 ) -> Result<i64, SyncError> {
     let mut moves = Vec::new();
     for s in subs {
         let Some(product_kinds) = kinds.get(s.identifier.as_str()) else {
             continue;
         };
-        let Some(user) = latest.get(s.external_user_id.as_str()) else {
-            continue;
-        };
-        let newest = product_kinds
-            .iter()
-            .filter_map(|k| user[kind_slot(*k)])
-            .max();
-        if let Some(at) = newest
+        if let Some(at) = ingest.newest(&s.external_user_id, product_kinds)
             && s.last_activity_at.is_none_or(|old| old < at)
         {
             moves.push((s.id, at));
         }
     }
-    let txn = db.begin_write().await?;
-    let moved = move_last_activity_forward_many(&txn, &moves).await?;
-    txn.commit().await?;
+    let moved = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let table = ("moved", "id BIGINT, at TIMESTAMPTZ");
+        let row = |line: &mut Line<'_>, (id, at): &(i64, DateTime<Utc>)| {
+            line.number(*id).time(*at);
+        };
+        let update = "UPDATE software_subscription AS s SET last_activity_at = m.at FROM moved AS m \
+                      WHERE s.id = m.id AND (s.last_activity_at IS NULL OR s.last_activity_at < m.at)";
+        let pool = db.get_postgres_connection_pool();
+        pg_copy::apply_copied(pool, None, table, &moves, row, update).await?
+    } else {
+        let txn = db.begin_write().await?;
+        let moved = move_last_activity_forward_many(&txn, &moves).await?;
+        txn.commit().await?;
+        moved
+    };
     Ok(moved as i64)
 }
 
@@ -399,7 +232,7 @@ async fn open_subscriptions(
     profile_id: i64,
 ) -> Result<Vec<OpenSub>, SyncError> {
     type Row = (i64, String, String, String, Option<DateTime<Utc>>);
-    let rows: Vec<Row> = sub::Entity::find()
+    let rows = sub::Entity::find()
         .select_only()
         .columns([
             sub::Column::Id,
@@ -410,9 +243,8 @@ async fn open_subscriptions(
         ])
         .filter(sub::Column::ProfileId.eq(profile_id))
         .filter(sub::Column::ClosedAt.is_null())
-        .into_tuple()
-        .all(db)
-        .await?;
+        .into_tuple();
+    let rows: Vec<Row> = crate::db::all_streamed(rows, db).await?;
     Ok(rows
         .into_iter()
         .map(

@@ -8,7 +8,9 @@ pub(crate) mod catalog;
 mod download;
 mod events;
 mod exclusions;
+mod ingest;
 mod per_user;
+mod pg_copy;
 
 pub use activity::{PER_USER_BUDGET, ingest_activity, pull_activity};
 pub use download::download_subscriptions;
