@@ -34,9 +34,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::{CandidateState, JobKind, JobState};
 use entity::{integration_profile, job_run, removal_candidate, software_subscription as sub};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use seatkeeper::connectors::ActivityRecord;
 use seatkeeper::domain::job_runs::is_final;
 use seatkeeper::domain::reclamation::{self, Actor, Condition, RuleSettings};
@@ -186,7 +184,7 @@ async fn first_pull(state: &AppState, endpoint: &str, profile: i64) {
 
 /// 1M events over the profile's open Zoom seats, spread over the last year: the
 /// generator of benches/sync.rs, so the ingest matches its figures.
-async fn events_for(db: &impl ConnectionTrait, profile: i64) -> Vec<Vec<ActivityRecord>> {
+async fn events_for(db: &sea_orm::DatabaseConnection, profile: i64) -> Vec<Vec<ActivityRecord>> {
     let holders = zoom_holders(db, profile).await;
     zoom_events(&holders, EVENTS, now_in_seconds(), SEED).collect()
 }

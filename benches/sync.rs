@@ -7,9 +7,9 @@
 //! database. Prints one line per figure; asserts correctness only, never time.
 //! `-- --only download|activity|paced` runs one part (activity still downloads first).
 //! `-- --scale 500k` is DESIGN's scale bar instead: 500k users (add-on checks off) and 5M
-//! activity events, without the paced part unless asked for with `--only paced`. Each part
-//! prints the process's peak RSS (server and in-process simulator; the RSS before the
-//! part is printed beside it, the simulator's tenant being most of it).
+//! activity events, without the paced part unless asked for with `--only paced`. The
+//! simulator runs in a process of its own, so each part's peak RSS of the bench process is
+//! the server's (with, during the ingest, the bench's list of holders to make events for).
 
 use std::time::{Duration, Instant};
 
@@ -19,13 +19,14 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use seatkeeper::domain::sync::{self, Progress, ProgressSink, RunCounts};
 use seatkeeper::graphql::relay::expect_id;
 use seatkeeper::state::AppState;
-use seatkeeper_sim::{RateLimitMode, RequestRecord, SimConfig, Simulator, Vendor as SimVendor};
+use seatkeeper_sim::RequestRecord;
 use serde_json::json;
 
 mod common;
 use common::activity::{
     EVENT_BATCH, now_in_seconds, print_peak, reset_peak, zoom_events, zoom_holders,
 };
+use common::sim_process::{SimProcess, serve_if_child};
 use common::{FreshDb, gql, start_app};
 
 const SEED: u64 = 42;
@@ -71,7 +72,7 @@ impl ProgressSink for NoProgress {
 
 /// Alias (Zoom account credentials pointing at the simulator) and a draft profile, through
 /// GraphQL as an integrator would; returns the profile's row id.
-async fn connect_profile(endpoint: &str, sim: &Simulator) -> i64 {
+async fn connect_profile(endpoint: &str, sim: &SimProcess) -> i64 {
     let creds = sim.credentials();
     let data = gql(
         endpoint,
@@ -99,16 +100,8 @@ async fn connect_profile(endpoint: &str, sim: &Simulator) -> i64 {
     expect_id(&id.into(), "IntegrationProfile", "id").unwrap()
 }
 
-async fn start_sim(rate: RateLimitMode, users: usize) -> Simulator {
-    let config = SimConfig::new(SimVendor::Zoom)
-        .users(users)
-        .seed(SEED)
-        .rate_limit(rate);
-    Simulator::start(config).await.unwrap()
-}
-
-fn last_seq(sim: &Simulator) -> u64 {
-    sim.requests(0).last().map_or(0, |r| r.seq)
+async fn last_seq(sim: &SimProcess) -> u64 {
+    sim.requests(0).await.last().map_or(0, |r| r.seq)
 }
 
 /// What the simulator saw during one download.
@@ -140,8 +133,8 @@ struct Download {
     seen: Seen,
 }
 
-async fn download(state: &AppState, sim: &Simulator, profile: i64) -> Download {
-    let since = last_seq(sim);
+async fn download(state: &AppState, sim: &SimProcess, profile: i64) -> Download {
+    let since = last_seq(sim).await;
     let started = Instant::now();
     let counts = sync::download_subscriptions(state, profile, &NoProgress)
         .await
@@ -150,7 +143,7 @@ async fn download(state: &AppState, sim: &Simulator, profile: i64) -> Download {
     Download {
         wall,
         counts,
-        seen: seen(&sim.requests(since)),
+        seen: seen(&sim.requests(since).await),
     }
 }
 
@@ -188,17 +181,11 @@ async fn stamps(state: &AppState, profile: i64) -> Vec<Stamp> {
     rows
 }
 
-/// Licences the tenant holds in the simulator's truth (what a full download stores).
-fn truth_licences(sim: &Simulator) -> usize {
-    sim.truth()
-        .users
-        .iter()
-        .map(|u| u.subscriptions.len())
-        .sum()
-}
-
 #[tokio::main]
 async fn main() {
+    if serve_if_child().await {
+        return;
+    }
     let postgres = std::env::args().any(|a| a == "--postgres");
     let db_name = if postgres { "PostgreSQL" } else { "SQLite" };
     let args: Vec<String> = std::env::args().collect();
@@ -216,8 +203,8 @@ async fn main() {
     println!("database: {db_name}; Zoom tenant of {users} users, seed {SEED}");
 
     // 1. Unpaced downloads into fresh databases, add-on checks on (default) and off.
-    let sim = start_sim(RateLimitMode::Off, users).await;
-    let licences = truth_licences(&sim);
+    let sim = SimProcess::start(users, SEED, "off").await;
+    let licences = sim.licences();
     let mut kept = None;
     let runs: &[(&str, &str)] = match (want("download"), want("activity")) {
         (true, _) if !scale.bar => &[("true", "on"), ("false", "off")],
@@ -240,6 +227,10 @@ async fn main() {
             &first,
         );
         print_peak("the download", before);
+        println!(
+            "  peak RSS of the simulator's own process: {} MiB",
+            sim.peak_rss_mib()
+        );
         if checks == "true" {
             assert_eq!(
                 first.counts.created as usize, licences,
@@ -253,7 +244,9 @@ async fn main() {
 
         // 3. Unchanged re-download: nothing created, updated or closed; no updated_at moved.
         let before = stamps(&state, profile).await;
+        let rss = reset_peak();
         let again = download(&state, &sim, profile).await;
+        print_peak("the re-download", rss);
         let after = stamps(&state, profile).await;
         let c = &again.counts;
         let rewritten = before.iter().zip(&after).filter(|(a, b)| a != b).count()
@@ -286,6 +279,7 @@ async fn main() {
             db.drop().await;
             return;
         }
+        println!("  RSS before the holders: {} MiB", reset_peak());
         let holders = zoom_holders(&state.db, profile).await;
         let now = now_in_seconds();
         let before = reset_peak();
@@ -331,7 +325,7 @@ async fn main() {
     if !want("paced") {
         return;
     }
-    let sim = start_sim(RateLimitMode::PerSecond(PACED_RATE), users).await;
+    let sim = SimProcess::start(users, SEED, &PACED_RATE.to_string()).await;
     let db = FreshDb::create(postgres, "paced").await;
     let rate = PACED_RATE.to_string();
     let extra = [

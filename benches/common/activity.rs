@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use entity::enums::ActivityKind;
 use entity::software_subscription as sub;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use seatkeeper::connectors::ActivityRecord;
 
 /// Events per stored batch: what one connector batch would hand the pull.
@@ -16,10 +16,10 @@ const WEBINAR: &str = "ZOOM_WEBINAR";
 /// (vendor user, user principal name, what they host) of the profile's open Zoom Meetings
 /// and Webinar seats.
 pub async fn zoom_holders(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     profile: i64,
 ) -> Vec<(String, String, ActivityKind)> {
-    let holders: Vec<(String, String, String)> = sub::Entity::find()
+    let holders = sub::Entity::find()
         .select_only()
         .columns([
             sub::Column::ExternalUserId,
@@ -28,10 +28,8 @@ pub async fn zoom_holders(
         ])
         .filter(sub::Column::ProfileId.eq(profile))
         .filter(sub::Column::ClosedAt.is_null())
-        .into_tuple()
-        .all(db)
-        .await
-        .unwrap();
+        .into_tuple::<(String, String, String)>();
+    let holders = seatkeeper::db::all_streamed(holders, db).await.unwrap();
     holders
         .into_iter()
         .filter_map(|(user, upn, id)| match id.as_str() {
@@ -89,15 +87,18 @@ pub fn now_in_seconds() -> DateTime<Utc> {
 
 /// (current, peak) resident memory of this process in MiB, from /proc/self/status.
 pub fn rss_mib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
-            .map_or(0, |kib| kib / 1024)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    let path = "/proc/self/status";
+    (status_mib(path, "VmRSS:"), status_mib(path, "VmHWM:"))
+}
+
+/// A memory field of a /proc/…/status file in MiB (0 when unreadable).
+pub fn status_mib(path: &str, field: &str) -> u64 {
+    let status = std::fs::read_to_string(path).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0, |kib| kib / 1024)
 }
 
 /// Starts a new peak (the kernel resets VmHWM to the current RSS on "5" > clear_refs) and
@@ -109,7 +110,7 @@ pub fn reset_peak() -> u64 {
 
 pub fn print_peak(part: &str, before: u64) {
     println!(
-        "  peak RSS during {part}: {} MiB (process: server and simulator; {before} MiB before it)",
+        "  peak RSS during {part}: {} MiB (the bench process: the server and, for an ingest, the holders the bench makes events for; {before} MiB before it)",
         rss_mib().1
     );
 }

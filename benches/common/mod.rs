@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod activity;
+pub mod sim_process;
 
 use std::collections::HashMap;
 
