@@ -54,7 +54,12 @@ impl SimProcess {
         SimProcess {
             child,
             started: serde_json::from_str(&line).unwrap(),
-            http: reqwest::Client::new(),
+            // A fresh connection per call: one kept idle through a long download may be
+            // closed by the simulator just as it is reused.
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
         }
     }
 
