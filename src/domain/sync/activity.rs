@@ -15,7 +15,6 @@ use sea_orm::{
 
 use super::ingest::Ingest;
 use super::per_user::{Histories, OVERLAP, OpenSub, users_to_ask};
-use super::pg_copy::{self, Line};
 use super::{Progress, ProgressSink, RunCounts, SyncError, move_last_activity_forward_many};
 use crate::connectors::{ActivityQuery, ActivityRecord, ProductInfo};
 use crate::db::BeginWrite;
@@ -163,21 +162,7 @@ async fn roll_up(
             moves.push((s.id, at));
         }
     }
-    let moved = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        let table = ("moved", "id BIGINT, at TIMESTAMPTZ");
-        let row = |line: &mut Line<'_>, (id, at): &(i64, DateTime<Utc>)| {
-            line.number(*id).time(*at);
-        };
-        let update = "UPDATE software_subscription AS s SET last_activity_at = m.at FROM moved AS m \
-                      WHERE s.id = m.id AND (s.last_activity_at IS NULL OR s.last_activity_at < m.at)";
-        let pool = db.get_postgres_connection_pool();
-        pg_copy::apply_copied(pool, None, table, &moves, row, update).await?
-    } else {
-        let txn = db.begin_write().await?;
-        let moved = move_last_activity_forward_many(&txn, &moves).await?;
-        txn.commit().await?;
-        moved
-    };
+    let moved = move_last_activity_forward_many(db, &moves).await?;
     Ok(moved as i64)
 }
 

@@ -220,47 +220,46 @@ pub(crate) fn row_bytes(columns: usize, texts: &[&str]) -> usize {
     columns * 12 + texts.iter().map(|t| t.len()).sum::<usize>()
 }
 
-/// Subscriptions moved forward by one statement.
+/// Subscriptions moved forward by one statement (SQLite).
 const MOVE_CHUNK: usize = 256;
 
 /// Sets each subscription's last activity to its time unless it already knows a later one,
-/// a few hundred per statement (one `UPDATE … FROM (VALUES …)` instead of a round trip
-/// each); returns how many moved.
+/// in one transaction; returns how many moved. SQLite takes a few hundred per `UPDATE`
+/// from a `VALUES` list; PostgreSQL gets them all by `COPY` and one `UPDATE`.
 pub(crate) async fn move_last_activity_forward_many(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     moves: &[(i64, DateTime<Utc>)],
-) -> Result<u64, sea_orm::DbErr> {
-    let backend = db.get_database_backend();
+) -> Result<u64, SyncError> {
+    // `m` is the moves: a temporary table on PostgreSQL, a VALUES list on SQLite.
+    let update = |from: &str| {
+        format!(
+            "UPDATE software_subscription AS s SET last_activity_at = m.at FROM {from} \
+             WHERE s.id = m.id AND (s.last_activity_at IS NULL OR s.last_activity_at < m.at)"
+        )
+    };
+    if db.get_database_backend() == DbBackend::Postgres {
+        let row = |line: &mut pg_copy::Line<'_>, (id, at): &(i64, DateTime<Utc>)| {
+            line.number(*id).time(*at);
+        };
+        let table = ("moved", "id BIGINT, at TIMESTAMPTZ");
+        let pool = db.get_postgres_connection_pool();
+        return pg_copy::apply_copied(pool, None, table, moves, row, &update("moved AS m")).await;
+    }
+    let txn = crate::db::BeginWrite::begin_write(db).await?;
     let mut moved = 0;
     let mut rest = moves;
     for size in statement_sizes(moves.len(), MOVE_CHUNK) {
         let (chunk, tail) = rest.split_at(size);
         rest = tail;
-        let rows: Vec<String> = (0..size)
-            .map(|i| match backend {
-                // Untyped VALUES parameters would be text in PostgreSQL.
-                DbBackend::Postgres => {
-                    format!(
-                        "(CAST(${} AS BIGINT), CAST(${} AS TIMESTAMPTZ))",
-                        2 * i + 1,
-                        2 * i + 2
-                    )
-                }
-                _ => "(?, ?)".to_owned(),
-            })
-            .collect();
-        let sql = format!(
-            "UPDATE software_subscription AS s SET last_activity_at = v.column2 \
-             FROM (VALUES {}) AS v \
-             WHERE s.id = v.column1 AND (s.last_activity_at IS NULL OR s.last_activity_at < v.column2)",
-            rows.join(", ")
-        );
+        let rows = vec!["(?, ?)"; size].join(", ");
+        let sql = format!("WITH m(id, at) AS (VALUES {rows}) {}", update("m"));
         let values = chunk
             .iter()
             .flat_map(|(id, at)| [Value::from(*id), Value::from(*at)]);
-        let stmt = Statement::from_sql_and_values(backend, sql, values);
-        moved += db.execute_raw(stmt).await?.rows_affected();
+        let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, sql, values);
+        moved += txn.execute_raw(stmt).await?.rows_affected();
     }
+    txn.commit().await?;
     Ok(moved)
 }
 
