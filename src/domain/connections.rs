@@ -7,7 +7,8 @@ use std::sync::Arc;
 use chrono::Utc;
 use entity::enums::{Vendor, VendorCloud};
 use entity::{connection_alias, integration_profile};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::connectors::{
     self, ClientCredentials, ConnectionConfig, Connector, CredentialSet, StoredTokens, TokenSink,
@@ -16,45 +17,77 @@ use crate::domain::sync::SyncError;
 use crate::secret::{Cipher, Secret};
 use crate::state::AppState;
 
-/// Saves tokens onto one alias, encrypted.
+/// The client that minted a set's tokens, as stored when the connector was built: its id
+/// and its encrypted secret (whose bytes change whenever the secret is set again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MintedBy {
+    client_id: Option<String>,
+    secret_enc: Option<Vec<u8>>,
+}
+
+/// Saves tokens onto one alias, encrypted, only while the alias still holds the client
+/// that minted them: a job in flight when an admin replaces the secret must not store a
+/// token the old secret obtained over the forgetting that came with the new one.
 struct AliasTokenSink {
     db: DatabaseConnection,
     cipher: Cipher,
     alias_id: i64,
+    primary: MintedBy,
+    connect: MintedBy,
 }
 
 #[async_trait::async_trait]
 impl TokenSink for AliasTokenSink {
     async fn save(&self, set: CredentialSet, tokens: &StoredTokens) -> Result<(), String> {
-        let row = connection_alias::Entity::find_by_id(self.alias_id)
-            .one(&self.db)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("the connection alias was deleted")?;
-        let mut row: connection_alias::ActiveModel = row.into();
-        let access = Set(Some(self.cipher.encrypt(tokens.access_token.expose())));
-        let refresh = tokens
-            .refresh_token
-            .as_ref()
-            .map(|r| Set(Some(self.cipher.encrypt(r.expose()))));
-        match set {
-            CredentialSet::Primary => {
-                row.access_token_enc = access;
-                if let Some(refresh) = refresh {
-                    row.refresh_token_enc = refresh;
-                }
-                row.token_expires_at = Set(tokens.expires_at);
-            }
-            CredentialSet::GoToConnect => {
-                row.connect_access_token_enc = access;
-                if let Some(refresh) = refresh {
-                    row.connect_refresh_token_enc = refresh;
-                }
-                row.connect_token_expires_at = Set(tokens.expires_at);
-            }
+        use connection_alias::Column as C;
+        let (minted, id_col, secret_col, access_col, refresh_col, expires_col) = match set {
+            CredentialSet::Primary => (
+                &self.primary,
+                C::ClientId,
+                C::ClientSecretEnc,
+                C::AccessTokenEnc,
+                C::RefreshTokenEnc,
+                C::TokenExpiresAt,
+            ),
+            CredentialSet::GoToConnect => (
+                &self.connect,
+                C::ConnectClientId,
+                C::ConnectClientSecretEnc,
+                C::ConnectAccessTokenEnc,
+                C::ConnectRefreshTokenEnc,
+                C::ConnectTokenExpiresAt,
+            ),
+        };
+        let mut update = connection_alias::Entity::update_many()
+            .col_expr(
+                access_col,
+                Expr::value(self.cipher.encrypt(tokens.access_token.expose())),
+            )
+            .col_expr(expires_col, Expr::value(tokens.expires_at))
+            .col_expr(C::UpdatedAt, Expr::value(Utc::now()))
+            .filter(C::Id.eq(self.alias_id))
+            .filter(match &minted.client_id {
+                Some(id) => id_col.eq(id.clone()),
+                None => id_col.is_null(),
+            })
+            .filter(match &minted.secret_enc {
+                Some(bytes) => secret_col.eq(bytes.clone()),
+                None => secret_col.is_null(),
+            });
+        if let Some(refresh) = &tokens.refresh_token {
+            update = update.col_expr(
+                refresh_col,
+                Expr::value(self.cipher.encrypt(refresh.expose())),
+            );
         }
-        row.updated_at = Set(Utc::now());
-        row.update(&self.db).await.map_err(|e| e.to_string())?;
+        let done = update.exec(&self.db).await.map_err(|e| e.to_string())?;
+        if done.rows_affected == 0 {
+            // Deleted, or its client changed since: the token stays with this job alone.
+            tracing::info!(
+                alias = self.alias_id,
+                "a token minted with replaced credentials was not stored"
+            );
+        }
         Ok(())
     }
 }
@@ -77,7 +110,7 @@ fn decrypt(cipher: &Cipher, stored: &Option<Vec<u8>>) -> Result<Option<Secret>, 
 pub async fn config_for(
     state: &AppState,
     profile: &integration_profile::Model,
-) -> Result<(ConnectionConfig, i64), SyncError> {
+) -> Result<(ConnectionConfig, connection_alias::Model), SyncError> {
     let alias_id = profile
         .alias_id
         .ok_or_else(|| SyncError::Precondition("the profile has no connection alias".into()))?;
@@ -87,7 +120,7 @@ pub async fn config_for(
         .ok_or_else(|| {
             SyncError::Precondition("the profile's connection alias was deleted".into())
         })?;
-    Ok((config_for_alias(state, &alias).await?, alias.id))
+    Ok((config_for_alias(state, &alias).await?, alias))
 }
 
 /// The connection settings of an alias: its own, then its parent's, then the vendor's.
@@ -192,12 +225,20 @@ pub fn endpoints(
     connectors::VendorUrls::resolve(vendor, from.cloud, from.base_url)
 }
 
-/// A token sink that stores onto `alias_id`.
-pub fn token_sink(state: &AppState, alias_id: i64) -> Arc<dyn TokenSink> {
+/// A token sink that stores onto `alias` while it holds the clients it holds now.
+pub fn token_sink(state: &AppState, alias: &connection_alias::Model) -> Arc<dyn TokenSink> {
     Arc::new(AliasTokenSink {
         db: state.db.clone(),
         cipher: state.cipher.clone(),
-        alias_id,
+        alias_id: alias.id,
+        primary: MintedBy {
+            client_id: alias.client_id.clone(),
+            secret_enc: alias.client_secret_enc.clone(),
+        },
+        connect: MintedBy {
+            client_id: alias.connect_client_id.clone(),
+            secret_enc: alias.connect_client_secret_enc.clone(),
+        },
     })
 }
 
@@ -206,10 +247,10 @@ pub async fn connector_for(
     state: &AppState,
     profile: &integration_profile::Model,
 ) -> Result<Box<dyn Connector>, SyncError> {
-    let (config, alias_id) = config_for(state, profile).await?;
+    let (config, alias) = config_for(state, profile).await?;
     Ok(connectors::build(
         config,
-        token_sink(state, alias_id),
+        token_sink(state, &alias),
         options(state),
     )?)
 }

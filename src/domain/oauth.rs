@@ -125,7 +125,7 @@ pub async fn callback(state: &AppState, code: &str, flow_state: &str) -> Result<
     let tokens = connectors::exchange_code(&config, code, &verifier, &connections::options(state))
         .await
         .map_err(vendor_error)?;
-    connections::token_sink(state, alias.id)
+    connections::token_sink(state, &alias)
         .save(pending.credentials, &tokens)
         .await
         .map_err(AppError::internal)?;

@@ -75,6 +75,69 @@ async fn secrets_are_write_only_and_encrypted_at_rest(app: TestApp) {
 }
 db_test!(secrets_are_write_only_and_encrypted_at_rest);
 
+/// A job in flight when the secret is replaced obtains its token with the old one; that
+/// token must not land on the alias after the new secret forgot the old tokens, or the
+/// next run would go on with credentials the admin withdrew.
+async fn a_token_minted_with_a_replaced_secret_is_not_stored(app: TestApp) {
+    use seatkeeper::connectors::StoredTokens;
+    use seatkeeper::secret::Secret;
+    let alias = create_alias(&app, json!({ "name": "zoom-main", "vendor": "ZOOM" })).await;
+    let set = |secret: &str| {
+        format!(
+            "mutation($id: ID!) {{ setConnectionCredentials(aliasId: $id, clientId: \"cid\", clientSecret: \"{secret}\", accountId: \"acc\") {{ id }} }}"
+        )
+    };
+    app.gql(&set("old-secret"), json!({ "id": alias["id"] }))
+        .await
+        .data();
+    let row = || async {
+        entity::connection_alias::Entity::find()
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let token = |t: &str| StoredTokens {
+        access_token: Secret::new(t.to_owned()),
+        refresh_token: None,
+        expires_at: None,
+    };
+    let in_flight = seatkeeper::domain::connections::token_sink(&app.state, &row().await);
+    // While the secret stands, a token is stored.
+    in_flight
+        .save(entity::enums::CredentialSet::Primary, &token("first"))
+        .await
+        .unwrap();
+    let stored = row().await.access_token_enc.expect("stored");
+    assert_eq!(app.state.cipher.decrypt(&stored).unwrap().expose(), "first");
+
+    app.gql(&set("new-secret"), json!({ "id": alias["id"] }))
+        .await
+        .data();
+    assert!(row().await.access_token_enc.is_none(), "forgotten");
+    in_flight
+        .save(
+            entity::enums::CredentialSet::Primary,
+            &token("minted-by-old"),
+        )
+        .await
+        .unwrap();
+    assert!(row().await.access_token_enc.is_none(), "not stored");
+
+    // A sink built from the new secret stores again.
+    let current = seatkeeper::domain::connections::token_sink(&app.state, &row().await);
+    current
+        .save(entity::enums::CredentialSet::Primary, &token("second"))
+        .await
+        .unwrap();
+    let stored = row().await.access_token_enc.expect("stored");
+    assert_eq!(
+        app.state.cipher.decrypt(&stored).unwrap().expose(),
+        "second"
+    );
+}
+db_test!(a_token_minted_with_a_replaced_secret_is_not_stored);
+
 async fn child_aliases_belong_to_a_parent_of_the_same_vendor(app: TestApp) {
     let parent = create_alias(&app, json!({ "name": "goto", "vendor": "GOTO" })).await;
     let child = create_alias(
