@@ -33,6 +33,8 @@ mod m20261205_000027_summary_rollups;
 mod m20261206_000028_vendor_urls_from_one_setting;
 mod m20261206_000029_goto_connect_credentials;
 mod m20261206_000030_summary_covering_indexes;
+mod m20261207_000031_idle_seats_index;
+mod m20261207_000032_candidate_rollup_per_statement;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -71,6 +73,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000028_vendor_urls_from_one_setting::Migration),
             Box::new(m20261206_000029_goto_connect_credentials::Migration),
             Box::new(m20261206_000030_summary_covering_indexes::Migration),
+            Box::new(m20261207_000031_idle_seats_index::Migration),
+            Box::new(m20261207_000032_candidate_rollup_per_statement::Migration),
         ]
     }
 }

@@ -38,6 +38,7 @@ mod reclamation_flow;
 mod reconciliation;
 mod replicas;
 mod role_matrix;
+mod rollups;
 mod run_errors;
 mod schema_file;
 mod server_process;
