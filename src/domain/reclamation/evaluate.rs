@@ -11,10 +11,11 @@ use entity::{
     subscription_identifier,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use super::cost::{self, CostBasis};
+use super::flagged::{self, Flagged};
 use super::{Actor, Evidence, record};
 use crate::connectors::{ActivitySignal, ProductInfo, known_products};
 use crate::db::BeginWrite;
@@ -327,48 +328,15 @@ async fn open_seats(
     models: Vec<i64>,
     idle_before: DateTime<Utc>,
 ) -> Result<Vec<Seat>> {
-    use sea_orm::{Condition as Any, QuerySelect};
-    type Row = (
-        i64,
-        String,
-        String,
-        Option<i64>,
-        String,
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
-        DateTime<Utc>,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-        bool,
-        bool,
-    );
-    let rows: Vec<Row> = sub::Entity::find()
-        .select_only()
-        .columns([
-            sub::Column::Id,
-            sub::Column::ExternalUserId,
-            sub::Column::Identifier,
-            sub::Column::SoftwareModelId,
-            sub::Column::UserPrincipalName,
-            sub::Column::ExternalCreatedAt,
-            sub::Column::AssignedAt,
-            sub::Column::FirstSeenAt,
-            sub::Column::LastSeenAt,
-            sub::Column::LastActivityAt,
-            sub::Column::IsPrivileged,
-            sub::Column::ExcludedFromReclaim,
-        ])
-        .filter(sub::Column::ProfileId.eq(profile_id))
-        .filter(sub::Column::ClosedAt.is_null())
-        .filter(sub::Column::SoftwareModelId.is_in(models))
-        .filter(
-            Any::any()
-                .add(sub::Column::LastActivityAt.is_null())
-                .add(sub::Column::LastActivityAt.lt(idle_before)),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
+    // Never used, then used before `idle_before`: two ranges of the idle-seats index
+    // (an `OR` of the two would read every open seat of the profile).
+    let mut rows: Vec<SeatRow> = Vec::new();
+    for idle in [
+        sub::Column::LastActivityAt.is_null(),
+        sub::Column::LastActivityAt.lt(idle_before),
+    ] {
+        rows.extend(idle_seats(profile_id, &models, idle).all(db).await?);
+    }
     Ok(rows
         .into_iter()
         .map(|r| Seat {
@@ -386,6 +354,51 @@ async fn open_seats(
             excluded_from_reclaim: r.11,
         })
         .collect())
+}
+
+/// The columns of a seat, as read by [`open_seats`].
+type SeatRow = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    String,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    bool,
+    bool,
+);
+
+fn idle_seats(
+    profile_id: i64,
+    models: &[i64],
+    idle: sea_orm::sea_query::SimpleExpr,
+) -> sea_orm::Selector<sea_orm::SelectGetableTuple<SeatRow>> {
+    use sea_orm::QuerySelect;
+    sub::Entity::find()
+        .select_only()
+        .columns([
+            sub::Column::Id,
+            sub::Column::ExternalUserId,
+            sub::Column::Identifier,
+            sub::Column::SoftwareModelId,
+            sub::Column::UserPrincipalName,
+            sub::Column::ExternalCreatedAt,
+            sub::Column::AssignedAt,
+            sub::Column::FirstSeenAt,
+            sub::Column::LastSeenAt,
+            sub::Column::LastActivityAt,
+            sub::Column::IsPrivileged,
+            sub::Column::ExcludedFromReclaim,
+        ])
+        .filter(sub::Column::ProfileId.eq(profile_id))
+        .filter(sub::Column::ClosedAt.is_null())
+        .filter(sub::Column::SoftwareModelId.is_in(models.iter().copied()))
+        .filter(idle)
+        .into_tuple()
 }
 
 /// The product each identifier of the vendor is, keyed by the software model it maps to
@@ -633,7 +646,7 @@ pub async fn evaluate_profile(
 
     let mut fresh = Vec::new();
     let mut savings: HashMap<String, i64> = HashMap::new();
-    for (seat, evidence, state) in idle {
+    for (seat, evidence, state) in &idle {
         if open_subs.contains(&seat.id) {
             eval.already_open += 1;
             continue;
@@ -641,53 +654,29 @@ pub async fn evaluate_profile(
         let cost = &evidence.cost_basis;
         *savings.entry(cost.currency.clone()).or_default() += cost.monthly_price_minor;
         // A notice nobody can send: a person must see to it (or configure a channel).
-        let (state, attention) = if state == CandidateState::AwaitingUser && channels.is_empty() {
-            (
-                CandidateState::AttentionRequired,
-                Some(NO_CHANNEL.to_owned()),
-            )
+        let (state, attention) = if *state == CandidateState::AwaitingUser && channels.is_empty() {
+            (CandidateState::AttentionRequired, Some(NO_CHANNEL))
         } else {
-            (state, None)
+            (*state, None)
         };
-        fresh.push(removal_candidate::ActiveModel {
-            subscription_id: Set(Some(seat.id)),
-            profile_id: Set(Some(profile_id)),
-            software_model_id: Set(seat.software_model_id),
-            rule_id: Set(evidence.rule_id),
-            user_principal_name: Set(seat.email.clone()),
-            state: Set(state),
-            last_activity_at: Set(seat.last_activity_at),
-            threshold_days: Set(evidence.threshold_days),
-            potential_savings_minor: Set(evidence.cost_basis.monthly_price_minor),
-            currency: Set(evidence.cost_basis.currency.clone()),
-            evidence: Set(serde_json::to_value(&evidence).map_err(AppError::internal)?),
-            opened_at: Set(now),
-            notified_at: Set(None),
-            closed_at: Set(None),
-            close_reason: Set(None),
-            updated_at: Set(now),
-            reclaim_run_id: Set(None),
-            vendor_call_at: Set(None),
-            attention_reason: Set(attention),
-            vendor_code: Set(None),
-            realised_savings_minor: Set(None),
-            reclaimed_at: Set(None),
-            idle_since: Set(seat.last_activity_at.unwrap_or_else(|| seat.born())),
-            decide_by: Set(None),
-            ..Default::default()
+        fresh.push(Flagged {
+            subscription_id: seat.id,
+            software_model_id: seat.software_model_id,
+            email: &seat.email,
+            state: Flagged::state_of(state),
+            last_activity_at: seat.last_activity_at,
+            idle_since: seat.last_activity_at.unwrap_or_else(|| seat.born()),
+            attention,
+            evidence,
         });
     }
     eval.flagged -= eval.already_open;
     // The saving of what this evaluation flagged, not of seats flagged before.
     eval.potential_savings = savings.into_iter().filter(|(c, _)| !c.is_empty()).collect();
     eval.potential_savings.sort();
-    for chunk in fresh.chunks(1_000) {
-        removal_candidate::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
+    flagged::insert(&txn, profile_id, now, &fresh).await?;
     if !fresh.is_empty() {
-        flagged_history(&txn, profile_id, now, actor).await?;
+        flagged::history(&txn, profile_id, now, actor).await?;
         if !channels.is_empty() {
             use sea_orm::QuerySelect;
             let told: Vec<i64> = removal_candidate::Entity::find()
@@ -808,41 +797,6 @@ async fn open_candidates(db: &impl ConnectionTrait, profile_id: i64) -> Result<V
             }),
         })
         .collect())
-}
-
-/// The first move of every candidate this evaluation flagged, in one statement.
-async fn flagged_history(
-    txn: &impl ConnectionTrait,
-    profile_id: i64,
-    now: DateTime<Utc>,
-    actor: &Actor,
-) -> Result<()> {
-    use sea_orm::{DbBackend, Statement, Value};
-    let backend = txn.get_database_backend();
-    let p = |i: usize| match backend {
-        DbBackend::Postgres => format!("${i}"),
-        _ => "?".to_owned(),
-    };
-    let sql = format!(
-        "INSERT INTO removal_candidate_event (candidate_id, from_state, to_state, actor, reason, run_id, at) \
-         SELECT id, NULL, state, {}, {}, {}, opened_at FROM removal_candidate \
-         WHERE profile_id = {} AND opened_at = {} AND closed_at IS NULL",
-        p(1),
-        p(2),
-        p(3),
-        p(4),
-        p(5)
-    );
-    let values: Vec<Value> = vec![
-        actor.name().into(),
-        "no qualifying activity within the rule's threshold".into(),
-        actor.run_id().into(),
-        profile_id.into(),
-        now.into(),
-    ];
-    txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
-    Ok(())
 }
 
 /// After a successful activity pull: evaluate the profile's rules, then queue a reclaim of

@@ -6,6 +6,7 @@
 mod cooldown;
 mod cost;
 mod evaluate;
+mod flagged;
 mod moves;
 mod reclaim;
 mod restore;
