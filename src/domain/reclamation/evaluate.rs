@@ -663,7 +663,7 @@ pub async fn evaluate_profile(
             subscription_id: seat.id,
             software_model_id: seat.software_model_id,
             email: &seat.email,
-            state: Flagged::state_of(state),
+            state: state.as_str(),
             last_activity_at: seat.last_activity_at,
             idle_since: seat.last_activity_at.unwrap_or_else(|| seat.born()),
             attention,

@@ -9,7 +9,6 @@
 //! delayed ACK each there; see `sync::rows_per_statement`).
 
 use chrono::{DateTime, Utc};
-use entity::enums::CandidateState;
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use serde::Serialize;
 
@@ -35,23 +34,6 @@ pub(super) struct Flagged<'a> {
     pub attention: Option<&'static str>,
     #[serde(rename = "e")]
     pub evidence: &'a Evidence,
-}
-
-impl Flagged<'_> {
-    pub fn state_of(state: CandidateState) -> &'static str {
-        // The enum's stored strings are static; `to_value` allocates one per call.
-        match state {
-            CandidateState::Ready => "READY",
-            CandidateState::AwaitingUser => "AWAITING_USER",
-            CandidateState::AwaitingApproval => "AWAITING_APPROVAL",
-            CandidateState::AttentionRequired => "ATTENTION_REQUIRED",
-            CandidateState::AwaitingRevocation => "AWAITING_REVOCATION",
-            CandidateState::Reclaiming => "RECLAIMING",
-            CandidateState::ClosedComplete => "CLOSED_COMPLETE",
-            CandidateState::ClosedSkipped => "CLOSED_SKIPPED",
-            CandidateState::ClosedCanceled => "CLOSED_CANCELED",
-        }
-    }
 }
 
 /// The columns written, in order; `profile_id`, `opened_at` and `updated_at` are shared.
@@ -207,17 +189,4 @@ pub(super) async fn history(
     txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sea_orm::{ActiveEnum, Iterable};
-
-    #[test]
-    fn every_state_is_named_as_stored() {
-        for state in CandidateState::iter() {
-            assert_eq!(Flagged::state_of(state), state.to_value());
-        }
-    }
 }
