@@ -240,6 +240,27 @@ async fn whole_reclaim(db: Db, vendor: seatkeeper_sim::Vendor) {
     assert_eq!(again["alreadyOpen"], expected.len());
     assert_eq!(candidates(&app, profile_id).await.len(), expected.len());
 
+    // A preview of the same settings tells the open ones apart from new ones too.
+    let model = found[0].2.software_model_id.unwrap();
+    let preview = app
+        .gql(
+            "query($m: ID!, $t: Int!) { previewReclamationRule(input: { softwareModelId: $m, inactivityThresholdDays: $t, sample: 1 }) { result { flagged alreadyOpen potentialSavings { amount } } sample { userPrincipalName } } }",
+            json!({ "m": global_id("SoftwareModel", model).to_string(), "t": THRESHOLD }),
+        )
+        .await;
+    let preview = &preview.data()["previewReclamationRule"];
+    assert_eq!(preview["result"]["flagged"], 0, "{preview}");
+    assert_eq!(
+        preview["result"]["alreadyOpen"],
+        found
+            .iter()
+            .filter(|(_, _, c)| c.software_model_id == Some(model))
+            .count(),
+        "{preview}"
+    );
+    assert_eq!(preview["sample"], json!([]), "nothing new to show");
+    assert_eq!(preview["result"]["potentialSavings"], json!([]));
+
     // Evidence is typed and says what was examined.
     let one = app
         .gql(

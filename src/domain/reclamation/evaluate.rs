@@ -2,7 +2,7 @@
 //! evidence; idempotent (one open candidate per subscription), and it closes candidates
 //! whose seat came back into use or left the vendor.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{CandidateState, Vendor};
@@ -410,11 +410,14 @@ fn product_of(vendor: Vendor, identifier: &str) -> Option<&'static ProductInfo> 
 }
 
 /// Judges every open seat of the profile under `rules` (by software model) without
-/// writing anything; `sample` bounds the evidence kept for a preview.
+/// writing anything; `sample` bounds the evidence kept for a preview. Idle seats of
+/// `open` (subscriptions with an open candidate) count as already open: they are neither
+/// flagged again nor part of the saving.
 async fn judge_profile(
     db: &impl ConnectionTrait,
     profile: &integration_profile::Model,
     rules: &HashMap<i64, RuleSettings>,
+    open: &HashSet<i64>,
     sample: usize,
     now: DateTime<Utc>,
 ) -> Result<(Evaluation, Vec<(Seat, Evidence, CandidateState)>)> {
@@ -478,6 +481,10 @@ async fn judge_profile(
                 eval.held_back += 1;
                 continue;
             }
+            if open.contains(&seat.id) {
+                eval.already_open += 1;
+                continue;
+            }
             eval.flagged += 1;
             *savings.entry(cost.currency.clone()).or_default() += cost.monthly_price_minor;
             if eval.sample.len() < sample {
@@ -536,8 +543,10 @@ pub async fn preview(
     let mut total = Evaluation::default();
     let now = Utc::now();
     for profile in profiles {
-        let (eval, _) = judge_profile(db, &profile, &rules, sample, now).await?;
+        let open = open_subscriptions(db, profile.id).await?;
+        let (eval, _) = judge_profile(db, &profile, &rules, &open, sample, now).await?;
         total.flagged += eval.flagged;
+        total.already_open += eval.already_open;
         total.held_back += eval.held_back;
         let room = sample.saturating_sub(total.sample.len());
         total.sample.extend(eval.sample.into_iter().take(room));
@@ -586,11 +595,9 @@ pub async fn evaluate_profile(
     let profile = crate::domain::profiles::get(&txn, profile_id).await?;
     let now = state.clock.now();
     let rules = active_rules(&txn, profile.vendor).await?;
-    let (mut eval, idle) = judge_profile(&txn, &profile, &rules, 0, now).await?;
-
     let open = open_candidates(&txn, profile_id).await?;
-    let open_subs: std::collections::HashSet<i64> =
-        open.iter().filter_map(|c| c.subscription_id).collect();
+    let open_subs: HashSet<i64> = open.iter().filter_map(|c| c.subscription_id).collect();
+    let (mut eval, idle) = judge_profile(&txn, &profile, &rules, &open_subs, 0, now).await?;
 
     // Open candidates first: the seat left the vendor, or was used again.
     for cand in &open {
@@ -645,14 +652,7 @@ pub async fn evaluate_profile(
     }
 
     let mut fresh = Vec::new();
-    let mut savings: HashMap<String, i64> = HashMap::new();
     for (seat, evidence, state) in &idle {
-        if open_subs.contains(&seat.id) {
-            eval.already_open += 1;
-            continue;
-        }
-        let cost = &evidence.cost_basis;
-        *savings.entry(cost.currency.clone()).or_default() += cost.monthly_price_minor;
         // A notice nobody can send: a person must see to it (or configure a channel).
         let (state, attention) = if *state == CandidateState::AwaitingUser && channels.is_empty() {
             (CandidateState::AttentionRequired, Some(NO_CHANNEL))
@@ -670,10 +670,6 @@ pub async fn evaluate_profile(
             evidence,
         });
     }
-    eval.flagged -= eval.already_open;
-    // The saving of what this evaluation flagged, not of seats flagged before.
-    eval.potential_savings = savings.into_iter().filter(|(c, _)| !c.is_empty()).collect();
-    eval.potential_savings.sort();
     flagged::insert(&txn, profile_id, now, &fresh).await?;
     if !fresh.is_empty() {
         flagged::history(&txn, profile_id, now, actor).await?;
@@ -749,6 +745,21 @@ struct OpenCandidate {
     last_activity_at: Option<DateTime<Utc>>,
     /// `None` when the vendor no longer lists the seat (closed or deleted).
     seat: Option<SeatNow>,
+}
+
+/// The subscriptions of the profile's open candidates.
+async fn open_subscriptions(db: &impl ConnectionTrait, profile_id: i64) -> Result<HashSet<i64>> {
+    use removal_candidate::Column as C;
+    use sea_orm::QuerySelect;
+    let ids: Vec<Option<i64>> = removal_candidate::Entity::find()
+        .select_only()
+        .column(C::SubscriptionId)
+        .filter(C::ProfileId.eq(profile_id))
+        .filter(C::ClosedAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().flatten().collect())
 }
 
 /// The profile's open candidates with their subscriptions, in one read.
