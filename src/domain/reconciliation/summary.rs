@@ -12,10 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Utc};
 use entity::enums::{ComplianceStatus, Vendor};
-use entity::{integration_profile, license_position, license_position_amount, software_model};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement,
-};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, Statement};
 
 use crate::db::BeginWrite;
 use crate::error::Result;
@@ -199,161 +196,182 @@ impl Acc {
     }
 }
 
+/// The one statement a summary reads, and its values. Every row has the same columns
+/// (`kind`, two keys, two texts, five numbers) and `kind` says what it is:
+///
+/// - `P` / `M`: a profile / software model in the summary (`k1`), so that one with no seats
+///   still has its slice;
+/// - `A`: seats of profile `k1` and model `k2` by last activity (`n1`..`n5`: the buckets),
+///   summed by the database from the activity rollup (a day is a 'YYYY-MM-DD' string, so
+///   days compare as text);
+/// - `C`: a candidate rollup row: profile `k1`, model `k2`, currency `t1`, reclaim year
+///   `n1` (0: open), candidates `n2`, savings `n3`;
+/// - `L`: a model's latest position (`k1`), its status `t2`, rights owned `n1` and
+///   unlicensed `n2`, with one of its amounts: currency `t1`, annual spend `n3`, true-up
+///   `n4`, over-licensed `n5` (no currency: a position with no amount).
+///
+/// One statement, because each is a round trip: to the connection's own thread on SQLite,
+/// over the network on PostgreSQL. Six of them cost a loaded server more than the rest of
+/// the request.
+fn statement(backend: DbBackend, filter: SummaryFilter, now: DateTime<Utc>) -> Statement {
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut p = |v: sea_orm::Value| {
+        values.push(v);
+        match backend {
+            DbBackend::Postgres => format!("${}", values.len()),
+            _ => "?".to_owned(),
+        }
+    };
+    let (int, text) = ("CAST(NULL AS BIGINT)", "CAST(NULL AS TEXT)");
+    let vendor = |p: &mut dyn FnMut(sea_orm::Value) -> String| {
+        filter
+            .vendor
+            .map(|v| format!(" WHERE vendor = {}", p(v.to_value().into())))
+            .unwrap_or_default()
+    };
+    let ids = |kind: &str, table: &str, p: &mut dyn FnMut(sea_orm::Value) -> String| {
+        format!(
+            "SELECT '{kind}' AS kind, id AS k1, {int} AS k2, {text} AS t1, {text} AS t2, \
+             {int} AS n1, {int} AS n2, {int} AS n3, {int} AS n4, {int} AS n5 FROM {table}{}",
+            vendor(p)
+        )
+    };
+    let profiles = ids("P", "integration_profile", &mut p);
+    let models = ids("M", "software_model", &mut p);
+    let [c30, c60, c90] = cutoffs(now.date_naive());
+    let sum = |cond: String| format!("CAST(SUM(CASE WHEN {cond} THEN seats ELSE 0 END) AS BIGINT)");
+    let seats = format!(
+        "SELECT 'A', profile_id, software_model_id, {text}, {text}, {}, {}, {}, {}, {} \
+         FROM activity_rollup GROUP BY profile_id, software_model_id",
+        sum(format!("last_active_on > {}", p(c30.clone().into()))),
+        sum(format!(
+            "last_active_on <= {} AND last_active_on > {}",
+            p(c30.into()),
+            p(c60.clone().into())
+        )),
+        sum(format!(
+            "last_active_on <= {} AND last_active_on > {}",
+            p(c60.into()),
+            p(c90.clone().into())
+        )),
+        sum(format!("last_active_on <= {}", p(c90.into()))),
+        sum("last_active_on IS NULL".to_owned()),
+    );
+    let candidates = format!(
+        "SELECT 'C', profile_key, model_key, currency, {text}, \
+         CAST(reclaim_year AS BIGINT), CAST(candidates AS BIGINT), CAST(savings_minor AS BIGINT), {int}, {int} \
+         FROM candidate_rollup WHERE candidates <> 0"
+    );
+    let positions = format!(
+        "SELECT 'L', l.software_model_id, {int}, a.currency, l.compliance_status, \
+         l.rights_owned, l.unlicensed, a.annual_spend_minor, a.true_up_cost_minor, a.over_licensed_minor \
+         FROM license_position l LEFT JOIN license_position_amount a ON a.position_id = l.id \
+         WHERE l.is_latest = TRUE"
+    );
+    Statement::from_sql_and_values(
+        backend,
+        [profiles, models, seats, candidates, positions].join(" UNION ALL "),
+        values,
+    )
+}
+
 /// The summary at `now`, from the rollups and the latest positions.
 pub async fn summary(
     db: &sea_orm::DatabaseConnection,
     filter: SummaryFilter,
     now: DateTime<Utc>,
 ) -> Result<Summary> {
-    let mut profiles = integration_profile::Entity::find()
-        .select_only()
-        .column(integration_profile::Column::Id);
-    let mut models = software_model::Entity::find()
-        .select_only()
-        .column(software_model::Column::Id);
-    if let Some(vendor) = filter.vendor {
-        profiles = profiles.filter(integration_profile::Column::Vendor.eq(vendor));
-        models = models.filter(software_model::Column::Vendor.eq(vendor));
-    }
-    let profiles: Vec<i64> = profiles.into_tuple().all(db).await?;
-    let models: Vec<i64> = models.into_tuple().all(db).await?;
-
-    let mut by_profile: BTreeMap<i64, Acc> =
-        profiles.iter().map(|p| (*p, Acc::default())).collect();
-    let mut by_model: BTreeMap<i64, Acc> = models.iter().map(|m| (*m, Acc::default())).collect();
-    let mut total = Acc::default();
-
-    // Seats by day of last activity, summed into buckets by the database (a day is a
-    // 'YYYY-MM-DD' string, so days compare as text).
     let backend = db.get_database_backend();
-    let [c30, c60, c90] = cutoffs(now.date_naive());
-    let p = |i| match backend {
-        DbBackend::Postgres => format!("${i}"),
-        _ => "?".to_owned(),
-    };
-    let sum = |cond: String| format!("CAST(SUM(CASE WHEN {cond} THEN seats ELSE 0 END) AS BIGINT)");
-    let sql = format!(
-        "SELECT profile_id, software_model_id, {} AS d0, {} AS d30, {} AS d60, {} AS d90, {} AS never \
-         FROM activity_rollup GROUP BY profile_id, software_model_id",
-        sum(format!("last_active_on > {}", p(1))),
-        sum(format!(
-            "last_active_on <= {} AND last_active_on > {}",
-            p(2),
-            p(3)
-        )),
-        sum(format!(
-            "last_active_on <= {} AND last_active_on > {}",
-            p(4),
-            p(5)
-        )),
-        sum(format!("last_active_on <= {}", p(6))),
-        sum("last_active_on IS NULL".to_owned()),
-    );
-    let values: Vec<sea_orm::Value> = [&c30, &c30, &c60, &c60, &c90, &c90]
-        .into_iter()
-        .map(|c| c.clone().into())
-        .collect();
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
-    for r in rows {
-        let profile: i64 = r.try_get("", "profile_id")?;
-        let Some(acc) = by_profile.get_mut(&profile) else {
-            continue;
+    let rows = db.query_all_raw(statement(backend, filter, now)).await?;
+    let mut by_profile: BTreeMap<i64, Acc> = BTreeMap::new();
+    let mut by_model: BTreeMap<i64, Acc> = BTreeMap::new();
+    for r in &rows {
+        match r.try_get::<String>("", "kind")?.as_str() {
+            "P" => by_profile.insert(r.try_get("", "k1")?, Acc::default()),
+            "M" => by_model.insert(r.try_get("", "k1")?, Acc::default()),
+            _ => continue,
         };
-        let model: Option<i64> = r.try_get("", "software_model_id")?;
-        let b = Buckets {
-            days_0_30: r.try_get("", "d0")?,
-            days_30_60: r.try_get("", "d30")?,
-            days_60_90: r.try_get("", "d60")?,
-            days_90_plus: r.try_get("", "d90")?,
-            never: r.try_get("", "never")?,
-        };
-        acc.add(&b);
-        total.add(&b);
-        if let Some(m) = by_model.get_mut(&model.unwrap_or(0)) {
-            m.add(&b);
-        }
     }
-
-    // Candidates and savings. Savings of a deleted profile or model (key 0) still count in
-    // the total when no vendor is asked for.
-    let year = now.year();
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            backend,
-            "SELECT profile_key, model_key, currency, reclaim_year, candidates, savings_minor \
-             FROM candidate_rollup WHERE candidates <> 0",
-        ))
-        .await?;
-    for r in rows {
-        let profile: i64 = r.try_get("", "profile_key")?;
-        let model: i64 = r.try_get("", "model_key")?;
-        let currency: String = r.try_get("", "currency")?;
-        let reclaim_year: i32 = r.try_get("", "reclaim_year")?;
-        let candidates: i64 = r.try_get("", "candidates")?;
-        let amount: i64 = r.try_get("", "savings_minor")?;
-        // A deleted profile's savings count with their model's vendor, or in the total.
-        let counted = by_profile.contains_key(&profile)
-            || (profile == 0 && (filter.vendor.is_none() || by_model.contains_key(&model)));
-        if !counted {
-            continue;
-        }
-        let mut accs: Vec<&mut Acc> = vec![&mut total];
-        let (p, m) = (by_profile.get_mut(&profile), by_model.get_mut(&model));
-        accs.extend(p);
-        accs.extend(m);
-        for acc in accs {
-            if reclaim_year == 0 {
-                acc.idle += candidates;
-                if !currency.is_empty() {
-                    acc.money(&currency).potential_savings += amount;
-                }
-            } else if !currency.is_empty() {
-                let money = acc.money(&currency);
-                money.actual_savings += amount;
-                if reclaim_year == year {
-                    money.actual_savings_this_year += amount;
+    let mut total = Acc::default();
+    let mut verdicts: HashMap<i64, (ComplianceStatus, i64, i64)> = HashMap::new();
+    let year = i64::from(now.year());
+    for r in &rows {
+        let kind: String = r.try_get("", "kind")?;
+        let k1: i64 = r.try_get("", "k1")?;
+        let n = |i: usize| -> Result<i64> {
+            Ok(r.try_get::<Option<i64>>("", &format!("n{i}"))?.unwrap_or(0))
+        };
+        match kind.as_str() {
+            "A" => {
+                let Some(acc) = by_profile.get_mut(&k1) else {
+                    continue;
+                };
+                let model: Option<i64> = r.try_get("", "k2")?;
+                let b = Buckets {
+                    days_0_30: n(1)?,
+                    days_30_60: n(2)?,
+                    days_60_90: n(3)?,
+                    days_90_plus: n(4)?,
+                    never: n(5)?,
+                };
+                acc.add(&b);
+                total.add(&b);
+                if let Some(m) = by_model.get_mut(&model.unwrap_or(0)) {
+                    m.add(&b);
                 }
             }
-        }
-    }
-
-    // What is owned and what it costs: each model's latest position.
-    let latest = license_position::Entity::find()
-        .filter(license_position::Column::IsLatest.eq(true))
-        .all(db)
-        .await?;
-    let mut verdicts: HashMap<i64, (ComplianceStatus, i64, i64)> = HashMap::new();
-    let position_model: HashMap<i64, i64> = latest
-        .iter()
-        .filter(|p| by_model.contains_key(&p.software_model_id))
-        .map(|p| {
-            verdicts.insert(
-                p.software_model_id,
-                (p.compliance_status, p.rights_owned, p.unlicensed),
-            );
-            (p.id, p.software_model_id)
-        })
-        .collect();
-    let amounts = license_position_amount::Entity::find()
-        .filter(license_position_amount::Column::PositionId.is_in(position_model.keys().copied()))
-        .all(db)
-        .await?;
-    for a in amounts {
-        // An amount with savings only: the rollup gives those, current.
-        if a.annual_spend_minor == 0 && a.true_up_cost_minor == 0 && a.over_licensed_minor == 0 {
-            continue;
-        }
-        let model = position_model[&a.position_id];
-        for acc in [Some(&mut total), by_model.get_mut(&model)]
-            .into_iter()
-            .flatten()
-        {
-            let money = acc.money(&a.currency);
-            money.annual_spend += a.annual_spend_minor;
-            money.true_up_cost += a.true_up_cost_minor;
-            money.over_licensed += a.over_licensed_minor;
+            // Candidates and savings. Savings of a deleted profile or model (key 0) still
+            // count in the total when no vendor is asked for, and with their model's vendor.
+            "C" => {
+                let (profile, model): (i64, i64) = (k1, r.try_get("", "k2")?);
+                let currency: String = r.try_get("", "t1")?;
+                let (reclaim_year, candidates, amount) = (n(1)?, n(2)?, n(3)?);
+                let counted = by_profile.contains_key(&profile)
+                    || (profile == 0 && (filter.vendor.is_none() || by_model.contains_key(&model)));
+                if !counted {
+                    continue;
+                }
+                let mut accs: Vec<&mut Acc> = vec![&mut total];
+                accs.extend(by_profile.get_mut(&profile));
+                accs.extend(by_model.get_mut(&model));
+                for acc in accs {
+                    if reclaim_year == 0 {
+                        acc.idle += candidates;
+                        if !currency.is_empty() {
+                            acc.money(&currency).potential_savings += amount;
+                        }
+                    } else if !currency.is_empty() {
+                        let money = acc.money(&currency);
+                        money.actual_savings += amount;
+                        if reclaim_year == year {
+                            money.actual_savings_this_year += amount;
+                        }
+                    }
+                }
+            }
+            // What is owned and what it costs: each model's latest position.
+            "L" => {
+                let Some(acc) = by_model.get_mut(&k1) else {
+                    continue;
+                };
+                let status: ComplianceStatus = r.try_get("", "t2")?;
+                verdicts.insert(k1, (status, n(1)?, n(2)?));
+                let (spend, true_up, over) = (n(3)?, n(4)?, n(5)?);
+                // An amount with savings only: the rollup gives those, current.
+                let Some(currency) = r.try_get::<Option<String>>("", "t1")? else {
+                    continue;
+                };
+                if spend == 0 && true_up == 0 && over == 0 {
+                    continue;
+                }
+                for acc in [acc, &mut total] {
+                    let money = acc.money(&currency);
+                    money.annual_spend += spend;
+                    money.true_up_cost += true_up;
+                    money.over_licensed += over;
+                }
+            }
+            _ => {}
         }
     }
 
