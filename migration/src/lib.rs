@@ -35,6 +35,7 @@ mod m20261206_000029_goto_connect_credentials;
 mod m20261206_000030_summary_covering_indexes;
 mod m20261207_000031_idle_seats_index;
 mod m20261207_000032_candidate_rollup_per_statement;
+mod m20261207_000033_activity_buckets;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000030_summary_covering_indexes::Migration),
             Box::new(m20261207_000031_idle_seats_index::Migration),
             Box::new(m20261207_000032_candidate_rollup_per_statement::Migration),
+            Box::new(m20261207_000033_activity_buckets::Migration),
         ]
     }
 }

@@ -272,6 +272,49 @@ async fn the_summary_matches_the_hand_worked_figures(app: TestApp) {
 }
 crate::db_test!(the_summary_matches_the_hand_worked_figures);
 
+/// Buckets move with the calendar: seats counted on an earlier day (no run since) are
+/// summed again from their days, so a seat used 30 days ago is in 30–60 today although it
+/// was in 0–30 the day before, when its profile's buckets were stored.
+async fn buckets_from_an_earlier_day_follow_the_calendar(app: TestApp) {
+    let zoom = crate::fixtures::profile(&app.state.db, Vendor::Zoom, ProfileStatus::Published)
+        .await
+        .id;
+    let meetings = create_model(&app, "Zoom", "Meetings", "").await;
+    let m = parse_global_id(&meetings.clone().into()).unwrap().1;
+    for (upn, days) in [
+        ("a@x.com", Some(30)),
+        ("b@x.com", Some(60)),
+        ("c@x.com", None),
+    ] {
+        let h = Held {
+            last_active_days_ago: days,
+            ..held(upn, 200)
+        };
+        subscribe(&app, zoom, m, h).await;
+    }
+    let today = Utc::now().date_naive();
+    refresh_seats(&app.state.db, zoom, today - Duration::days(1))
+        .await
+        .unwrap();
+    let s = summary(&app, None).await;
+    assert_eq!(s["total"]["lastActivity"], buckets([0, 1, 1, 0, 1]), "{s}");
+    assert_eq!(
+        s["byProfile"][0]["figures"]["lastActivity"],
+        buckets([0, 1, 1, 0, 1])
+    );
+    assert_eq!(
+        s["bySoftwareModel"][0]["figures"]["lastActivity"],
+        buckets([0, 1, 1, 0, 1])
+    );
+    // Counted today, the stored buckets are read as they are: the same figures.
+    refresh_seats(&app.state.db, zoom, today).await.unwrap();
+    assert_eq!(
+        summary(&app, None).await["total"]["lastActivity"],
+        buckets([0, 1, 1, 0, 1])
+    );
+}
+crate::db_test!(buckets_from_an_earlier_day_follow_the_calendar);
+
 /// Real runs keep the summary current: after the sync it counts every open seat and
 /// candidate; a reclaim run moves a seat from idle to saved before its end is told.
 async fn runs_keep_the_summary_current(db: crate::helpers::Db) {

@@ -2,11 +2,13 @@
 //! true-up, potential and realised savings, and how long ago seats were last used, in total,
 //! by profile and by software model.
 //!
-//! It reads aggregates kept at write time (migration 27), never the subscriptions or
-//! candidates themselves: seats by day of last activity (`activity_rollup`, rewritten for a
-//! profile by [`refresh_seats`] whenever a run or a restore changed its seats), candidates
-//! and savings (`candidate_rollup`, kept by triggers on every candidate write), and each
-//! model's latest position for what is owned and what it costs.
+//! It reads aggregates kept at write time (migrations 27 and 33), never the subscriptions or
+//! candidates themselves: seats by last-activity bucket as of the day they were counted
+//! (`activity_bucket`, with seats by day in `activity_rollup` for a profile whose buckets
+//! are from an earlier day; both rewritten for a profile by [`refresh_seats`] whenever a
+//! run or a restore changed its seats), candidates and savings (`candidate_rollup`, kept by
+//! triggers on every candidate write), and each model's latest position for what is owned
+//! and what it costs.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -114,45 +116,119 @@ fn cutoffs(today: chrono::NaiveDate) -> [String; 3] {
     })
 }
 
-/// Rewrites the profile's seats by day of last activity from its open subscriptions. Runs
-/// that change seats call it before they report their end, so a summary read after a run's
-/// last update counts what the run wrote. Days 90 or more before `today` are one row (the
-/// 90th day's): those seats stay in the oldest bucket however long the rollup stands, so a
-/// model has at most about 92 rows whatever the size of the tenant.
+/// A statement's values, with the placeholder of each as it is pushed.
+struct Params {
+    backend: DbBackend,
+    values: Vec<sea_orm::Value>,
+}
+
+impl Params {
+    fn new(backend: DbBackend) -> Self {
+        Params {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, v: impl Into<sea_orm::Value>) -> String {
+        self.values.push(v.into());
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+
+    fn statement(self, sql: String) -> Statement {
+        Statement::from_sql_and_values(self.backend, sql, self.values)
+    }
+}
+
+/// The five bucket sums of `activity_rollup` rows at `today`, as `SELECT` columns `n1` to
+/// `n5`: seats
+/// used in `[0, 30)`, `[30, 60)`, `[60, 90)` days, 90 or more, and never (a day is a
+/// 'YYYY-MM-DD' string, so days compare as text).
+fn bucket_sums(p: &mut Params, today: chrono::NaiveDate) -> String {
+    let [c30, c60, c90] = cutoffs(today);
+    let sum = |cond: String| format!("CAST(SUM(CASE WHEN {cond} THEN seats ELSE 0 END) AS BIGINT)");
+    [
+        sum(format!("last_active_on > {}", p.push(c30.clone()))),
+        sum(format!(
+            "last_active_on <= {} AND last_active_on > {}",
+            p.push(c30),
+            p.push(c60.clone())
+        )),
+        sum(format!(
+            "last_active_on <= {} AND last_active_on > {}",
+            p.push(c60),
+            p.push(c90.clone())
+        )),
+        sum(format!("last_active_on <= {}", p.push(c90))),
+        sum("last_active_on IS NULL".to_owned()),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, sum)| format!("{sum} AS n{}", i + 1))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+/// Rewrites the profile's seats by day of last activity from its open subscriptions, and
+/// their buckets as of `today`. Runs that change seats call it before they report their
+/// end, so a summary read after a run's last update counts what the run wrote. Days 90 or
+/// more before `today` are one row (the 90th day's): those seats stay in the oldest bucket
+/// however long the rollup stands, so a model has at most about 92 rows whatever the size
+/// of the tenant.
 pub async fn refresh_seats(
     db: &sea_orm::DatabaseConnection,
     profile_id: i64,
     today: chrono::NaiveDate,
 ) -> Result<()> {
     let backend = db.get_database_backend();
-    let p = |i| match backend {
-        DbBackend::Postgres => format!("${i}"),
-        // Numbered: the 90th day appears twice.
-        _ => format!("?{i}"),
-    };
     let [_, _, old] = cutoffs(today);
     let txn = db.begin_write().await?;
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        format!("DELETE FROM activity_rollup WHERE profile_id = {}", p(1)),
-        [profile_id.into()],
-    ))
-    .await?;
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        format!(
-            "INSERT INTO activity_rollup (profile_id, software_model_id, last_active_on, seats) \
-             SELECT profile_id, software_model_id, \
-             CASE WHEN {day} <= {old} THEN {old} ELSE {day} END, COUNT(*) \
-             FROM software_subscription WHERE profile_id = {id} AND closed_at IS NULL \
-             GROUP BY 1, 2, 3",
-            id = p(1),
-            old = p(2),
-            day = day_of(backend)
-        ),
-        [profile_id.into(), old.into()],
-    ))
-    .await?;
+    for table in ["activity_rollup", "activity_bucket"] {
+        let mut p = Params::new(backend);
+        let sql = format!(
+            "DELETE FROM {table} WHERE profile_id = {}",
+            p.push(profile_id)
+        );
+        txn.execute_raw(p.statement(sql)).await?;
+    }
+    let mut p = Params::new(backend);
+    let sql = format!(
+        "INSERT INTO activity_rollup (profile_id, software_model_id, last_active_on, seats) \
+         SELECT profile_id, software_model_id, \
+         CASE WHEN {day} <= {old} THEN {old2} ELSE {day} END, COUNT(*) \
+         FROM software_subscription WHERE profile_id = {id} AND closed_at IS NULL \
+         GROUP BY 1, 2, 3",
+        old = p.push(old.clone()),
+        old2 = p.push(old),
+        id = p.push(profile_id),
+        day = day_of(backend)
+    );
+    txn.execute_raw(p.statement(sql)).await?;
+    // The buckets, and a row of zeros for a profile with no seats (its buckets are known).
+    let mut p = Params::new(backend);
+    let sql = format!(
+        "INSERT INTO activity_bucket (profile_id, software_model_id, as_of, days_0_30, \
+         days_30_60, days_60_90, days_90_plus, never) \
+         SELECT profile_id, software_model_id, {as_of}, {sums} FROM activity_rollup \
+         WHERE profile_id = {id} GROUP BY profile_id, software_model_id",
+        as_of = p.push(today.format("%Y-%m-%d").to_string()),
+        sums = bucket_sums(&mut p, today),
+        id = p.push(profile_id),
+    );
+    let written = txn.execute_raw(p.statement(sql)).await?;
+    if written.rows_affected() == 0 {
+        let mut p = Params::new(backend);
+        let sql = format!(
+            "INSERT INTO activity_bucket (profile_id, software_model_id, as_of, days_0_30, \
+             days_30_60, days_60_90, days_90_plus, never) VALUES ({}, NULL, {}, 0, 0, 0, 0, 0)",
+            p.push(profile_id),
+            p.push(today.format("%Y-%m-%d").to_string()),
+        );
+        txn.execute_raw(p.statement(sql)).await?;
+    }
     txn.commit().await?;
     Ok(())
 }
@@ -201,9 +277,8 @@ impl Acc {
 ///
 /// - `P` / `M`: a profile / software model in the summary (`k1`), so that one with no seats
 ///   still has its slice;
-/// - `A`: seats of profile `k1` and model `k2` by last activity (`n1`..`n5`: the buckets),
-///   summed by the database from the activity rollup (a day is a 'YYYY-MM-DD' string, so
-///   days compare as text);
+/// - `B`: buckets of profile `k1` and model `k2` as of day `t1` (`n1`..`n5`, as
+///   [`bucket_sums`]), written by [`refresh_seats`];
 /// - `C`: a candidate rollup row: profile `k1`, model `k2`, currency `t1`, reclaim year
 ///   `n1` (0: open), candidates `n2`, savings `n3`;
 /// - `L`: a model's latest position (`k1`), its status `t2`, rights owned `n1` and
@@ -213,49 +288,24 @@ impl Acc {
 /// One statement, because each is a round trip: to the connection's own thread on SQLite,
 /// over the network on PostgreSQL. Six of them cost a loaded server more than the rest of
 /// the request.
-fn statement(backend: DbBackend, filter: SummaryFilter, now: DateTime<Utc>) -> Statement {
-    let mut values: Vec<sea_orm::Value> = Vec::new();
-    let mut p = |v: sea_orm::Value| {
-        values.push(v);
-        match backend {
-            DbBackend::Postgres => format!("${}", values.len()),
-            _ => "?".to_owned(),
-        }
-    };
+fn statement(backend: DbBackend, filter: SummaryFilter) -> Statement {
+    let mut p = Params::new(backend);
     let (int, text) = ("CAST(NULL AS BIGINT)", "CAST(NULL AS TEXT)");
-    let vendor = |p: &mut dyn FnMut(sea_orm::Value) -> String| {
-        filter
+    let mut ids = |kind: &str, table: &str| {
+        let vendor = filter
             .vendor
-            .map(|v| format!(" WHERE vendor = {}", p(v.to_value().into())))
-            .unwrap_or_default()
-    };
-    let ids = |kind: &str, table: &str, p: &mut dyn FnMut(sea_orm::Value) -> String| {
+            .map(|v| format!(" WHERE vendor = {}", p.push(v.to_value())))
+            .unwrap_or_default();
         format!(
             "SELECT '{kind}' AS kind, id AS k1, {int} AS k2, {text} AS t1, {text} AS t2, \
-             {int} AS n1, {int} AS n2, {int} AS n3, {int} AS n4, {int} AS n5 FROM {table}{}",
-            vendor(p)
+             {int} AS n1, {int} AS n2, {int} AS n3, {int} AS n4, {int} AS n5 FROM {table}{vendor}"
         )
     };
-    let profiles = ids("P", "integration_profile", &mut p);
-    let models = ids("M", "software_model", &mut p);
-    let [c30, c60, c90] = cutoffs(now.date_naive());
-    let sum = |cond: String| format!("CAST(SUM(CASE WHEN {cond} THEN seats ELSE 0 END) AS BIGINT)");
-    let seats = format!(
-        "SELECT 'A', profile_id, software_model_id, {text}, {text}, {}, {}, {}, {}, {} \
-         FROM activity_rollup GROUP BY profile_id, software_model_id",
-        sum(format!("last_active_on > {}", p(c30.clone().into()))),
-        sum(format!(
-            "last_active_on <= {} AND last_active_on > {}",
-            p(c30.into()),
-            p(c60.clone().into())
-        )),
-        sum(format!(
-            "last_active_on <= {} AND last_active_on > {}",
-            p(c60.into()),
-            p(c90.clone().into())
-        )),
-        sum(format!("last_active_on <= {}", p(c90.into()))),
-        sum("last_active_on IS NULL".to_owned()),
+    let profiles = ids("P", "integration_profile");
+    let models = ids("M", "software_model");
+    let buckets = format!(
+        "SELECT 'B', profile_id, software_model_id, as_of, {text}, days_0_30, days_30_60, \
+         days_60_90, days_90_plus, never FROM activity_bucket"
     );
     let candidates = format!(
         "SELECT 'C', profile_key, model_key, currency, {text}, \
@@ -268,11 +318,22 @@ fn statement(backend: DbBackend, filter: SummaryFilter, now: DateTime<Utc>) -> S
          FROM license_position l LEFT JOIN license_position_amount a ON a.position_id = l.id \
          WHERE l.is_latest = TRUE"
     );
-    Statement::from_sql_and_values(
-        backend,
-        [profiles, models, seats, candidates, positions].join(" UNION ALL "),
-        values,
-    )
+    p.statement([profiles, models, buckets, candidates, positions].join(" UNION ALL "))
+}
+
+/// Buckets summed from the day rows at `today`, for profiles whose stored buckets are from
+/// an earlier day (no run has changed their seats today), as `B` rows of that day.
+fn stale_buckets(backend: DbBackend, profiles: &[i64], today: chrono::NaiveDate) -> Statement {
+    let mut p = Params::new(backend);
+    let as_of = p.push(today.format("%Y-%m-%d").to_string());
+    let sums = bucket_sums(&mut p, today);
+    let ids: Vec<String> = profiles.iter().map(|id| p.push(*id)).collect();
+    p.statement(format!(
+        "SELECT 'B' AS kind, profile_id AS k1, software_model_id AS k2, {as_of} AS t1, \
+         CAST(NULL AS TEXT) AS t2, {sums} FROM activity_rollup WHERE profile_id IN ({}) \
+         GROUP BY profile_id, software_model_id",
+        ids.join(", ")
+    ))
 }
 
 /// The summary at `now`, from the rollups and the latest positions.
@@ -282,15 +343,37 @@ pub async fn summary(
     now: DateTime<Utc>,
 ) -> Result<Summary> {
     let backend = db.get_database_backend();
-    let rows = db.query_all_raw(statement(backend, filter, now)).await?;
+    let mut rows = db.query_all_raw(statement(backend, filter)).await?;
+    let today = now.date_naive();
+    let day = today.format("%Y-%m-%d").to_string();
     let mut by_profile: BTreeMap<i64, Acc> = BTreeMap::new();
     let mut by_model: BTreeMap<i64, Acc> = BTreeMap::new();
+    let mut current = std::collections::HashSet::new();
     for r in &rows {
         match r.try_get::<String>("", "kind")?.as_str() {
-            "P" => by_profile.insert(r.try_get("", "k1")?, Acc::default()),
-            "M" => by_model.insert(r.try_get("", "k1")?, Acc::default()),
-            _ => continue,
-        };
+            "P" => {
+                by_profile.insert(r.try_get("", "k1")?, Acc::default());
+            }
+            "M" => {
+                by_model.insert(r.try_get("", "k1")?, Acc::default());
+            }
+            "B" if r.try_get::<String>("", "t1")? == day => {
+                current.insert(r.try_get::<i64>("", "k1")?);
+            }
+            _ => {}
+        }
+    }
+    // Profiles whose seats no run changed today: their buckets from the day rows.
+    let stale: Vec<i64> = by_profile
+        .keys()
+        .filter(|p| !current.contains(*p))
+        .copied()
+        .collect();
+    if !stale.is_empty() {
+        rows.extend(
+            db.query_all_raw(stale_buckets(backend, &stale, today))
+                .await?,
+        );
     }
     let mut total = Acc::default();
     let mut verdicts: HashMap<i64, (ComplianceStatus, i64, i64)> = HashMap::new();
@@ -302,10 +385,13 @@ pub async fn summary(
             Ok(r.try_get::<Option<i64>>("", &format!("n{i}"))?.unwrap_or(0))
         };
         match kind.as_str() {
-            "A" => {
+            "B" => {
                 let Some(acc) = by_profile.get_mut(&k1) else {
                     continue;
                 };
+                if r.try_get::<String>("", "t1")? != day {
+                    continue; // summed again from the day rows
+                }
                 let model: Option<i64> = r.try_get("", "k2")?;
                 let b = Buckets {
                     days_0_30: n(1)?,
