@@ -142,6 +142,9 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
         {
             tracing::warn!(profile, "seat summary not refreshed: {}", err.message());
         }
+        if let Ok(Ok(counts)) = &result {
+            refresh_statistics(state, kind, counts).await;
+        }
         let base = sink.base.clone();
         let mut run = sink.run.into_inner();
         let saved = match result {
@@ -210,6 +213,22 @@ pub async fn execute(state: &AppState, run_id: i64, task_id: &str) -> Result<()>
 }
 
 /// Queues a reconciliation of the profile's models (or finds the one queued or running).
+/// After a run that wrote many rows, the planner's statistics of what it wrote (see
+/// [`crate::db::refresh_statistics`]). Logged, not raised: the run itself succeeded.
+async fn refresh_statistics(state: &AppState, kind: JobKind, counts: &RunCounts) {
+    let tables: &[&str] = match kind {
+        JobKind::DownloadSubscriptions => &["software_subscription", "vendor_user"],
+        JobKind::PullActivity => &["activity_event", "software_subscription"],
+        JobKind::Reclaim | JobKind::Reconcile | JobKind::DeliverNotices => return,
+    };
+    if counts.created + counts.updated + counts.closed < crate::db::BULK_ROWS {
+        return;
+    }
+    if let Err(err) = crate::db::refresh_statistics(&state.db, tables).await {
+        tracing::warn!(?kind, "planner statistics not refreshed: {err}");
+    }
+}
+
 async fn reconcile_later(state: &AppState, profile: i64) {
     if let Err(err) = super::enqueue(state, None, Some(profile), JobKind::Reconcile, None).await {
         tracing::warn!(profile, "reconciliation not queued: {}", err.message());

@@ -42,6 +42,7 @@ mod rollups;
 mod run_errors;
 mod schema_file;
 mod server_process;
+mod statistics;
 mod subscriptions;
 mod summary;
 mod sync_e2e;
