@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod sim_process;
+pub mod tenant;
 
 use std::collections::HashMap;
 
