@@ -23,7 +23,7 @@ fn env(grace: &'static str) -> [(&'static str, &'static str); 3] {
         ("SEATKEEPER_SHUTDOWN_GRACE_SECS", grace),
     ]
 }
-const RUN: &str = "query($id: ID!) { node(id: $id) { ... on JobRun { state progressDone attempt handedBack \
+const RUN: &str = "query($id: ID!) { node(id: $id) { ... on JobRun { state error errorCode progressDone attempt handedBack \
      counts { fetched } attempts { number startedAt endedAt outcome } } } }";
 
 /// A Zoom profile connected to the simulator and published; returns its first run's id.

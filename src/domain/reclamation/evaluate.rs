@@ -6,16 +6,16 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{CandidateState, Vendor};
-use entity::{
-    integration_profile, reclamation_rule, removal_candidate, software_subscription as sub,
-    subscription_identifier,
-};
+use entity::{integration_profile, reclamation_rule, removal_candidate, subscription_identifier};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use super::cost::{self, CostBasis};
 use super::flagged::{self, Flagged};
+use super::seats::{
+    Coverage, Seat, exact_coverage, open_candidates, open_seats, open_subscriptions,
+};
 use super::{Actor, Evidence, record};
 use crate::connectors::{ActivitySignal, ProductInfo, known_products};
 use crate::db::BeginWrite;
@@ -124,71 +124,12 @@ pub struct Evaluation {
     pub notices: usize,
 }
 
-/// Each vendor user's exact (per-user) activity window, by external id.
-async fn exact_coverage(
-    db: &impl ConnectionTrait,
-    profile_id: i64,
-) -> Result<HashMap<String, Coverage>> {
-    use entity::vendor_user;
-    use sea_orm::QuerySelect;
-    type Row = (String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-    let rows: Vec<Row> = vendor_user::Entity::find()
-        .select_only()
-        .columns([
-            vendor_user::Column::ExternalUserId,
-            vendor_user::Column::ExactActivityFrom,
-            vendor_user::Column::ExactActivityTo,
-        ])
-        .filter(vendor_user::Column::ProfileId.eq(profile_id))
-        .filter(vendor_user::Column::ExactActivityTo.is_not_null())
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, from, to)| (id, Coverage { from, to }))
-        .collect())
-}
-
-/// The open subscription fields a verdict needs.
-#[derive(Debug, Clone)]
-struct Seat {
-    id: i64,
-    external_user_id: String,
-    identifier: String,
-    software_model_id: Option<i64>,
-    email: String,
-    external_created_at: Option<DateTime<Utc>>,
-    assigned_at: Option<DateTime<Utc>>,
-    first_seen_at: DateTime<Utc>,
-    last_seen_at: DateTime<Utc>,
-    last_activity_at: Option<DateTime<Utc>>,
-    privileged: bool,
-    excluded_from_reclaim: bool,
-}
-
-impl Seat {
-    /// When the seat began: assigned, else the account created, else first seen.
-    fn born(&self) -> DateTime<Utc> {
-        self.assigned_at
-            .or(self.external_created_at)
-            .unwrap_or(self.first_seen_at)
-    }
-}
-
 /// A verdict on one seat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Verdict {
     Idle(Box<Evidence>),
     /// In use, too young, excluded, privileged or outside the rule's condition.
     Keep,
-}
-
-/// How far back a product's activity is known, for one profile.
-#[derive(Debug, Clone, Copy)]
-struct Coverage {
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
 }
 
 fn signal_text(signal: ActivitySignal) -> &'static str {
@@ -318,87 +259,6 @@ fn first_state(product: &ProductInfo, rule: &RuleSettings) -> CandidateState {
     } else {
         CandidateState::Ready
     }
-}
-
-/// The open seats of the profile in `models` with no activity since `idle_before` (a seat
-/// used since then is in use under every rule, so it is never read).
-async fn open_seats(
-    db: &impl ConnectionTrait,
-    profile_id: i64,
-    models: Vec<i64>,
-    idle_before: DateTime<Utc>,
-) -> Result<Vec<Seat>> {
-    // Never used, then used before `idle_before`: two ranges of the idle-seats index
-    // (an `OR` of the two would read every open seat of the profile).
-    let mut rows: Vec<SeatRow> = Vec::new();
-    for idle in [
-        sub::Column::LastActivityAt.is_null(),
-        sub::Column::LastActivityAt.lt(idle_before),
-    ] {
-        rows.extend(idle_seats(profile_id, &models, idle).all(db).await?);
-    }
-    Ok(rows
-        .into_iter()
-        .map(|r| Seat {
-            id: r.0,
-            external_user_id: r.1,
-            identifier: r.2,
-            software_model_id: r.3,
-            email: r.4,
-            external_created_at: r.5,
-            assigned_at: r.6,
-            first_seen_at: r.7,
-            last_seen_at: r.8,
-            last_activity_at: r.9,
-            privileged: r.10,
-            excluded_from_reclaim: r.11,
-        })
-        .collect())
-}
-
-/// The columns of a seat, as read by [`open_seats`].
-type SeatRow = (
-    i64,
-    String,
-    String,
-    Option<i64>,
-    String,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    bool,
-    bool,
-);
-
-fn idle_seats(
-    profile_id: i64,
-    models: &[i64],
-    idle: sea_orm::sea_query::SimpleExpr,
-) -> sea_orm::Selector<sea_orm::SelectGetableTuple<SeatRow>> {
-    use sea_orm::QuerySelect;
-    sub::Entity::find()
-        .select_only()
-        .columns([
-            sub::Column::Id,
-            sub::Column::ExternalUserId,
-            sub::Column::Identifier,
-            sub::Column::SoftwareModelId,
-            sub::Column::UserPrincipalName,
-            sub::Column::ExternalCreatedAt,
-            sub::Column::AssignedAt,
-            sub::Column::FirstSeenAt,
-            sub::Column::LastSeenAt,
-            sub::Column::LastActivityAt,
-            sub::Column::IsPrivileged,
-            sub::Column::ExcludedFromReclaim,
-        ])
-        .filter(sub::Column::ProfileId.eq(profile_id))
-        .filter(sub::Column::ClosedAt.is_null())
-        .filter(sub::Column::SoftwareModelId.is_in(models.iter().copied()))
-        .filter(idle)
-        .into_tuple()
 }
 
 /// The product each identifier of the vendor is, keyed by the software model it maps to
@@ -728,86 +588,6 @@ pub async fn evaluate_profile(
     }
     txn.commit().await?;
     Ok(eval)
-}
-
-/// What an open candidate's subscription shows now.
-struct SeatNow {
-    last_activity_at: Option<DateTime<Utc>>,
-    privileged: bool,
-    excluded_from_reclaim: bool,
-}
-
-/// An open candidate as evaluation reads it.
-struct OpenCandidate {
-    id: i64,
-    subscription_id: Option<i64>,
-    state: CandidateState,
-    last_activity_at: Option<DateTime<Utc>>,
-    /// `None` when the vendor no longer lists the seat (closed or deleted).
-    seat: Option<SeatNow>,
-}
-
-/// The subscriptions of the profile's open candidates.
-async fn open_subscriptions(db: &impl ConnectionTrait, profile_id: i64) -> Result<HashSet<i64>> {
-    use removal_candidate::Column as C;
-    use sea_orm::QuerySelect;
-    let ids: Vec<Option<i64>> = removal_candidate::Entity::find()
-        .select_only()
-        .column(C::SubscriptionId)
-        .filter(C::ProfileId.eq(profile_id))
-        .filter(C::ClosedAt.is_null())
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(ids.into_iter().flatten().collect())
-}
-
-/// The profile's open candidates with their subscriptions, in one read.
-async fn open_candidates(db: &impl ConnectionTrait, profile_id: i64) -> Result<Vec<OpenCandidate>> {
-    use removal_candidate::Column as C;
-    use sea_orm::{JoinType, QuerySelect, RelationTrait};
-    type Row = (
-        i64,
-        Option<i64>,
-        CandidateState,
-        Option<DateTime<Utc>>,
-        Option<i64>,
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
-        Option<bool>,
-        Option<bool>,
-    );
-    let rows: Vec<Row> = removal_candidate::Entity::find()
-        .select_only()
-        .columns([C::Id, C::SubscriptionId, C::State, C::LastActivityAt])
-        .column(sub::Column::Id)
-        .column(sub::Column::ClosedAt)
-        .column(sub::Column::LastActivityAt)
-        .column(sub::Column::IsPrivileged)
-        .column(sub::Column::ExcludedFromReclaim)
-        .join(
-            JoinType::LeftJoin,
-            removal_candidate::Relation::SoftwareSubscription.def(),
-        )
-        .filter(C::ProfileId.eq(profile_id))
-        .filter(C::ClosedAt.is_null())
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| OpenCandidate {
-            id: r.0,
-            subscription_id: r.1,
-            state: r.2,
-            last_activity_at: r.3,
-            seat: (r.4.is_some() && r.5.is_none()).then_some(SeatNow {
-                last_activity_at: r.6,
-                privileged: r.7.unwrap_or(false),
-                excluded_from_reclaim: r.8.unwrap_or(false),
-            }),
-        })
-        .collect())
 }
 
 /// After a successful activity pull: evaluate the profile's rules, then queue a reclaim of

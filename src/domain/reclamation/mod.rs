@@ -10,6 +10,7 @@ mod flagged;
 mod moves;
 mod reclaim;
 mod restore;
+mod seats;
 mod summary;
 
 pub use cooldown::{Cooldown, cooldown_of};
