@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::connectors::identifier;
 use crate::helpers::{Db, TestApp};
 use crate::jobs_support::wait_final;
-use crate::sync_e2e::{app_and_sim, connect, create_profile, run_and_wait};
+use crate::sync_e2e::{app_and_sim, connect, create_profile, publish_first_run, run_and_wait};
 
 pub const THRESHOLD: i64 = 60;
 
@@ -72,30 +72,8 @@ pub async fn publish_and_sync(
     profile: String,
 ) -> (TestApp, Simulator, String, i64) {
     let profile_id = expect_id(&profile.as_str().into(), "IntegrationProfile", "id").unwrap();
-    let ok = app
-        .gql(
-            "mutation($p: ID!) { validateConnection(profileId: $p) { ok } }",
-            json!({ "p": profile }),
-        )
-        .await;
-    assert_eq!(ok.data()["validateConnection"]["ok"], true);
-    let published = app
-        .gql(
-            "mutation($p: ID!) { publishIntegrationProfile(profileId: $p) { firstRun { id } } }",
-            json!({ "p": profile }),
-        )
-        .await;
-    let first = expect_id(
-        &published.data()["publishIntegrationProfile"]["firstRun"]["id"]
-            .as_str()
-            .unwrap()
-            .into(),
-        "JobRun",
-        "id",
-    )
-    .unwrap();
     assert_eq!(
-        wait_final(&app.state, first).await.state,
+        publish_first_run(&app, &profile).await.state,
         JobState::Succeeded
     );
     // Publishing queued the first pull right after the download; this finds it (or runs

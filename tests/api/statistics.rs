@@ -6,13 +6,10 @@ use std::time::{Duration, Instant};
 
 use entity::enums::JobState;
 use sea_orm::{ConnectionTrait, Statement};
-use seatkeeper::graphql::relay::expect_id;
 use seatkeeper_sim::{RateLimitMode, SimConfig, Simulator, Vendor as SimVendor};
-use serde_json::json;
 
 use crate::helpers::{Db, TestApp, spawn_app_with};
-use crate::jobs_support::wait_final;
-use crate::sync_e2e::{connect, create_profile};
+use crate::sync_e2e::{connect, create_profile, publish_first_run};
 
 /// When `ANALYZE` last ran on the table by hand (autovacuum's runs are counted apart).
 async fn analyzed(app: &TestApp, table: &str) -> Option<String> {
@@ -53,29 +50,7 @@ async fn a_first_download_of_a_large_tenant_refreshes_the_planner_statistics() {
     let alias = connect(&app, &sim).await;
     let profile = create_profile(&app, SimVendor::Zoom, &alias).await;
     assert_eq!(analyzed(&app, "software_subscription").await, None);
-    let ok = app
-        .gql(
-            "mutation($p: ID!) { validateConnection(profileId: $p) { ok } }",
-            json!({ "p": profile }),
-        )
-        .await;
-    assert_eq!(ok.data()["validateConnection"]["ok"], true, "{}", ok.body);
-    let published = app
-        .gql(
-            "mutation($p: ID!) { publishIntegrationProfile(profileId: $p) { firstRun { id } } }",
-            json!({ "p": profile }),
-        )
-        .await;
-    let first = expect_id(
-        &published.data()["publishIntegrationProfile"]["firstRun"]["id"]
-            .as_str()
-            .unwrap()
-            .into(),
-        "JobRun",
-        "id",
-    )
-    .unwrap();
-    let run = wait_final(&app.state, first).await;
+    let run = publish_first_run(&app, &profile).await;
     assert_eq!(run.state, JobState::Succeeded, "{:?}", run.error);
     assert!(run.created >= 10_000, "a bulk load: {}", run.created);
     // Statistics reach the view when the analysing session reports them (within a second).

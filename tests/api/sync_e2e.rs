@@ -129,6 +129,33 @@ pub async fn create_profile(app: &TestApp, vendor: SimVendor, alias: &str) -> St
         .to_owned()
 }
 
+/// Validates the profile's connection and publishes it: its first run, once it ended.
+pub async fn publish_first_run(app: &TestApp, profile: &str) -> entity::job_run::Model {
+    let ok = app
+        .gql(
+            "mutation($p: ID!) { validateConnection(profileId: $p) { ok } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    assert_eq!(ok.data()["validateConnection"]["ok"], true, "{}", ok.body);
+    let published = app
+        .gql(
+            "mutation($p: ID!) { publishIntegrationProfile(profileId: $p) { firstRun { id } } }",
+            json!({ "p": profile }),
+        )
+        .await;
+    let first = expect_id(
+        &published.data()["publishIntegrationProfile"]["firstRun"]["id"]
+            .as_str()
+            .unwrap()
+            .into(),
+        "JobRun",
+        "id",
+    )
+    .unwrap();
+    wait_final(&app.state, first).await
+}
+
 pub async fn run_and_wait(app: &TestApp, mutation: &str, profile: &str) -> entity::job_run::Model {
     let resp = app
         .gql(

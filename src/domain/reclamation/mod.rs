@@ -12,6 +12,7 @@ mod reclaim;
 mod restore;
 mod seats;
 mod summary;
+mod verdict;
 
 pub use cooldown::{Cooldown, cooldown_of};
 pub use cost::CostBasis;

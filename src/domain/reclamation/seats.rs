@@ -22,24 +22,10 @@ pub(super) async fn exact_coverage(
     db: &impl ConnectionTrait,
     profile_id: i64,
 ) -> Result<HashMap<String, Coverage>> {
-    use entity::vendor_user;
-    use sea_orm::QuerySelect;
-    type Row = (String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-    let rows: Vec<Row> = vendor_user::Entity::find()
-        .select_only()
-        .columns([
-            vendor_user::Column::ExternalUserId,
-            vendor_user::Column::ExactActivityFrom,
-            vendor_user::Column::ExactActivityTo,
-        ])
-        .filter(vendor_user::Column::ProfileId.eq(profile_id))
-        .filter(vendor_user::Column::ExactActivityTo.is_not_null())
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
+    Ok(crate::domain::sync::exact_histories(db, profile_id)
+        .await?
         .into_iter()
-        .map(|(id, from, to)| (id, Coverage { from, to }))
+        .map(|(id, (from, to))| (id, Coverage { from, to: Some(to) }))
         .collect())
 }
 

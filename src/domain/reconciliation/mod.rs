@@ -22,13 +22,13 @@ use crate::state::AppState;
 
 mod positions;
 mod renewals;
+mod seat_buckets;
 mod summary;
 
 pub use positions::{PositionFilter, PositionOrder, get, history, list};
 pub use renewals::{MAX_WITHIN_DAYS, Renewal, due as renewals_due};
-pub use summary::{
-    Buckets, ModelSlice, Money, Slice, Summary, SummaryFilter, refresh_seats, summary,
-};
+pub use seat_buckets::refresh_seats;
+pub use summary::{Buckets, ModelSlice, Money, Slice, Summary, SummaryFilter, summary};
 
 /// Unused rights above this share of those owned make a model `OVER_LICENSED`.
 pub const OVER_LICENSED_PERCENT: i64 = 10;

@@ -244,7 +244,12 @@ async fn open_subscriptions(
         .collect())
 }
 
-async fn exact_histories(db: &DatabaseConnection, profile_id: i64) -> Result<Histories, SyncError> {
+/// Each vendor user's exact (per-user) activity window, by external id: from when (if the
+/// start is known) to when their activity was asked per user. Rule evaluation reads it too.
+pub async fn exact_histories(
+    db: &impl sea_orm::ConnectionTrait,
+    profile_id: i64,
+) -> Result<Histories, sea_orm::DbErr> {
     type Row = (String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
     let rows: Vec<Row> = vendor_user::Entity::find()
         .select_only()

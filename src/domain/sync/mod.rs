@@ -12,8 +12,9 @@ mod ingest;
 mod per_user;
 mod pg_copy;
 
-pub use activity::{PER_USER_BUDGET, ingest_activity, pull_activity};
+pub use activity::{PER_USER_BUDGET, exact_histories, ingest_activity, pull_activity};
 pub use download::download_subscriptions;
+pub use per_user::Histories;
 
 use chrono::{DateTime, Utc};
 use entity::software_subscription as sub;

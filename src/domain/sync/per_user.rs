@@ -21,7 +21,7 @@ pub(super) struct OpenSub {
 }
 
 /// Each vendor user's exact history (`exact_activity_from`, `_to`), by external id.
-pub(super) type Histories = HashMap<String, (Option<DateTime<Utc>>, DateTime<Utc>)>;
+pub type Histories = HashMap<String, (Option<DateTime<Utc>>, DateTime<Utc>)>;
 
 /// Where a user's per-user calls start: where their exact history ends (less the overlap),
 /// or, for a user never asked per user, the look-back (their whole history); `None` when
