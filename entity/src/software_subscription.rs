@@ -41,8 +41,6 @@ pub struct Model {
     pub last_seen_at: DateTimeUtc,
     /// When it disappeared from the vendor.
     pub closed_at: Option<DateTimeUtc>,
-    /// Used beyond the rights owned: reconciliation found no right for this holder.
-    pub unlicensed: bool,
     /// Hash of the vendor fields, so an unchanged row is not rewritten.
     pub content_hash: i64,
     /// When the row last changed.

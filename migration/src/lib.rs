@@ -36,6 +36,7 @@ mod m20261206_000030_summary_covering_indexes;
 mod m20261207_000031_idle_seats_index;
 mod m20261207_000032_candidate_rollup_per_statement;
 mod m20261207_000033_activity_buckets;
+mod m20261208_000034_unlicensed_seats;
 
 /// Runs every Seatkeeper migration, oldest first.
 pub struct Migrator;
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000031_idle_seats_index::Migration),
             Box::new(m20261207_000032_candidate_rollup_per_statement::Migration),
             Box::new(m20261207_000033_activity_buckets::Migration),
+            Box::new(m20261208_000034_unlicensed_seats::Migration),
         ]
     }
 }

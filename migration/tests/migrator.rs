@@ -127,7 +127,6 @@ fn subscription(profile_id: i64, model_id: i64) -> software_subscription::Active
         first_seen_at: Set(at(3)),
         last_seen_at: Set(at(4)),
         closed_at: Set(None),
-        unlicensed: Set(false),
         content_hash: Set(i64::MIN + 7),
         updated_at: Set(at(4)),
     }
@@ -356,6 +355,131 @@ async fn vendor_urls_move_to_one_setting(db: &DatabaseConnection) {
         .exec(db)
         .await
         .expect("clear aliases");
+}
+
+/// The rows of one statement's single integer column.
+async fn ids(db: &DatabaseConnection, sql: &str) -> Vec<(i64, i64)> {
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect(sql)
+        .iter()
+        .map(|r| {
+            (
+                r.try_get_by_index(0).unwrap(),
+                r.try_get_by_index(1).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A subscription flagged unlicensed before migration 34 keeps its mark as a row of
+/// `unlicensed_seat`, and going back down flags it again.
+async fn unlicensed_flags_move_to_their_table(db: &DatabaseConnection) {
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261208_000034_unlicensed_seats")
+        .expect("migration 34 is registered");
+    Migrator::up(db, Some(before as u32))
+        .await
+        .expect("up to 33");
+    let profile = integration_profile::ActiveModel {
+        id: NotSet,
+        display_name: Set("Zoom".into()),
+        vendor: Set(Vendor::Zoom),
+        status: Set(ProfileStatus::Draft),
+        alias_id: Set(None),
+        download_activity: Set(true),
+        reclaim: Set(true),
+        activity_look_back_days: Set(180),
+        activity_covered_from: Set(None),
+        activity_covered_to: Set(None),
+        validated_at: Set(None),
+        last_validation: Set(None),
+        published_at: Set(None),
+        created_at: Set(at(0)),
+        updated_at: Set(at(0)),
+    }
+    .insert(db)
+    .await
+    .expect("insert profile");
+    let model = software_model::ActiveModel {
+        id: NotSet,
+        publisher: Set("Zoom".into()),
+        product: Set("Zoom Meetings".into()),
+        edition: Set("Licensed".into()),
+        vendor: Set(Vendor::Zoom),
+        display_name: Set("Zoom Meetings Licensed".into()),
+        created_at: Set(at(0)),
+    }
+    .insert(db)
+    .await
+    .expect("insert model");
+    let marked = subscription(profile.id, model.id)
+        .insert(db)
+        .await
+        .expect("insert subscription");
+    software_subscription::ActiveModel {
+        external_user_id: Set("u-456".into()),
+        ..subscription(profile.id, model.id)
+    }
+    .insert(db)
+    .await
+    .expect("insert subscription");
+    db.execute_unprepared(&format!(
+        "UPDATE software_subscription SET unlicensed = TRUE WHERE id = {}",
+        marked.id
+    ))
+    .await
+    .expect("flag one");
+    Migrator::up(db, None).await.expect("migrate up");
+    assert_eq!(
+        ids(
+            db,
+            "SELECT subscription_id, software_model_id FROM unlicensed_seat"
+        )
+        .await,
+        [(marked.id, model.id)]
+    );
+    Migrator::down(db, Some(1)).await.expect("down one");
+    assert_eq!(
+        ids(
+            db,
+            "SELECT id, software_model_id FROM software_subscription WHERE unlicensed = TRUE"
+        )
+        .await,
+        [(marked.id, model.id)]
+    );
+    Migrator::up(db, None).await.expect("migrate up again");
+    db.execute_unprepared("DELETE FROM unlicensed_seat")
+        .await
+        .expect("clear marks");
+    integration_profile::Entity::delete_by_id(profile.id)
+        .exec(db)
+        .await
+        .expect("delete profile");
+    software_model::Entity::delete_by_id(model.id)
+        .exec(db)
+        .await
+        .expect("delete model");
+}
+
+#[tokio::test]
+async fn unlicensed_flags_migrate_on_sqlite() {
+    on_fresh_sqlite(|db| async move {
+        unlicensed_flags_move_to_their_table(&db).await;
+        migrate_up_again_and_down(&db).await;
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unlicensed_flags_migrate_on_postgres() {
+    on_fresh_postgres(|db| async move {
+        unlicensed_flags_move_to_their_table(&db).await;
+        db
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -202,8 +202,8 @@ pub async fn update(
 }
 
 /// Deletes a profile: its subscriptions, scheduled jobs, runs and vendor users go with it
-/// (foreign-key cascades), its activity events are deleted here (they carry no foreign
-/// key), its open removal candidates are closed as skipped, its rules are kept.
+/// (foreign-key cascades), its activity events and its subscriptions' unlicensed marks are
+/// deleted here (they carry no foreign key), its open removal candidates are closed as skipped, its rules are kept.
 pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: i64) -> Result<i64> {
     let txn = db.begin_write().await?;
     get(&txn, id).await?;
@@ -243,6 +243,7 @@ pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: i64) -> Resu
         )
         .exec(&txn)
         .await?;
+    crate::domain::reconciliation::forget_marks_of_profile(&txn, id).await?;
     integration_profile::Entity::delete_by_id(id)
         .exec(&txn)
         .await?;

@@ -231,7 +231,7 @@ fn header_of(export: &Export) -> &'static str {
     }
 }
 
-fn subscription_line(out: &mut String, s: &software_subscription::Model) {
+fn subscription_line(out: &mut String, s: &software_subscription::Model, unlicensed: bool) {
     line(
         out,
         &[
@@ -247,7 +247,7 @@ fn subscription_line(out: &mut String, s: &software_subscription::Model) {
             time(s.last_activity_at),
             num(s.excluded_from_cost),
             num(s.excluded_from_reclaim),
-            num(s.unlicensed),
+            num(unlicensed),
             time(Some(s.first_seen_at)),
             time(Some(s.last_seen_at)),
             time(s.closed_at),
@@ -357,9 +357,15 @@ async fn page(
     let next = match export {
         Export::Subscriptions(filter) => {
             let page = subscriptions::list(&state.db, filter, &req).await?;
+            let marked = match (page.items.first(), page.items.last()) {
+                (Some(first), Some(last)) => {
+                    reconciliation::unlicensed_between(&state.db, first.id, last.id).await?
+                }
+                _ => Default::default(),
+            };
             page.items
                 .iter()
-                .for_each(|s| subscription_line(&mut out, s));
+                .for_each(|s| subscription_line(&mut out, s, marked.contains(&s.id)));
             page.has_next
                 .then(|| page.items.last().map(|s| s.id))
                 .flatten()

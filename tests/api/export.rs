@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::helpers::{ADMIN_TOKEN, TestApp};
 
 /// GETs an export with `token`: status, content type and body.
-async fn get(app: &TestApp, path: &str, token: Option<&str>) -> (u16, String, String) {
+pub(crate) async fn get(app: &TestApp, path: &str, token: Option<&str>) -> (u16, String, String) {
     let mut req = app.client.get(format!("{}{path}", app.address));
     if let Some(token) = token {
         req = req.bearer_auth(token);
@@ -31,7 +31,7 @@ async fn get(app: &TestApp, path: &str, token: Option<&str>) -> (u16, String, St
 }
 
 /// The rows of a CSV body as maps from its header.
-fn rows(body: &str) -> Vec<std::collections::HashMap<String, String>> {
+pub(crate) fn rows(body: &str) -> Vec<std::collections::HashMap<String, String>> {
     let mut reader = csv::Reader::from_reader(body.as_bytes());
     let header: Vec<String> = reader
         .headers()

@@ -48,5 +48,6 @@ mod summary;
 mod sync_e2e;
 mod sync_faults;
 mod token_cli;
+mod unlicensed;
 mod websocket;
 mod worker_lost;

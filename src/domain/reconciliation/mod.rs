@@ -2,7 +2,7 @@
 //! Subscription metric: one right per distinct holder of an active, open, non-cost-excluded
 //! subscription), with its money per currency. Each run stores a new position per model
 //! (the previous stay, for the trend) and marks the subscriptions beyond the rights owned
-//! `unlicensed`. Money is integer minor units and is never summed across currencies.
+//! unlicensed (`marks`). Money is integer minor units and is never summed across currencies.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,21 +10,23 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::enums::ComplianceStatus;
 use entity::{entitlement, license_position, license_position_amount, software_model};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Set, Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, Statement};
 
 use crate::db::BeginWrite;
 use crate::domain::entitlements;
-use crate::domain::sync::{Progress, ProgressSink, RunCounts, SyncError};
+use crate::domain::sync::{
+    Progress, ProgressSink, RunCounts, SyncError, row_bytes, rows_per_statement,
+};
 use crate::error::Result;
 use crate::state::AppState;
 
+mod marks;
 mod positions;
 mod renewals;
 mod seat_buckets;
 mod summary;
 
+pub use marks::{forget_marks_of_profile, unlicensed_between, unlicensed_of};
 pub use positions::{PositionFilter, PositionOrder, get, history, list};
 pub use renewals::{MAX_WITHIN_DAYS, Renewal, due as renewals_due};
 pub use seat_buckets::refresh_seats;
@@ -101,6 +103,14 @@ pub fn status(owned: i64, used: i64) -> ComplianceStatus {
     }
 }
 
+/// The rights owned on `today` under a model's entitlements.
+pub fn rights_owned(rows: &[entitlement::Model], today: NaiveDate) -> i64 {
+    rows.iter()
+        .filter(|r| entitlements::is_active_on(r, today))
+        .map(|r| r.purchased_rights)
+        .sum()
+}
+
 /// The figures of a model from its entitlements (those counting on `today`), its usage and
 /// its candidates' savings by currency. Pure: the tests work it by hand.
 pub fn figures(
@@ -117,7 +127,7 @@ pub fn figures(
             entitlements::annual_cost_per_right_minor(row).saturating_mul(row.purchased_rights),
         );
     }
-    let owned: i64 = by_currency.values().map(|a| a.rights_owned).sum();
+    let owned = rights_owned(rows, today);
     let used = usage.holders;
     let unlicensed = (used - owned).max(0);
     let available = (owned - used).max(0);
@@ -157,106 +167,6 @@ pub fn figures(
     )
 }
 
-/// Parameter `i`, numbered on both databases so that one value can appear twice.
-fn placeholder(backend: DbBackend, i: usize) -> String {
-    match backend {
-        DbBackend::Postgres => format!("${i}"),
-        _ => format!("?{i}"),
-    }
-}
-
-/// Which subscriptions count: open, reported active by the vendor, not cost-excluded. The
-/// model is placeholder 1; the rest is literal so that the partial index of holders
-/// (`ix_software_subscription_holders`, migration 27) answers it without the table.
-fn counted(backend: DbBackend) -> String {
-    format!(
-        "software_model_id = {} AND closed_at IS NULL AND active = TRUE AND excluded_from_cost = FALSE",
-        placeholder(backend, 1)
-    )
-}
-
-/// Ids written into a statement: they are row ids read from the database, never input.
-fn id_list(ids: &[i64]) -> String {
-    ids.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Usage of each of `models` (absent: none).
-async fn usage_of(db: &impl ConnectionTrait, models: &[i64]) -> Result<HashMap<i64, Usage>> {
-    let backend = db.get_database_backend();
-    // Without statistics SQLite takes `active = TRUE` for selective and reads every
-    // active row through its index; the holders index is the one that answers this.
-    let hint = match backend {
-        DbBackend::Postgres => "",
-        _ => " INDEXED BY ix_software_subscription_holders",
-    };
-    let sql = format!(
-        "SELECT software_model_id AS model, COUNT(DISTINCT LOWER(user_principal_name)) AS holders, \
-         COUNT(*) AS subs FROM software_subscription{hint} WHERE software_model_id IN ({}) \
-         AND closed_at IS NULL AND active = TRUE AND excluded_from_cost = FALSE \
-         GROUP BY software_model_id",
-        id_list(models)
-    );
-    db.query_all_raw(Statement::from_string(backend, sql))
-        .await?
-        .iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<i64>("", "model")?,
-                Usage {
-                    holders: r.try_get::<i64>("", "holders")?,
-                    subscriptions: r.try_get::<i64>("", "subs")?,
-                },
-            ))
-        })
-        .collect()
-}
-
-/// Marks `unlicensed` exactly the counted subscriptions of a short model's holders beyond
-/// the first `owned` (by when they got the licence, then by name). Only rows whose mark
-/// changes are written, so a daily run over an unchanged estate writes none.
-async fn mark_short(db: &impl ConnectionTrait, model: i64, owned: i64) -> Result<()> {
-    let backend = db.get_database_backend();
-    let counted = counted(backend);
-    let beyond = format!(
-        "SELECT holder FROM (\
-           SELECT LOWER(user_principal_name) AS holder, \
-           MIN(COALESCE(assigned_at, first_seen_at)) AS since \
-           FROM software_subscription WHERE {counted} \
-           GROUP BY LOWER(user_principal_name) \
-           ORDER BY since, holder LIMIT {} OFFSET {owned}) AS beyond",
-        i64::MAX,
-    );
-    // The marked rows, through the (model, unlicensed) index.
-    let unmark = format!(
-        "UPDATE software_subscription SET unlicensed = FALSE \
-         WHERE software_model_id = {} AND unlicensed = TRUE AND NOT ({counted} \
-         AND LOWER(user_principal_name) IN ({beyond}))",
-        placeholder(backend, 1)
-    );
-    // The holders beyond, through the holders index: SQLite's unary plus keeps it from
-    // preferring the (model, unlicensed) index, which would read every row of the model.
-    let unmarked = match backend {
-        DbBackend::Postgres => "unlicensed = FALSE",
-        _ => "+unlicensed = FALSE",
-    };
-    let mark = format!(
-        "UPDATE software_subscription SET unlicensed = TRUE \
-         WHERE {counted} AND {unmarked} AND LOWER(user_principal_name) IN ({beyond})"
-    );
-    for sql in [unmark, mark] {
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            vec![model.into()],
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
 /// The savings of each of `models` by currency, from the candidate rollup (kept by
 /// triggers).
 async fn savings_of(
@@ -267,7 +177,7 @@ async fn savings_of(
     let sql = format!(
         "SELECT model_key, currency, reclaim_year, CAST(SUM(savings_minor) AS BIGINT) AS total \
          FROM candidate_rollup WHERE model_key IN ({}) GROUP BY model_key, currency, reclaim_year",
-        id_list(models)
+        marks::id_list(models)
     );
     let mut out: HashMap<i64, BTreeMap<String, Savings>> = HashMap::new();
     for r in db
@@ -310,8 +220,8 @@ pub async fn reconcile_model(
 }
 
 /// Reconciles `models` at `now` in one transaction and stores their positions as the
-/// latest, in the order given: a few statements for all of them, and two more for each
-/// model short of rights (to mark its unlicensed subscriptions).
+/// latest, in the order given: a few statements for all of them (five more when some are
+/// short of rights, to mark their unlicensed subscriptions).
 pub async fn reconcile_models(
     db: &sea_orm::DatabaseConnection,
     models: &[i64],
@@ -330,24 +240,27 @@ pub async fn reconcile_models(
     {
         bought.entry(row.software_model_id).or_default().push(row);
     }
-    let used = usage_of(&txn, models).await?;
+    let today = now.date_naive();
+    let owned: HashMap<i64, i64> = models
+        .iter()
+        .map(|m| {
+            let rows = bought.get(m).map_or(&[][..], Vec::as_slice);
+            (*m, rights_owned(rows, today))
+        })
+        .collect();
+    let used = marks::usage_and_beyond(&txn, models, &owned).await?;
+    marks::apply_marks(&txn, models).await?;
     let money = savings_of(&txn, models, now.year()).await?;
     let none = BTreeMap::new();
     let mut positions = Vec::with_capacity(models.len());
-    let mut covered = Vec::new();
     for &model in models {
         let usage = used.get(&model).copied().unwrap_or_default();
         let (owned, available, unlicensed, status, amounts) = figures(
             bought.get(&model).map_or(&[][..], Vec::as_slice),
-            now.date_naive(),
+            today,
             usage,
             money.get(&model).unwrap_or(&none),
         );
-        if unlicensed > 0 {
-            mark_short(&txn, model, owned).await?;
-        } else {
-            covered.push(model);
-        }
         positions.push(Position {
             id: 0,
             software_model_id: model,
@@ -362,38 +275,33 @@ pub async fn reconcile_models(
             amounts,
         });
     }
-    if !covered.is_empty() {
-        // Nobody is beyond the rights of these: only old marks go.
-        use entity::software_subscription::Column as S;
-        entity::software_subscription::Entity::update_many()
-            .col_expr(S::Unlicensed, Expr::value(false))
-            .filter(S::SoftwareModelId.is_in(covered))
-            .filter(S::Unlicensed.eq(true))
-            .exec(&txn)
-            .await?;
-    }
     license_position::Entity::update_many()
         .col_expr(L::IsLatest, Expr::value(false))
         .filter(L::SoftwareModelId.is_in(models.iter().copied()))
         .filter(L::IsLatest.eq(true))
         .exec(&txn)
         .await?;
-    license_position::Entity::insert_many(positions.iter().map(|p| {
-        license_position::ActiveModel {
-            software_model_id: Set(p.software_model_id),
-            computed_at: Set(now),
-            is_latest: Set(true),
-            rights_owned: Set(p.rights_owned),
-            rights_used: Set(p.rights_used),
-            rights_available: Set(p.rights_available),
-            unlicensed: Set(p.unlicensed),
-            compliance_status: Set(p.status),
-            subscriptions_used: Set(p.subscriptions_used),
-            ..Default::default()
-        }
-    }))
-    .exec_without_returning(&txn)
-    .await?;
+    // Each insert within PostgreSQL's one-write statement size (`rows_per_statement`).
+    let backend = txn.get_database_backend();
+    let per_statement = rows_per_statement(backend, 500, row_bytes(9, &["UNDER_LICENSED"]));
+    for chunk in positions.chunks(per_statement) {
+        license_position::Entity::insert_many(chunk.iter().map(|p| {
+            license_position::ActiveModel {
+                software_model_id: Set(p.software_model_id),
+                computed_at: Set(now),
+                is_latest: Set(true),
+                rights_owned: Set(p.rights_owned),
+                rights_used: Set(p.rights_used),
+                rights_available: Set(p.rights_available),
+                unlicensed: Set(p.unlicensed),
+                compliance_status: Set(p.status),
+                subscriptions_used: Set(p.subscriptions_used),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
     // The ids just given: each model's one latest position.
     let ids: HashMap<i64, i64> = license_position::Entity::find()
         .filter(L::SoftwareModelId.is_in(models.iter().copied()))
@@ -424,7 +332,7 @@ pub async fn reconcile_models(
                 }),
         );
     }
-    for chunk in amounts.chunks(500) {
+    for chunk in amounts.chunks(rows_per_statement(backend, 500, row_bytes(10, &["USD"]))) {
         license_position_amount::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
             .await?;

@@ -96,18 +96,15 @@ impl LicensePosition {
         ctx: &Context<'_>,
         #[graphql(default = 50)] first: i32,
     ) -> async_graphql::Result<Vec<SoftwareSubscription>> {
-        use entity::software_subscription::{Column as S, Entity};
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
         if !self.is_latest || self.unlicensed == 0 {
             return Ok(Vec::new());
         }
-        let rows = Entity::find()
-            .filter(S::SoftwareModelId.eq(self.software_model_id))
-            .filter(S::Unlicensed.eq(true))
-            .order_by_asc(S::Id)
-            .limit(first.clamp(0, 500) as u64)
-            .all(&state(ctx).db)
-            .await?;
+        let rows = crate::domain::reconciliation::unlicensed_of(
+            &state(ctx).db,
+            self.software_model_id,
+            first.clamp(0, 500) as u64,
+        )
+        .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 }
