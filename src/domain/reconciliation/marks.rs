@@ -68,9 +68,23 @@ fn counted(table: &str) -> String {
     )
 }
 
-/// The temporary table of the subscriptions a run finds beyond their model's rights.
-const BEYOND_TABLE: &str = "CREATE TEMPORARY TABLE IF NOT EXISTS reconcile_beyond \
-     (subscription_id BIGINT PRIMARY KEY, software_model_id BIGINT NOT NULL)";
+/// The temporary table of the subscriptions a run finds beyond their model's rights, one
+/// per connection, emptied when the transaction that filled it ends. PostgreSQL empties it
+/// at commit; rows deleted instead would stay as dead rows that no vacuum of a temporary
+/// table ever clears, in a connection the pool keeps for days.
+fn beyond_table(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            "CREATE TEMPORARY TABLE IF NOT EXISTS reconcile_beyond \
+             (subscription_id BIGINT PRIMARY KEY, software_model_id BIGINT NOT NULL) \
+             ON COMMIT DELETE ROWS"
+        }
+        _ => {
+            "CREATE TEMPORARY TABLE IF NOT EXISTS reconcile_beyond \
+             (subscription_id BIGINT PRIMARY KEY, software_model_id BIGINT NOT NULL)"
+        }
+    }
+}
 
 /// The counted subscriptions of `model`'s holders beyond its first `owned`, by when they
 /// got the licence, then by name (SQLite: one model, its holders in index order).
@@ -106,7 +120,7 @@ pub(super) async fn usage_and_beyond(
 ) -> Result<HashMap<i64, Usage>> {
     let backend = db.get_database_backend();
     let run = |sql: String| db.execute_raw(Statement::from_string(backend, sql));
-    run(BEYOND_TABLE.into()).await?;
+    run(beyond_table(backend).into()).await?;
     if backend != DbBackend::Postgres {
         let used = usage_of(db, models).await?;
         for model in models {
@@ -151,7 +165,7 @@ pub(super) async fn usage_and_beyond(
 }
 
 /// Brings the marks (`unlicensed_seat`) of `models` in line with `reconcile_beyond`, then
-/// empties it. Only marks that change are written: a daily run over an unchanged estate
+/// empties it (SQLite; PostgreSQL does at commit). Only marks that change are written: a daily run over an unchanged estate
 /// writes none.
 pub(super) async fn apply_marks(db: &impl ConnectionTrait, models: &[i64]) -> Result<()> {
     let backend = db.get_database_backend();
@@ -171,7 +185,9 @@ pub(super) async fn apply_marks(db: &impl ConnectionTrait, models: &[i64]) -> Re
          ON CONFLICT (subscription_id) DO UPDATE SET software_model_id = excluded.software_model_id"
         .into())
     .await?;
-    run("DELETE FROM reconcile_beyond".into()).await?;
+    if backend != DbBackend::Postgres {
+        run("DELETE FROM reconcile_beyond".into()).await?;
+    }
     Ok(())
 }
 
