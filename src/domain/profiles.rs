@@ -203,7 +203,8 @@ pub async fn update(
 
 /// Deletes a profile: its subscriptions, scheduled jobs, runs and vendor users go with it
 /// (foreign-key cascades), its activity events and its subscriptions' unlicensed marks are
-/// deleted here (they carry no foreign key), its open removal candidates are closed as skipped, its rules are kept.
+/// deleted here (they carry no foreign key), its open removal candidates are closed as
+/// skipped, its rules are kept.
 pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: i64) -> Result<i64> {
     let txn = db.begin_write().await?;
     get(&txn, id).await?;

@@ -357,9 +357,10 @@ async fn page(
     let next = match export {
         Export::Subscriptions(filter) => {
             let page = subscriptions::list(&state.db, filter, &req).await?;
-            let marked = match (page.items.first(), page.items.last()) {
-                (Some(first), Some(last)) => {
-                    reconciliation::unlicensed_between(&state.db, first.id, last.id).await?
+            let ids = page.items.iter().map(|s| s.id);
+            let marked = match (ids.clone().min(), ids.max()) {
+                (Some(low), Some(high)) => {
+                    reconciliation::unlicensed_between(&state.db, low, high).await?
                 }
                 _ => Default::default(),
             };

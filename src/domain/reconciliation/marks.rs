@@ -110,7 +110,8 @@ fn beyond_of_model(model: i64, owned: i64) -> String {
 /// by name).
 ///
 /// PostgreSQL does both in one statement over the holders: counting them, ranking them
-/// within their model and writing those beyond the rights. SQLite counts them in one
+/// within their model and writing those beyond the rights (a data-modifying `WITH` part
+/// runs once, whether or not the query reads it). SQLite counts them in one
 /// statement and ranks only the short models, one statement each, whose holders come
 /// grouped in index order: one window sort over all of them took longer than these.
 pub(super) async fn usage_and_beyond(
@@ -165,8 +166,8 @@ pub(super) async fn usage_and_beyond(
 }
 
 /// Brings the marks (`unlicensed_seat`) of `models` in line with `reconcile_beyond`, then
-/// empties it (SQLite; PostgreSQL does at commit). Only marks that change are written: a daily run over an unchanged estate
-/// writes none.
+/// empties it (SQLite; PostgreSQL empties it at commit). Only marks that change are
+/// written: a daily run over an unchanged estate writes none.
 pub(super) async fn apply_marks(db: &impl ConnectionTrait, models: &[i64]) -> Result<()> {
     let backend = db.get_database_backend();
     let run = |sql: String| db.execute_raw(Statement::from_string(backend, sql));
