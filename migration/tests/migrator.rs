@@ -3,14 +3,17 @@
 
 mod support;
 
-use entity::enums::{ProfileStatus, Vendor, VendorCloud};
-use entity::{connection_alias, integration_profile, software_model, software_subscription};
+use entity::enums::{Vendor, VendorCloud};
+use entity::{connection_alias, integration_profile, software_subscription};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, DatabaseConnection, DbBackend,
     EntityTrait, ModelTrait, QueryOrder, Set, SqlErr, Statement,
 };
-use support::{at, on_fresh_postgres, on_fresh_sqlite, with_database};
+use support::{
+    at, draft_profile, on_fresh_postgres, on_fresh_sqlite, subscription, with_database,
+    zoom_meetings,
+};
 
 /// Every table the migrations create.
 const TABLES: [&str; 23] = [
@@ -108,30 +111,6 @@ async fn assert_id_autoincrements(db: &DatabaseConnection, table: &str) {
     }
 }
 
-fn subscription(profile_id: i64, model_id: i64) -> software_subscription::ActiveModel {
-    software_subscription::ActiveModel {
-        id: NotSet,
-        profile_id: Set(profile_id),
-        software_model_id: Set(Some(model_id)),
-        identifier: Set("1".into()),
-        external_user_id: Set("u-123".into()),
-        user_principal_name: Set("ada@example.com".into()),
-        display_name: Set(Some("Ada Lovelace".into())),
-        external_created_at: Set(Some(at(1))),
-        assigned_at: Set(None),
-        last_activity_at: Set(Some(at(2))),
-        active: Set(true),
-        is_privileged: Set(false),
-        excluded_from_cost: Set(false),
-        excluded_from_reclaim: Set(false),
-        first_seen_at: Set(at(3)),
-        last_seen_at: Set(at(4)),
-        closed_at: Set(None),
-        content_hash: Set(i64::MIN + 7),
-        updated_at: Set(at(4)),
-    }
-}
-
 /// Inserts an alias, a profile, a model and a subscription through the entities, reads them
 /// back, and checks the unique key and the cascade from profile to subscription.
 async fn entities_round_trip(db: &DatabaseConnection) {
@@ -163,38 +142,14 @@ async fn entities_round_trip(db: &DatabaseConnection) {
     assert_eq!(alias.client_secret_enc, Some(vec![0, 1, 2, 255]));
 
     let profile = integration_profile::ActiveModel {
-        id: NotSet,
-        display_name: Set("Zoom".into()),
-        vendor: Set(Vendor::Zoom),
-        status: Set(ProfileStatus::Draft),
-        alias_id: Set(Some(alias.id)),
-        download_activity: Set(true),
-        reclaim: Set(true),
-        activity_look_back_days: Set(180),
-        activity_covered_from: Set(None),
-        activity_covered_to: Set(None),
-        validated_at: Set(None),
         last_validation: Set(Some(serde_json::json!({"download": "ok"}))),
-        published_at: Set(None),
-        created_at: Set(at(0)),
-        updated_at: Set(at(0)),
+        ..draft_profile(Some(alias.id))
     }
     .insert(db)
     .await
     .expect("insert profile");
 
-    let model = software_model::ActiveModel {
-        id: NotSet,
-        publisher: Set("Zoom".into()),
-        product: Set("Zoom Meetings".into()),
-        edition: Set("Licensed".into()),
-        vendor: Set(Vendor::Zoom),
-        display_name: Set("Zoom Meetings Licensed".into()),
-        created_at: Set(at(0)),
-    }
-    .insert(db)
-    .await
-    .expect("insert model");
+    let model = zoom_meetings().insert(db).await.expect("insert model");
 
     let inserted = subscription(profile.id, model.id)
         .insert(db)
@@ -355,131 +310,6 @@ async fn vendor_urls_move_to_one_setting(db: &DatabaseConnection) {
         .exec(db)
         .await
         .expect("clear aliases");
-}
-
-/// The rows of one statement's single integer column.
-async fn ids(db: &DatabaseConnection, sql: &str) -> Vec<(i64, i64)> {
-    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .expect(sql)
-        .iter()
-        .map(|r| {
-            (
-                r.try_get_by_index(0).unwrap(),
-                r.try_get_by_index(1).unwrap(),
-            )
-        })
-        .collect()
-}
-
-/// A subscription flagged unlicensed before migration 34 keeps its mark as a row of
-/// `unlicensed_seat`, and going back down flags it again.
-async fn unlicensed_flags_move_to_their_table(db: &DatabaseConnection) {
-    let before = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261208_000034_unlicensed_seats")
-        .expect("migration 34 is registered");
-    Migrator::up(db, Some(before as u32))
-        .await
-        .expect("up to 33");
-    let profile = integration_profile::ActiveModel {
-        id: NotSet,
-        display_name: Set("Zoom".into()),
-        vendor: Set(Vendor::Zoom),
-        status: Set(ProfileStatus::Draft),
-        alias_id: Set(None),
-        download_activity: Set(true),
-        reclaim: Set(true),
-        activity_look_back_days: Set(180),
-        activity_covered_from: Set(None),
-        activity_covered_to: Set(None),
-        validated_at: Set(None),
-        last_validation: Set(None),
-        published_at: Set(None),
-        created_at: Set(at(0)),
-        updated_at: Set(at(0)),
-    }
-    .insert(db)
-    .await
-    .expect("insert profile");
-    let model = software_model::ActiveModel {
-        id: NotSet,
-        publisher: Set("Zoom".into()),
-        product: Set("Zoom Meetings".into()),
-        edition: Set("Licensed".into()),
-        vendor: Set(Vendor::Zoom),
-        display_name: Set("Zoom Meetings Licensed".into()),
-        created_at: Set(at(0)),
-    }
-    .insert(db)
-    .await
-    .expect("insert model");
-    let marked = subscription(profile.id, model.id)
-        .insert(db)
-        .await
-        .expect("insert subscription");
-    software_subscription::ActiveModel {
-        external_user_id: Set("u-456".into()),
-        ..subscription(profile.id, model.id)
-    }
-    .insert(db)
-    .await
-    .expect("insert subscription");
-    db.execute_unprepared(&format!(
-        "UPDATE software_subscription SET unlicensed = TRUE WHERE id = {}",
-        marked.id
-    ))
-    .await
-    .expect("flag one");
-    Migrator::up(db, None).await.expect("migrate up");
-    assert_eq!(
-        ids(
-            db,
-            "SELECT subscription_id, software_model_id FROM unlicensed_seat"
-        )
-        .await,
-        [(marked.id, model.id)]
-    );
-    Migrator::down(db, Some(1)).await.expect("down one");
-    assert_eq!(
-        ids(
-            db,
-            "SELECT id, software_model_id FROM software_subscription WHERE unlicensed = TRUE"
-        )
-        .await,
-        [(marked.id, model.id)]
-    );
-    Migrator::up(db, None).await.expect("migrate up again");
-    db.execute_unprepared("DELETE FROM unlicensed_seat")
-        .await
-        .expect("clear marks");
-    integration_profile::Entity::delete_by_id(profile.id)
-        .exec(db)
-        .await
-        .expect("delete profile");
-    software_model::Entity::delete_by_id(model.id)
-        .exec(db)
-        .await
-        .expect("delete model");
-}
-
-#[tokio::test]
-async fn unlicensed_flags_migrate_on_sqlite() {
-    on_fresh_sqlite(|db| async move {
-        unlicensed_flags_move_to_their_table(&db).await;
-        migrate_up_again_and_down(&db).await;
-        db
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn unlicensed_flags_migrate_on_postgres() {
-    on_fresh_postgres(|db| async move {
-        unlicensed_flags_move_to_their_table(&db).await;
-        db
-    })
-    .await;
 }
 
 #[tokio::test]

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, TimeZone, Utc};
+use entity::enums::{ProfileStatus, Vendor};
+use entity::{integration_profile, software_model, software_subscription};
+use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 pub fn unique_suffix() -> String {
@@ -97,5 +100,64 @@ where
         .expect("drop test database");
     if let Err(err) = outcome {
         std::panic::resume_unwind(err.into_panic());
+    }
+}
+
+/// A draft Zoom profile, under `alias` when given.
+pub fn draft_profile(alias: Option<i64>) -> integration_profile::ActiveModel {
+    integration_profile::ActiveModel {
+        id: NotSet,
+        display_name: Set("Zoom".into()),
+        vendor: Set(Vendor::Zoom),
+        status: Set(ProfileStatus::Draft),
+        alias_id: Set(alias),
+        download_activity: Set(true),
+        reclaim: Set(true),
+        activity_look_back_days: Set(180),
+        activity_covered_from: Set(None),
+        activity_covered_to: Set(None),
+        validated_at: Set(None),
+        last_validation: Set(None),
+        published_at: Set(None),
+        created_at: Set(at(0)),
+        updated_at: Set(at(0)),
+    }
+}
+
+/// The Zoom Meetings Licensed software model.
+pub fn zoom_meetings() -> software_model::ActiveModel {
+    software_model::ActiveModel {
+        id: NotSet,
+        publisher: Set("Zoom".into()),
+        product: Set("Zoom Meetings".into()),
+        edition: Set("Licensed".into()),
+        vendor: Set(Vendor::Zoom),
+        display_name: Set("Zoom Meetings Licensed".into()),
+        created_at: Set(at(0)),
+    }
+}
+
+/// Ada's subscription of `model_id` under `profile_id`.
+pub fn subscription(profile_id: i64, model_id: i64) -> software_subscription::ActiveModel {
+    software_subscription::ActiveModel {
+        id: NotSet,
+        profile_id: Set(profile_id),
+        software_model_id: Set(Some(model_id)),
+        identifier: Set("1".into()),
+        external_user_id: Set("u-123".into()),
+        user_principal_name: Set("ada@example.com".into()),
+        display_name: Set(Some("Ada Lovelace".into())),
+        external_created_at: Set(Some(at(1))),
+        assigned_at: Set(None),
+        last_activity_at: Set(Some(at(2))),
+        active: Set(true),
+        is_privileged: Set(false),
+        excluded_from_cost: Set(false),
+        excluded_from_reclaim: Set(false),
+        first_seen_at: Set(at(3)),
+        last_seen_at: Set(at(4)),
+        closed_at: Set(None),
+        content_hash: Set(i64::MIN + 7),
+        updated_at: Set(at(4)),
     }
 }
