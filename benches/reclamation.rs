@@ -254,6 +254,36 @@ async fn evaluate(postgres: bool, db_name: &str) {
         .await
         .unwrap();
 
+    // A preview, as an admin tunes a rule before saving it: nothing is flagged yet, and what it
+    // finds for Meetings must be what the evaluation then flags.
+    let model: i64 = sub::Entity::find()
+        .select_only()
+        .column(sub::Column::SoftwareModelId)
+        .filter(sub::Column::ProfileId.eq(profile))
+        .filter(sub::Column::Identifier.eq(MEETINGS))
+        .into_tuple::<Option<i64>>()
+        .one(&state.db)
+        .await
+        .unwrap()
+        .flatten()
+        .expect("Meetings seats map to a software model");
+    let rule = RuleSettings {
+        rule_id: None,
+        name: "bench preview".into(),
+        software_model_id: model,
+        threshold_days: THRESHOLD_DAYS,
+        notify_user: false,
+        require_approval: false,
+        auto_reclaim: false,
+        condition: Condition::default(),
+        cooldown_days: 90,
+        approver: None,
+    };
+    let started = Instant::now();
+    let preview = reclamation::preview(&state.db, &rule, 10)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let preview_time = started.elapsed();
     let actor = Actor::Job {
         run_id: None,
         what: "bench",
@@ -288,37 +318,6 @@ async fn evaluate(postgres: bool, db_name: &str) {
         again.already_open
     );
 
-    breakdown(&state.db, profile, db_name).await;
-
-    // The preview of the Meetings rule must agree with what evaluation flagged for it.
-    let model: i64 = sub::Entity::find()
-        .select_only()
-        .column(sub::Column::SoftwareModelId)
-        .filter(sub::Column::ProfileId.eq(profile))
-        .filter(sub::Column::Identifier.eq(MEETINGS))
-        .into_tuple::<Option<i64>>()
-        .one(&state.db)
-        .await
-        .unwrap()
-        .flatten()
-        .expect("Meetings seats map to a software model");
-    let rule = RuleSettings {
-        rule_id: None,
-        name: "bench preview".into(),
-        software_model_id: model,
-        threshold_days: THRESHOLD_DAYS,
-        notify_user: false,
-        require_approval: false,
-        auto_reclaim: false,
-        condition: Condition::default(),
-        cooldown_days: 90,
-        approver: None,
-    };
-    let started = Instant::now();
-    let preview = reclamation::preview(&state.db, &rule, 10)
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
-    let preview_time = started.elapsed();
     let flagged_meetings = removal_candidate::Entity::find()
         .filter(removal_candidate::Column::ProfileId.eq(profile))
         .filter(removal_candidate::Column::SoftwareModelId.eq(model))
@@ -332,6 +331,9 @@ async fn evaluate(postgres: bool, db_name: &str) {
         ms(preview_time),
         preview.flagged
     );
+
+    breakdown(&state.db, profile, db_name).await;
+
     drop(state);
     db.drop().await;
 }
