@@ -21,6 +21,9 @@ pub struct CostBasis {
     pub currency: String,
     /// Entitlements that went into it.
     pub entitlements: i64,
+    /// Currencies of other entitlements, left out (prices are never converted).
+    #[serde(default)]
+    pub other_currencies: i64,
     /// Why the figure is what it is, when it is not a plain average.
     pub note: Option<String>,
 }
@@ -52,19 +55,33 @@ pub fn basis(rows: &[entitlement::Model], today: NaiveDate) -> CostBasis {
             monthly_price_minor: 0,
             currency: String::new(),
             entitlements: 0,
-            note: Some("no active entitlement records what this seat costs".into()),
+            other_currencies: 0,
+            note: note(0, 0),
         },
-        Some((currency, (cost, right_months, _, count))) => CostBasis {
-            monthly_price_minor: cost / (*right_months).max(1),
-            currency: (*currency).to_owned(),
-            entitlements: *count,
-            note: (currencies.len() > 1).then(|| {
-                format!(
-                    "entitlements in {} other currencies left out (prices are never converted)",
-                    currencies.len() - 1
-                )
-            }),
-        },
+        Some((currency, (cost, right_months, _, count))) => {
+            let others = currencies.len() as i64 - 1;
+            CostBasis {
+                monthly_price_minor: cost / (*right_months).max(1),
+                currency: (*currency).to_owned(),
+                entitlements: *count,
+                other_currencies: others,
+                note: note(*count, others),
+            }
+        }
+    }
+}
+
+/// Why a basis of `entitlements`, with `others` currencies left out, is what it is, when
+/// it is not a plain average.
+pub(super) fn note(entitlements: i64, others: i64) -> Option<String> {
+    if entitlements == 0 {
+        Some("no active entitlement records what this seat costs".into())
+    } else {
+        (others > 0).then(|| {
+            format!(
+                "entitlements in {others} other currencies left out (prices are never converted)"
+            )
+        })
     }
 }
 

@@ -12,6 +12,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use super::cost;
+use super::evidence::Facts;
 use super::flagged::{self, Flagged};
 use super::seats::{
     Coverage, Seat, exact_coverage, open_candidates, open_seats, open_subscriptions,
@@ -140,7 +141,7 @@ async fn judge_profile(
     open: &HashSet<i64>,
     sample: usize,
     now: DateTime<Utc>,
-) -> Result<(Evaluation, Vec<(Seat, Evidence, CandidateState)>)> {
+) -> Result<(Evaluation, Vec<(Seat, Facts, CandidateState)>)> {
     let coverage = Coverage {
         from: profile.activity_covered_from,
         to: profile.activity_covered_to,
@@ -154,7 +155,17 @@ async fn judge_profile(
     let longest = rules.values().map(|r| r.cooldown_days).max().unwrap_or(0);
     let decisions =
         super::cooldown::decisions(db, profile.id, now - Duration::days(longest.into())).await?;
-    let exact = exact_coverage(db, profile.id).await?;
+    // Per-user histories matter only to seats of a product with per-user activity (reading
+    // them walks every vendor user of the profile).
+    let per_user = seats.iter().any(|s| {
+        product_of(profile.vendor, &s.identifier)
+            .is_some_and(|p| p.signal == ActivitySignal::PerUser)
+    });
+    let exact = if per_user {
+        exact_coverage(db, profile.id).await?
+    } else {
+        HashMap::new()
+    };
     let mut eval = Evaluation::default();
     let mut idle = Vec::new();
     // By identifier and reason: per-user gaps differ from seat to seat.
@@ -193,7 +204,7 @@ async fn judge_profile(
             continue;
         }
         let cost = &costs[&model];
-        if let Verdict::Idle(evidence) = judge(&seat, product, rule, coverage, cost, now) {
+        if let Verdict::Idle(facts) = judge(&seat, product, rule, coverage, cost, now) {
             let held = decisions
                 .get(&seat.id)
                 .and_then(|d| d.holds(&seat.email, seat.software_model_id, rule.cooldown_days));
@@ -208,9 +219,9 @@ async fn judge_profile(
             eval.flagged += 1;
             *savings.entry(cost.currency.clone()).or_default() += cost.monthly_price_minor;
             if eval.sample.len() < sample {
-                eval.sample.push((seat.email.clone(), (*evidence).clone()));
+                eval.sample.push((seat.email.clone(), facts.evidence()));
             }
-            idle.push((seat, *evidence, first_state(product, rule)));
+            idle.push((seat, *facts, first_state(product, rule)));
         }
     }
     eval.gaps = gaps.into_values().collect();
@@ -372,7 +383,7 @@ pub async fn evaluate_profile(
     }
 
     let mut fresh = Vec::new();
-    for (seat, evidence, state) in &idle {
+    for (seat, facts, state) in &idle {
         // A notice nobody can send: a person must see to it (or configure a channel).
         let (state, attention) = if *state == CandidateState::AwaitingUser && channels.is_empty() {
             (CandidateState::AttentionRequired, Some(NO_CHANNEL))
@@ -387,7 +398,7 @@ pub async fn evaluate_profile(
             last_activity_at: seat.last_activity_at,
             idle_since: seat.last_activity_at.unwrap_or_else(|| seat.born()),
             attention,
-            evidence,
+            facts,
         });
     }
     flagged::insert(&txn, profile_id, now, &fresh).await?;

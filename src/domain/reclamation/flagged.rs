@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use serde::Serialize;
 
-use super::{Actor, Evidence};
+use super::Actor;
+use super::evidence::Facts;
 use crate::error::{AppError, Result};
 
 /// One new candidate as evaluation flagged it.
@@ -33,7 +34,7 @@ pub(super) struct Flagged<'a> {
     #[serde(rename = "a")]
     pub attention: Option<&'static str>,
     #[serde(rename = "e")]
-    pub evidence: &'a Evidence,
+    pub facts: &'a Facts,
 }
 
 /// The columns written, in order; `profile_id`, `opened_at` and `updated_at` are shared.
@@ -84,8 +85,8 @@ async fn insert_sqlite(
             sql.push(',');
         }
         sql.push_str(ROW);
-        let e = row.evidence;
-        let evidence = serde_json::to_string(e).map_err(AppError::internal)?;
+        let e = row.facts;
+        let facts = serde_json::to_string(e).map_err(AppError::internal)?;
         values.extend([
             row.subscription_id.into(),
             row.software_model_id.into(),
@@ -94,9 +95,9 @@ async fn insert_sqlite(
             row.state.into(),
             row.last_activity_at.into(),
             e.threshold_days.into(),
-            evidence.into(),
-            e.cost_basis.monthly_price_minor.into(),
-            e.cost_basis.currency.as_str().into(),
+            facts.into(),
+            e.monthly_price_minor.into(),
+            e.currency.as_str().into(),
             row.attention.into(),
             row.idle_since.into(),
             profile_id.into(),
@@ -134,10 +135,10 @@ async fn insert_postgres(
         .iter()
         .map(|row| PgRow {
             row,
-            r: row.evidence.rule_id,
-            t: row.evidence.threshold_days,
-            p: row.evidence.cost_basis.monthly_price_minor,
-            c: &row.evidence.cost_basis.currency,
+            r: row.facts.rule_id,
+            t: row.facts.threshold_days,
+            p: row.facts.monthly_price_minor,
+            c: &row.facts.currency,
         })
         .collect();
     let doc = serde_json::to_string(&doc).map_err(AppError::internal)?;

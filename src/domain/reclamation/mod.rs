@@ -6,6 +6,7 @@
 mod cooldown;
 mod cost;
 mod evaluate;
+mod evidence;
 mod flagged;
 mod moves;
 mod reclaim;
@@ -20,6 +21,7 @@ pub use evaluate::{
     Condition, CoverageGap, Evaluation, RuleSettings, evaluate_after_pull, evaluate_profile,
     preview,
 };
+pub use evidence::Evidence;
 pub use moves::{Move, MoveResult, apply_moves};
 pub use reclaim::{claim_for_reclaim, reclaim_run};
 pub use restore::restore;
@@ -29,34 +31,9 @@ use chrono::{DateTime, Utc};
 use entity::enums::{ActivityKind, CandidateState};
 use entity::{removal_candidate, removal_candidate_event};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
-use serde::{Deserialize, Serialize};
 
 use crate::domain::page::{self, Page, PageRequest};
 use crate::error::Result;
-
-/// Why a seat was flagged, as stored with its candidate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Evidence {
-    pub rule_id: Option<i64>,
-    pub rule_name: String,
-    pub threshold_days: i32,
-    /// The window examined: no qualifying activity from `window_from` to `window_to`.
-    pub window_from: DateTime<Utc>,
-    pub window_to: DateTime<Utc>,
-    /// The last qualifying activity known when flagged; `None`: never seen active.
-    pub last_activity_at: Option<DateTime<Utc>>,
-    /// The activity kinds the connector counts for this product.
-    pub activity_kinds: Vec<ActivityKind>,
-    /// Where that activity comes from, e.g. "vendor activity reports (events)".
-    pub activity_source: String,
-    /// What was checked and passed: account age, admin role, exclusions, the rule's
-    /// condition.
-    pub checks: Vec<String>,
-    pub account_created_at: Option<DateTime<Utc>>,
-    pub assigned_at: Option<DateTime<Utc>>,
-    pub cost_basis: CostBasis,
-}
 
 /// A removal candidate as the domain hands it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +68,7 @@ pub struct Candidate {
 
 impl From<removal_candidate::Model> for Candidate {
     fn from(m: removal_candidate::Model) -> Self {
+        let evidence = evidence::read(&m);
         Candidate {
             id: m.id,
             subscription_id: m.subscription_id,
@@ -101,7 +79,7 @@ impl From<removal_candidate::Model> for Candidate {
             state: m.state,
             last_activity_at: m.last_activity_at,
             threshold_days: m.threshold_days,
-            evidence: serde_json::from_value(m.evidence).ok(),
+            evidence,
             potential_savings_minor: m.potential_savings_minor,
             currency: m.currency,
             opened_at: m.opened_at,

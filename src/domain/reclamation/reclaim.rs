@@ -355,10 +355,7 @@ async fn reclaim_one(
             None,
         ));
     };
-    let window_from = cand
-        .evidence
-        .get("windowFrom")
-        .and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok());
+    let window_from = super::evidence::read(cand).map(|e| e.window_from);
     let target = ReclaimTarget {
         external_user_id: subscription.external_user_id.clone(),
         user_principal_name: subscription.user_principal_name.clone(),

@@ -5,29 +5,18 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{CandidateState, Vendor};
 
-use super::Evidence;
 use super::cost::CostBasis;
 use super::evaluate::RuleSettings;
+use super::evidence::{Facts, VERSION};
 use super::seats::{Coverage, Seat};
 use crate::connectors::{ActivitySignal, ProductInfo, known_products};
 
 /// A verdict on one seat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Verdict {
-    Idle(Box<Evidence>),
+    Idle(Box<Facts>),
     /// In use, too young, excluded, privileged or outside the rule's condition.
     Keep,
-}
-
-fn signal_text(signal: ActivitySignal) -> &'static str {
-    match signal {
-        ActivitySignal::None => "none: the vendor exposes no activity for this product",
-        ActivitySignal::Events => "the vendor's account activity reports, pulled without a gap",
-        ActivitySignal::PerUser => {
-            "the vendor's per-user activity, pulled for this user without a gap"
-        }
-        ActivitySignal::LastUse => "the last-use date the vendor keeps on the user",
-    }
 }
 
 /// Why a product cannot be judged with this rule now, if it cannot. For event sources the
@@ -102,18 +91,8 @@ pub(super) fn judge(
     {
         return Verdict::Keep;
     }
-    let mut checks = vec![
-        format!(
-            "account older than the threshold (since {})",
-            born.format("%Y-%m-%d")
-        ),
-        "not a vendor admin or owner".to_owned(),
-        "no user or identifier exclusion from reclaim".to_owned(),
-    ];
-    if !rule.condition.is_empty() {
-        checks.push("within the rule's condition".to_owned());
-    }
-    Verdict::Idle(Box::new(Evidence {
+    Verdict::Idle(Box::new(Facts {
+        version: VERSION,
         rule_id: rule.rule_id,
         rule_name: rule.name.clone(),
         threshold_days: rule.threshold_days,
@@ -121,11 +100,15 @@ pub(super) fn judge(
         window_to: read_at,
         last_activity_at: seat.last_activity_at,
         activity_kinds: product.activity.to_vec(),
-        activity_source: signal_text(product.signal).to_owned(),
-        checks,
+        signal: product.signal.into(),
+        born: born.date_naive(),
+        condition: !rule.condition.is_empty(),
         account_created_at: seat.external_created_at,
         assigned_at: seat.assigned_at,
-        cost_basis: cost.clone(),
+        monthly_price_minor: cost.monthly_price_minor,
+        currency: cost.currency.clone(),
+        entitlements: cost.entitlements,
+        other_currencies: cost.other_currencies,
     }))
 }
 
