@@ -11,20 +11,19 @@ mod flagged;
 mod moves;
 mod reclaim;
 mod restore;
+mod rule_settings;
 mod seats;
 mod summary;
 mod verdict;
 
 pub use cooldown::{Cooldown, cooldown_of};
 pub use cost::CostBasis;
-pub use evaluate::{
-    Condition, CoverageGap, Evaluation, RuleSettings, evaluate_after_pull, evaluate_profile,
-    preview,
-};
+pub use evaluate::{CoverageGap, Evaluation, evaluate_after_pull, evaluate_profile, preview};
 pub use evidence::Evidence;
 pub use moves::{Move, MoveResult, apply_moves};
 pub use reclaim::{claim_for_reclaim, reclaim_run};
 pub use restore::restore;
+pub use rule_settings::{Condition, RuleSettings};
 pub use summary::{Summary, summary};
 
 use chrono::{DateTime, Utc};

@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use entity::enums::{CandidateState, Vendor};
 
 use super::cost::CostBasis;
-use super::evaluate::RuleSettings;
 use super::evidence::{Facts, VERSION};
+use super::rule_settings::RuleSettings;
 use super::seats::{Coverage, Seat};
 use crate::connectors::{ActivitySignal, ProductInfo, known_products};
 
@@ -139,7 +139,7 @@ pub(super) fn product_of(vendor: Vendor, identifier: &str) -> Option<&'static Pr
 mod tests {
     use super::*;
     use crate::domain::reclamation::cost;
-    use crate::domain::reclamation::evaluate::Condition;
+    use crate::domain::reclamation::rule_settings::Condition;
 
     fn seat(last: Option<i64>, born_days_ago: i64) -> Seat {
         let now = Utc::now();
